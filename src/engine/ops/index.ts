@@ -1,0 +1,34 @@
+/**
+ * The op API that layers use: each op is a forward function and an explicit backward function.
+ * Ops dispatch to kernels through the registry (kernel-registry.ts) for the active backend.
+ * Layout: NCHW for images, [N, F] for features. `out` arguments, when given, are written in
+ * place so a training step can reuse its buffers.
+ *
+ * CONTRACT (implemented by the files in this folder; keep these signatures):
+ *
+ * conv2d(x[N,C,H,W], w[O,C/g,kh,kw], b[O]|null, attrs: Conv2DAttrs, out?) -> y[N,O,OH,OW]
+ * conv2dBackward(dy, x, w, attrs, needDx: boolean) -> { dx: Tensor|null, dw: Tensor, db: Tensor }
+ * linear(x[N,I], w[O,I], b[O]|null, out?) -> y[N,O]
+ * linearBackward(dy[N,O], x[N,I], w[O,I], needDx) -> { dx|null, dw[O,I], db[O] }
+ *
+ * batchNormTrain(x[N,C] or [N,C,H,W], gamma[C]|null, beta[C]|null, eps)
+ *    -> { y, mean[C], varBiased[C], varUnbiased[C], invStd[C], xhat (same shape as x) }
+ *    throws "expected more than 1 value per channel when training, got input size [..]" like PyTorch
+ * batchNormInfer(x, mean[C], var[C], gamma|null, beta|null, eps) -> { y, invStd[C], xhat }
+ * batchNormBackward(dy, saved: {xhat, invStd}, gamma|null, training: boolean)
+ *    -> { dx, dgamma[C], dbeta[C] }   (training=false: the eval-mode/frozen formula, dx = dy*gamma*invStd)
+ *
+ * groupNorm(x[N,C,...], groups, gamma[C]|null, beta[C]|null, eps) -> { y, xhat, invStd[N*groups] }
+ * groupNormBackward(dy, saved, gamma|null, groups) -> { dx, dgamma, dbeta }
+ * layerNorm(x[N,...], normalizedSize (product of trailing dims), gamma|null, beta|null, eps) -> { y, xhat, invStd[N'] }
+ * layerNormBackward(dy, saved, gamma|null) -> { dx, dgamma, dbeta }
+ *   (instance norm = group norm with groups = C)
+ *
+ * relu(x, out?) / reluGrad(dy, y) ; leakyRelu(x, slope, out?) / leakyReluGrad(dy, x, slope)
+ * maxPool2d(x, Pool2DAttrs) -> { y, argmax: Int32Array } ; maxPool2dGrad(dy, argmax, xShape)
+ * avgPool2d(x, Pool2DAttrs) -> y (count_include_pad=true, like PyTorch's default) ; avgPool2dGrad(dy, xShape, attrs)
+ * dropout(x, p, rng) -> { y, mask: Float32Array (0 or 1/(1-p)) } ; backward: dy*mask
+ * softmaxCrossEntropy(logits[N,K], labels Int32Array|Uint8Array) -> { loss (mean), probs[N,K], correct (count of argmax==label) }
+ * softmaxCrossEntropyGrad(probs, labels) -> dlogits = (probs - onehot)/N
+ */
+export {};
