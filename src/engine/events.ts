@@ -1,0 +1,87 @@
+/**
+ * The trainer's stats stream: what the CLI prints, metrics.jsonl stores, and the dashboard draws.
+ * Plain JSON-serializable objects (they cross worker and webview boundaries).
+ */
+export interface Histogram {
+  min: number;
+  max: number;
+  counts: number[];
+}
+
+export interface StartEvent {
+  type: 'start';
+  runId: string;
+  spec: string;
+  dataset: string;
+  backend: string;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  /** The full training config, as recorded in model.json. */
+  config: Record<string, unknown>;
+}
+
+export interface StepEvent {
+  type: 'step';
+  step: number;
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  lr: number;
+  samplesPerSec: number;
+}
+
+export interface EvalEvent {
+  type: 'eval';
+  step: number;
+  epoch: number;
+  split: 'train' | 'test';
+  loss: number;
+  accuracy: number;
+}
+
+export interface BnLayerStats {
+  /** Index of the BN layer in the Sequential (its state_dict prefix). */
+  layer: number;
+  channels: number;
+  batchMean: number[];
+  batchVar: number[];
+  runningMean: number[];
+  runningVar: number[];
+  gamma: number[] | null;
+  beta: number[] | null;
+  /** Activations entering and leaving the BN layer. */
+  histBefore: Histogram;
+  histAfter: Histogram;
+}
+
+export interface GradNorm {
+  layer: number;
+  kind: string;
+  norm: number;
+}
+
+export interface StatsEvent {
+  type: 'stats';
+  step: number;
+  epoch: number;
+  bn: BnLayerStats[];
+  gradNorms: GradNorm[];
+}
+
+export interface CheckpointEvent {
+  type: 'checkpoint';
+  step: number;
+  dir: string;
+}
+
+export interface DoneEvent {
+  type: 'done';
+  reason: 'completed' | 'cancelled' | 'diverged' | 'failed';
+  step: number;
+  message?: string;
+  /** Directory of the last good checkpoint, if one was written. */
+  checkpoint?: string;
+}
+
+export type TrainEvent = StartEvent | StepEvent | EvalEvent | StatsEvent | CheckpointEvent | DoneEvent;
