@@ -21,6 +21,7 @@ export const KERNEL_NAMES = [
   'AvgPool2D',
   'AvgPool2DGrad',
   'Dropout',
+  'DropoutGrad',
   'SoftmaxCrossEntropy',
   'SoftmaxCrossEntropyGrad',
 ] as const;

@@ -13,7 +13,7 @@
  *
  * batchNormTrain(x[N,C] or [N,C,H,W], gamma[C]|null, beta[C]|null, eps)
  *    -> { y, mean[C], varBiased[C], varUnbiased[C], invStd[C], xhat (same shape as x) }
- *    throws "expected more than 1 value per channel when training, got input size [..]" like PyTorch
+ *    throws "Expected more than 1 value per channel when training, got input size [..]" like PyTorch
  * batchNormInfer(x, mean[C], var[C], gamma|null, beta|null, eps) -> { y, invStd[C], xhat }
  * batchNormBackward(dy, saved: {xhat, invStd}, gamma|null, training: boolean)
  *    -> { dx, dgamma[C], dbeta[C] }   (training=false: the eval-mode/frozen formula, dx = dy*gamma*invStd)
@@ -30,5 +30,24 @@
  * dropout(x, p, rng) -> { y, mask: Float32Array (0 or 1/(1-p)) } ; backward: dy*mask
  * softmaxCrossEntropy(logits[N,K], labels Int32Array|Uint8Array) -> { loss (mean), probs[N,K], correct (count of argmax==label) }
  * softmaxCrossEntropyGrad(probs, labels) -> dlogits = (probs - onehot)/N
+ *
+ * ADDITIONS (beyond the original contract):
+ * - Every op takes an optional last `out` argument: a Tensor for single-output ops, a partial
+ *   result object for the others (e.g. `batchNormTrain(x, g, b, eps, this.saved)`); buffers of the
+ *   right shape are written in place, others are replaced (see reuse()). Pass the previous result.
+ * - Grads take `out` too: reluGrad(dy, y, out?), maxPool2dGrad(dy, argmax, xShape, out?), ...
+ * - dropoutGrad(dy, mask, out?) ; flatten(x) -> [N, rest] view ; instanceNorm / instanceNormBackward
+ * - conv2dAttrs({stride?, padding?, dilation?, groups?}) and pool2dAttrs({kernel, stride?, padding?})
+ *   fill PyTorch's defaults; conv2dOutputShape / pool2dOutputShape compute shapes for Layer.build.
+ * - Bad arguments throw OpError ("op: what is wrong, with shapes"), exported here.
+ * - Importing this module registers the CPU kernels; backend.ts selects the backend.
  */
-export {};
+import '../backends/cpu';
+
+export { OpError } from './check';
+export * from './conv';
+export * from './linear';
+export * from './norm';
+export * from './activation';
+export * from './pool';
+export * from './loss';

@@ -1,0 +1,98 @@
+/** Shared CLI helpers: argument parsers (one clear line on bad values), user-facing errors, data loading. */
+import { InvalidArgumentError } from 'commander';
+import type { Dataset, Normalization } from '../data/dataset';
+import { UserError } from '../engine/errors';
+
+/** Errors whose message is meant for the user: printed as one line, no stack trace. */
+export function isUserFacing(e: unknown): e is Error {
+  return e instanceof UserError || (e instanceof Error && ['DataError', 'OpError', 'InvalidArgumentError'].includes(e.name));
+}
+
+export function intArg(min: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}.`);
+    return n;
+  };
+}
+
+export function numArg(min: number, max = Infinity, range = max === Infinity ? `a number ≥ ${min}` : `a number in [${min}, ${max}]`): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${range}.`);
+    return n;
+  };
+}
+
+export function positiveArg(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0.');
+  return n;
+}
+
+/** bn momentum: a number in [0, 1] or `none` (cumulative average). */
+export function momentumOrNone(v: string): number | null {
+  return v.trim().toLowerCase() === 'none' ? null : numArg(0, 1, 'a number in [0, 1] or none')(v);
+}
+
+export const NORMALIZE_HELP = 'unit (x/255, default) | raw (x) | standard (per-channel mean/std of the training set, after /255) | mean=M[,M…],std=S[,S…] (after /255)';
+
+/** Parses --normalize; `standard` needs the data set, so it resolves later (see resolveNormalization). */
+export function normalizeArg(v: string): string {
+  const s = v.trim().toLowerCase();
+  if (['unit', 'raw', 'standard'].includes(s)) return s;
+  parseMeanStd(s, null);
+  return s;
+}
+
+function parseMeanStd(s: string, channels: number | null): Normalization {
+  const bad = (why: string) => new InvalidArgumentError(`${why}; expected ${NORMALIZE_HELP}.`);
+  const m = /^mean=(.+),std=(.+)$/.exec(s);
+  if (!m) throw bad(`cannot read "${s}"`);
+  const [mean, std] = [m[1], m[2]].map((list) => list.split(',').map((x) => (x.trim() === '' ? NaN : Number(x))));
+  if ([...mean, ...std].some((x) => !Number.isFinite(x)) || std.some((x) => x <= 0)) throw bad(`mean must be numbers and std numbers > 0 in "${s}"`);
+  if (mean.length !== std.length) throw bad(`mean has ${mean.length} values but std has ${std.length}`);
+  if (channels !== null && mean.length !== channels && mean.length !== 1) throw new UserError(`--normalize gives ${mean.length} means but the data has ${channels} channels`);
+  const expand = (a: number[]) => (channels !== null && a.length === 1 ? new Array<number>(channels).fill(a[0]) : a);
+  return { scale: 1 / 255, mean: expand(mean), std: expand(std) };
+}
+
+/** Turns a --normalize value into the Normalization for this data set. */
+export function resolveNormalization(v: string, ds: Dataset): Normalization {
+  const channels = ds.sampleShape.length === 3 ? ds.sampleShape[0] : 1;
+  switch (v) {
+    case 'unit':
+      return { scale: 1 / 255 };
+    case 'raw':
+      return { scale: 1 };
+    case 'standard': {
+      const { pixels, count } = ds.train;
+      const plane = pixels.length / count / channels;
+      const mean: number[] = [], std: number[] = [];
+      for (let c = 0; c < channels; c++) {
+        let s = 0, s2 = 0;
+        for (let i = 0; i < count; i++) {
+          const o = (i * channels + c) * plane;
+          for (let p = 0; p < plane; p++) {
+            const x = pixels[o + p] / 255;
+            s += x;
+            s2 += x * x;
+          }
+        }
+        const n = count * plane, m = s / n;
+        mean.push(m);
+        std.push(Math.sqrt(Math.max(s2 / n - m * m, 1e-12)));
+      }
+      return { scale: 1 / 255, mean, std };
+    }
+    default:
+      return parseMeanStd(v, channels);
+  }
+}
+
+/** Throws unless `shape` is the model's per-sample input shape. */
+export function checkSampleShape(modelShape: readonly number[], shape: readonly number[], checkpoint: string, what: string): void {
+  if (modelShape.length !== shape.length || modelShape.some((d, i) => d !== shape[i])) {
+    throw new UserError(`checkpoint "${checkpoint}" expects samples [${modelShape.join(', ')}], but ${what} has [${shape.join(', ')}]`);
+  }
+}

@@ -1,0 +1,26 @@
+/** `bnlab eval`: loss and accuracy of a checkpoint on a data set's test split. */
+import type { Command } from 'commander';
+import { DEFAULT_NORMALIZATION } from '../data/dataset';
+import { loadDataset } from '../data/load';
+import { modelFromCheckpoint } from '../engine/checkpoint';
+import { UserError } from '../engine/errors';
+import { evaluate } from '../engine/trainer';
+import { checkSampleShape } from './common';
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('print loss and accuracy on the test split (eval mode)')
+    .requiredOption('--checkpoint <dir>', 'checkpoint directory (model.safetensors + model.json)')
+    .option('--data <source>', 'data source (default: the one the checkpoint was trained on)')
+    .option('--json', 'print one JSON object')
+    .action(async (f: { checkpoint: string; data?: string; json?: boolean }) => {
+      const { model, meta } = await modelFromCheckpoint(f.checkpoint);
+      const dataset = await loadDataset(f.data ?? meta.dataset ?? 'digits');
+      checkSampleShape(model.inputShape, dataset.sampleShape, f.checkpoint, `data "${dataset.source}"`);
+      if (dataset.test.count === 0) throw new UserError(`data "${dataset.source}" has no test split`);
+      const r = evaluate(model, dataset.test, meta.normalization ?? DEFAULT_NORMALIZATION);
+      if (f.json) process.stdout.write(JSON.stringify({ split: 'test', data: dataset.source, ...r }) + '\n');
+      else process.stdout.write(`test loss ${r.loss.toFixed(4)} accuracy ${r.accuracy.toFixed(4)} (${r.count} samples of ${dataset.source})\n`);
+    });
+}

@@ -1,0 +1,40 @@
+/**
+ * The `bnlab` program (main.ts runs it). Each subcommand lives in its own file and exports
+ * register(program); add yours to COMMANDS. Errors meant for the user print as one line, exit 1.
+ */
+import { Command, CommanderError } from 'commander';
+import { BNLAB_VERSION } from '../engine/checkpoint';
+import { isUserFacing } from './common';
+import { registerEval } from './eval';
+import { registerExport } from './export';
+import { registerPredict } from './predict';
+import { registerTrain } from './train';
+import { registerValidate } from './validate';
+
+export const COMMANDS: ((program: Command) => void)[] = [registerTrain, registerEval, registerPredict, registerExport, registerValidate];
+
+export function createProgram(): Command {
+  const program = new Command('bnlab')
+    .description('BN Lab: train and inspect networks with Batch Normalization')
+    .version(BNLAB_VERSION)
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ outputError: (s, write) => write(`bnlab: ${s.replace(/^error: /, '').trim()}\n`) });
+  for (const register of COMMANDS) register(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (isUserFacing(e)) process.stderr.write(`bnlab: ${e.message}\n`);
+    else if (process.env.BNLAB_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
+    else process.stderr.write(`bnlab: internal error: ${(e as Error)?.message ?? e} (set BNLAB_DEBUG=1 for a stack trace)\n`);
+    return 1;
+  }
+}
+

@@ -1,0 +1,206 @@
+/** `bnlab train`: trains a model and writes DIR/model.safetensors, DIR/model.json and DIR/metrics.jsonl. */
+import { Command, Option } from 'commander';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDataset } from '../data/load';
+import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
+import type { TrainEvent } from '../engine/events';
+import type { OptimizerName } from '../engine/optim';
+import { LAYER_HELP, PRESETS } from '../engine/spec';
+import { train, type TrainConfig } from '../engine/trainer';
+import { intArg, momentumOrNone, normalizeArg, NORMALIZE_HELP, numArg, positiveArg, resolveNormalization } from './common';
+import { ProgressBar } from './progress';
+
+interface TrainFlags {
+  model: string;
+  data: string;
+  epochs?: number;
+  steps?: number;
+  batch: number;
+  optimizer: OptimizerName;
+  lr?: number;
+  momentum: number;
+  nesterov?: boolean;
+  weightDecay: number;
+  bnMomentum?: number | null;
+  bnEps?: number;
+  bnAffine: boolean;
+  bnRunningStats: boolean;
+  bn: boolean;
+  seed: number;
+  shuffle: boolean;
+  init?: string;
+  out?: string;
+  json?: boolean;
+  normalize: string;
+  schedule: 'none' | 'step' | 'cosine';
+  schedulePer: 'epoch' | 'step';
+  stepSize: number;
+  gamma: number;
+  statsEvery: number;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a model; writes DIR/model.safetensors, DIR/model.json, DIR/metrics.jsonl')
+    .option('--model <spec>', `model spec or preset (${Object.keys(PRESETS).join(', ')}), e.g. "conv(32,5,pad=2) bn relu maxpool(2) flatten linear(128) bn relu linear"`, 'seed')
+    .option('--data <source>', 'data source (digits, synthetic, fashion-mnist:DIR, ...)', 'digits')
+    .addOption(new Option('--epochs <n>', 'epochs (default 1)').argParser(intArg(1)).conflicts('steps'))
+    .addOption(new Option('--steps <n>', 'optimizer steps instead of epochs').argParser(intArg(1)))
+    .option('--batch <n>', 'batch size', intArg(1), 100)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd', 'adamw']).default('adam'))
+    .option('--lr <x>', 'learning rate (default 0.001 for adam/adamw, 0.01 for sgd)', numArg(0))
+    .option('--momentum <x>', 'SGD momentum', numArg(0, 1), 0)
+    .option('--nesterov', 'SGD Nesterov momentum')
+    .option('--weight-decay <x>', 'weight decay (L2 for sgd/adam, decoupled for adamw)', numArg(0), 0)
+    .option('--bn-momentum <x|none>', 'BN momentum (PyTorch convention), or none for a cumulative average', momentumOrNone)
+    .option('--bn-eps <x>', 'BN epsilon', positiveArg)
+    .option('--no-bn-affine', 'BN without learnable γ/β')
+    .option('--no-bn-running-stats', 'BN without running statistics (batch statistics in eval too)')
+    .option('--no-bn', 'remove the bn layers from the spec')
+    .option('--seed <n>', 'seed for init, shuffling and dropout', intArg(0), 0)
+    .option('--no-shuffle', 'consecutive batches in file order')
+    .option('--init <checkpoint>', 'start from these weights (a checkpoint directory or a .safetensors file)')
+    .option('--out <dir>', 'output directory (default runs/<timestamp>)')
+    .option('--json', 'JSON lines on stdout instead of a progress bar')
+    .option('--normalize <how>', NORMALIZE_HELP, normalizeArg, 'unit')
+    .addOption(new Option('--schedule <kind>', 'LR schedule (StepLR / CosineAnnealingLR)').choices(['none', 'step', 'cosine']).default('none'))
+    .addOption(new Option('--schedule-per <unit>', 'step the schedule per epoch or per step').choices(['epoch', 'step']).default('epoch'))
+    .option('--step-size <n>', 'StepLR step_size', intArg(1), 1)
+    .option('--gamma <x>', 'StepLR gamma', positiveArg, 0.1)
+    .option('--stats-every <n>', 'BN statistics every N steps into metrics.jsonl (0: never)', intArg(0), 50)
+    .addHelpText('after', `\nLayers of --model:\n  ${LAYER_HELP.split(' | ').join('\n  ')}\nPresets:\n${Object.entries(PRESETS).map(([k, v]) => `  ${k} = ${v}`).join('\n')}`)
+    .action(runTrain);
+}
+
+function defaultOutDir(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  let dir = join('runs', stamp);
+  for (let i = 2; existsSync(dir); i++) dir = join('runs', `${stamp}-${i}`);
+  return dir;
+}
+
+async function runTrain(f: TrainFlags): Promise<void> {
+  const initState = f.init ? (await loadCheckpoint(f.init)).stateDict : undefined;
+  const dataset = await loadDataset(f.data);
+  const normalization = resolveNormalization(f.normalize, dataset);
+  const bn: TrainConfig['bn'] = {};
+  if (f.bnMomentum !== undefined) bn.momentum = f.bnMomentum;
+  if (f.bnEps !== undefined) bn.eps = f.bnEps;
+  if (!f.bnAffine) bn.affine = false;
+  if (!f.bnRunningStats) bn.track = false;
+  const config: TrainConfig = {
+    spec: f.model,
+    ...(f.steps !== undefined ? { steps: f.steps } : { epochs: f.epochs ?? 1 }),
+    batchSize: f.batch,
+    optimizer: f.optimizer,
+    lr: f.lr ?? (f.optimizer === 'sgd' ? 0.01 : 1e-3),
+    momentum: f.momentum,
+    nesterov: !!f.nesterov,
+    weightDecay: f.weightDecay,
+    bn,
+    noBn: !f.bn,
+    seed: f.seed,
+    shuffle: f.shuffle,
+    normalization,
+    statsEvery: f.statsEvery,
+    ...(f.schedule !== 'none' ? { schedule: { kind: f.schedule, per: f.schedulePer, stepSize: f.stepSize, gamma: f.gamma } } : {}),
+  };
+  const out = f.out ?? defaultOutDir();
+  mkdirSync(out, { recursive: true });
+  const metrics = join(out, 'metrics.jsonl');
+  writeFileSync(metrics, '');
+
+  const training = { ...config, normalize: f.normalize, init: f.init ?? null, data: f.data } as Record<string, unknown>;
+  const tty = !f.json && process.stderr.isTTY;
+  const reporter = new Reporter(f.json ? 'json' : tty ? 'tty' : 'plain');
+  const abort = new AbortController();
+  const onSigint = () => (abort.signal.aborted ? process.exit(130) : abort.abort());
+  process.on('SIGINT', onSigint);
+  try {
+    const { done } = await train({
+      dataset,
+      config,
+      signal: abort.signal,
+      initState,
+      onEvent: (e) => {
+        appendFileSync(metrics, JSON.stringify(e) + '\n');
+        reporter.event(e);
+      },
+      saveCheckpoint: (model, req) =>
+        saveCheckpoint(out, model, {
+          numClasses: dataset.numClasses,
+          ...(dataset.classNames ? { classNames: [...dataset.classNames] } : {}),
+          normalization,
+          dataset: dataset.source,
+          training,
+          step: req.step,
+          epoch: req.epoch,
+        }),
+    });
+    if (done.reason === 'completed') return;
+    process.exitCode = done.reason === 'cancelled' ? 130 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** Turns trainer events into terminal output: a progress bar (TTY), plain lines, or JSON lines. */
+class Reporter {
+  private bar?: ProgressBar;
+  private total = 0;
+  private lastLogged = 0;
+  private epochLoss = 0;
+  private epochAcc = 0;
+  private epochSteps = 0;
+
+  constructor(private mode: 'json' | 'tty' | 'plain') {}
+
+  event(e: TrainEvent): void {
+    if (this.mode === 'json') {
+      if (e.type !== 'stats') process.stdout.write(JSON.stringify(e) + '\n');
+      return;
+    }
+    switch (e.type) {
+      case 'start':
+        this.total = e.totalSteps;
+        this.say(`training ${e.spec} on ${e.dataset}: ${e.totalSteps} steps of batch ${e.batchSize} (${e.stepsPerEpoch} per epoch)`);
+        if (this.mode === 'tty') this.bar = new ProgressBar(process.stderr, e.totalSteps);
+        break;
+      case 'step': {
+        this.epochLoss += e.loss;
+        this.epochAcc += e.accuracy;
+        this.epochSteps++;
+        const text = `epoch ${e.epoch} loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(3)} lr ${e.lr.toPrecision(3)} ${Math.round(e.samplesPerSec)} samples/s`;
+        if (this.bar) this.bar.update(e.step, text, e.step === this.total);
+        else if (e.step === 1 || e.step === this.total || e.step - this.lastLogged >= Math.max(1, Math.ceil(this.total / 20))) {
+          this.lastLogged = e.step;
+          this.say(`step ${e.step}/${this.total} ${text}`);
+        }
+        break;
+      }
+      case 'eval':
+        this.say(
+          `epoch ${e.epoch}: train loss ${(this.epochLoss / Math.max(1, this.epochSteps)).toFixed(4)} acc ${(this.epochAcc / Math.max(1, this.epochSteps)).toFixed(4)}` +
+            ` | test loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(4)}`,
+        );
+        this.epochLoss = this.epochAcc = this.epochSteps = 0;
+        break;
+      case 'checkpoint':
+        break;
+      case 'done':
+        if (e.reason === 'completed') this.say(`done: ${e.step} steps; checkpoint in ${e.checkpoint ?? '(none)'}`);
+        else {
+          this.bar?.clear();
+          process.stderr.write(`bnlab: training ${e.reason}: ${e.message ?? ''}${e.checkpoint && !e.message?.includes(e.checkpoint) ? ` (checkpoint in ${e.checkpoint})` : ''}\n`);
+        }
+        break;
+    }
+  }
+
+  private say(line: string): void {
+    this.bar?.clear();
+    process.stdout.write(line + '\n');
+  }
+}

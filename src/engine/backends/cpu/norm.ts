@@ -1,0 +1,244 @@
+/**
+ * Batch, group and layer normalization on the CPU. Statistics and gradient sums accumulate in
+ * float64 (two-pass mean/variance, like PyTorch's CPU kernels); tensors are stored as float32.
+ * Layout [N, C, ...rest]: S = product of rest (1 for [N, C]).
+ */
+import { registerKernel } from '../../kernel-registry';
+import type { Tensor } from '../../tensor';
+import type {
+  NormGrads, BatchNormBackwardKernel, BatchNormInferKernel, BatchNormTrainKernel,
+  GroupNormBackwardKernel, GroupNormKernel, LayerNormBackwardKernel, LayerNormKernel,
+} from '../../ops/kernels';
+import { zeroedScratch64 } from './scratch';
+
+function dims(x: Tensor): { N: number; C: number; S: number } {
+  const N = x.shape[0];
+  const C = x.shape[1];
+  return { N, C, S: N * C === 0 ? 0 : x.size / (N * C) };
+}
+
+/** xhat = (x - mean)·invStd; y = xhat·gamma + beta, per channel. */
+function normalizeChannels(
+  x: Float32Array, mean: ArrayLike<number>, invStd: ArrayLike<number>, gamma: Tensor | null, beta: Tensor | null,
+  N: number, C: number, S: number, xhat: Float32Array, y: Float32Array,
+): void {
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const m = mean[c], is = invStd[c];
+      const g = gamma ? gamma.data[c] : 1, b = beta ? beta.data[c] : 0;
+      const start = (n * C + c) * S, end = start + S;
+      for (let i = start; i < end; i++) {
+        const h = (x[i] - m) * is;
+        xhat[i] = h;
+        y[i] = h * g + b;
+      }
+    }
+  }
+}
+
+export const batchNormTrain: BatchNormTrainKernel = (x, gamma, beta, eps, out) => {
+  const { N, C, S } = dims(x);
+  const M = N * S;
+  const xd = x.data;
+  const mean = zeroedScratch64('bn.mean', C);
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const start = (n * C + c) * S, end = start + S;
+      let s = 0;
+      for (let i = start; i < end; i++) s += xd[i];
+      mean[c] += s;
+    }
+  }
+  for (let c = 0; c < C; c++) mean[c] /= M;
+  const sq = zeroedScratch64('bn.sq', C);
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const start = (n * C + c) * S, end = start + S;
+      const m = mean[c];
+      let s = 0;
+      for (let i = start; i < end; i++) {
+        const d = xd[i] - m;
+        s += d * d;
+      }
+      sq[c] += s;
+    }
+  }
+  const invStd = zeroedScratch64('bn.invStd', C);
+  for (let c = 0; c < C; c++) {
+    const varBiased = sq[c] / M;
+    invStd[c] = 1 / Math.sqrt(varBiased + eps);
+    out.mean.data[c] = mean[c];
+    out.varBiased.data[c] = varBiased;
+    out.varUnbiased.data[c] = M > 1 ? sq[c] / (M - 1) : NaN;
+    out.invStd.data[c] = invStd[c];
+  }
+  normalizeChannels(xd, mean, invStd, gamma, beta, N, C, S, out.xhat.data, out.y.data);
+};
+
+export const batchNormInfer: BatchNormInferKernel = (x, mean, variance, gamma, beta, eps, out) => {
+  const { N, C, S } = dims(x);
+  const invStd = zeroedScratch64('bn.invStd', C);
+  for (let c = 0; c < C; c++) {
+    invStd[c] = 1 / Math.sqrt(variance.data[c] + eps);
+    out.invStd.data[c] = invStd[c];
+  }
+  normalizeChannels(x.data, mean.data, invStd, gamma, beta, N, C, S, out.xhat.data, out.y.data);
+};
+
+export const batchNormBackward: BatchNormBackwardKernel = (dy, xhat, invStd, gamma, training, out) => {
+  const { N, C, S } = dims(dy);
+  const M = N * S;
+  const dyd = dy.data, xh = xhat.data, dx = out.dx.data;
+  const sumDy = zeroedScratch64('bn.sumDy', C);
+  const sumDyXhat = zeroedScratch64('bn.sumDyXhat', C);
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const start = (n * C + c) * S, end = start + S;
+      let s1 = 0, s2 = 0;
+      for (let i = start; i < end; i++) {
+        const g = dyd[i];
+        s1 += g;
+        s2 += g * xh[i];
+      }
+      sumDy[c] += s1;
+      sumDyXhat[c] += s2;
+    }
+  }
+  for (let c = 0; c < C; c++) {
+    out.dgamma.data[c] = sumDyXhat[c];
+    out.dbeta.data[c] = sumDy[c];
+  }
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const scale = (gamma ? gamma.data[c] : 1) * invStd.data[c];
+      const start = (n * C + c) * S, end = start + S;
+      if (training) {
+        // dx = γ·invStd·(dy − mean(dy) − xhat·mean(dy·xhat))
+        const meanDy = sumDy[c] / M, meanDyXhat = sumDyXhat[c] / M;
+        for (let i = start; i < end; i++) dx[i] = scale * (dyd[i] - meanDy - xh[i] * meanDyXhat);
+      } else {
+        for (let i = start; i < end; i++) dx[i] = scale * dyd[i];
+      }
+    }
+  }
+};
+
+/**
+ * Group and layer norm share one shape: R contiguous blocks (one per sample and group, or per row),
+ * each made of `runs` runs of `runLen` values that share one affine index:
+ *   group norm: runs = C/groups channels of S pixels, affine index (r % groups)·runs + run;
+ *   layer norm: runs = D single values, affine index = position in the row (groups = 1).
+ * xhat = (x − mean)·invStd with mean and biased variance per block; y = xhat·gamma + beta.
+ */
+interface Blocks {
+  R: number;
+  runs: number;
+  runLen: number;
+  groups: number;
+}
+
+function normalizeBlocks(
+  x: Float32Array, b: Blocks, eps: number, gamma: Tensor | null, beta: Tensor | null,
+  xhat: Float32Array, y: Float32Array, invStdOut: Float32Array,
+): void {
+  const { R, runs, runLen, groups } = b;
+  const D = runs * runLen;
+  for (let r = 0; r < R; r++) {
+    const start = r * D, end = start + D;
+    let s = 0;
+    for (let i = start; i < end; i++) s += x[i];
+    const mean = s / D;
+    let sq = 0;
+    for (let i = start; i < end; i++) {
+      const d = x[i] - mean;
+      sq += d * d;
+    }
+    const invStd = 1 / Math.sqrt(sq / D + eps);
+    invStdOut[r] = invStd;
+    const base = (r % groups) * runs;
+    for (let run = 0; run < runs; run++) {
+      const g = gamma ? gamma.data[base + run] : 1, bt = beta ? beta.data[base + run] : 0;
+      const from = start + run * runLen, to = from + runLen;
+      for (let i = from; i < to; i++) {
+        const h = (x[i] - mean) * invStd;
+        xhat[i] = h;
+        y[i] = h * g + bt;
+      }
+    }
+  }
+}
+
+/** Backward of normalizeBlocks: dx per block, dgamma/dbeta summed per affine index in float64. */
+function normalizeBlocksBackward(
+  dy: Float32Array, xhat: Float32Array, invStd: Float32Array, b: Blocks, gamma: Tensor | null, out: NormGrads,
+): void {
+  const { R, runs, runLen, groups } = b;
+  const D = runs * runLen;
+  const affineSize = out.dgamma.size;
+  const dg = zeroedScratch64('norm.dgamma', affineSize);
+  const db = zeroedScratch64('norm.dbeta', affineSize);
+  const dx = out.dx.data;
+  for (let r = 0; r < R; r++) {
+    const start = r * D;
+    const base = (r % groups) * runs;
+    // s1 = Σ dxhat, s2 = Σ dxhat·xhat with dxhat = dy·gamma
+    let s1 = 0, s2 = 0;
+    for (let run = 0; run < runs; run++) {
+      const from = start + run * runLen, to = from + runLen;
+      let sumDy = 0, sumDyXhat = 0;
+      for (let i = from; i < to; i++) {
+        sumDy += dy[i];
+        sumDyXhat += dy[i] * xhat[i];
+      }
+      const g = gamma ? gamma.data[base + run] : 1;
+      s1 += g * sumDy;
+      s2 += g * sumDyXhat;
+      dg[base + run] += sumDyXhat;
+      db[base + run] += sumDy;
+    }
+    const is = invStd[r], m1 = s1 / D, m2 = s2 / D;
+    for (let run = 0; run < runs; run++) {
+      const g = gamma ? gamma.data[base + run] : 1;
+      const from = start + run * runLen, to = from + runLen;
+      for (let i = from; i < to; i++) dx[i] = is * (dy[i] * g - m1 - xhat[i] * m2);
+    }
+  }
+  for (let k = 0; k < affineSize; k++) {
+    out.dgamma.data[k] = dg[k];
+    out.dbeta.data[k] = db[k];
+  }
+}
+
+function groupBlocks(x: Tensor, groups: number): Blocks {
+  const { N, C, S } = dims(x);
+  return { R: N * groups, runs: C / groups, runLen: S, groups };
+}
+
+function layerBlocks(x: Tensor, D: number): Blocks {
+  return { R: D === 0 ? 0 : x.size / D, runs: D, runLen: 1, groups: 1 };
+}
+
+export const groupNorm: GroupNormKernel = (x, groups, gamma, beta, eps, out) => {
+  normalizeBlocks(x.data, groupBlocks(x, groups), eps, gamma, beta, out.xhat.data, out.y.data, out.invStd.data);
+};
+
+export const groupNormBackward: GroupNormBackwardKernel = (dy, xhat, invStd, gamma, groups, out) => {
+  normalizeBlocksBackward(dy.data, xhat.data, invStd.data, groupBlocks(dy, groups), gamma, out);
+};
+
+export const layerNorm: LayerNormKernel = (x, D, gamma, beta, eps, out) => {
+  normalizeBlocks(x.data, layerBlocks(x, D), eps, gamma, beta, out.xhat.data, out.y.data, out.invStd.data);
+};
+
+export const layerNormBackward: LayerNormBackwardKernel = (dy, xhat, invStd, gamma, out) => {
+  const R = invStd.size;
+  normalizeBlocksBackward(dy.data, xhat.data, invStd.data, layerBlocks(dy, R === 0 ? 0 : dy.size / R), gamma, out);
+};
+
+registerKernel({ kernelName: 'BatchNormTrain', backendName: 'cpu', kernelFunc: batchNormTrain });
+registerKernel({ kernelName: 'BatchNormInfer', backendName: 'cpu', kernelFunc: batchNormInfer });
+registerKernel({ kernelName: 'BatchNormBackward', backendName: 'cpu', kernelFunc: batchNormBackward });
+registerKernel({ kernelName: 'GroupNorm', backendName: 'cpu', kernelFunc: groupNorm });
+registerKernel({ kernelName: 'GroupNormBackward', backendName: 'cpu', kernelFunc: groupNormBackward });
+registerKernel({ kernelName: 'LayerNorm', backendName: 'cpu', kernelFunc: layerNorm });
+registerKernel({ kernelName: 'LayerNormBackward', backendName: 'cpu', kernelFunc: layerNormBackward });

@@ -1,0 +1,11 @@
+/** Bad input from a user (flag, spec, file): the message is one clear line, shown without a stack trace. */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+export function isUserError(e: unknown): e is UserError {
+  return e instanceof UserError;
+}

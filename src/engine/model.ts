@@ -1,0 +1,163 @@
+import * as ops from './ops';
+import { UserError } from './errors';
+import type { ForwardContext, Layer, Param } from './layers/layer';
+import { Rng } from './rng';
+import { createLayer, parseSpec, removeBn, where, type BuildOptions, type LayerSpec } from './spec';
+import { Tensor, shapeToString, type Shape } from './tensor';
+
+export type Dtype = 'float32' | 'int64';
+export interface StateEntry {
+  tensor: Tensor;
+  dtype: Dtype;
+}
+/** PyTorch state_dict: keys `${index}.${name}` in nn.Sequential order. */
+export type StateDict = Map<string, StateEntry>;
+
+export interface NamedParam {
+  key: string;
+  layer: number;
+  param: Param;
+}
+
+export interface ModelOptions extends BuildOptions {
+  /** Per-sample input shape, e.g. [1, 28, 28]. */
+  sampleShape: readonly number[];
+  /** Init seed (default 0); ignored when `rng` is given. */
+  seed?: number;
+  rng?: Rng;
+  /** Drop every bn layer (--no-bn). */
+  noBn?: boolean;
+}
+
+/** An nn.Sequential: layer i has state_dict prefix `${i}.` (parameterless layers keep their index). */
+export class Sequential {
+  readonly layers: Layer[];
+  /** Input shape of each layer, then the output shape (shapes.length = layers.length + 1). */
+  readonly shapes: Shape[];
+  training = true;
+  /** Drives dropout; seeded from the init rng. */
+  readonly rng: Rng;
+  /** `layer 3 "maxpool(2)"` for each layer, for error messages. */
+  private readonly where: string[];
+
+  constructor(specs: LayerSpec[], options: ModelOptions) {
+    this.where = specs.map(where);
+    const rng = options.rng ?? new Rng(options.seed ?? 0);
+    if (specs.length === 0) throw new UserError('the model spec has no layers');
+    this.layers = specs.map((s) => createLayer(s, options));
+    this.shapes = [options.sampleShape];
+    this.layers.forEach((layer, i) => {
+      try {
+        this.shapes.push(layer.build(this.shapes[i], rng));
+      } catch (e) {
+        if (e instanceof UserError) throw new UserError(`${where(specs[i])}: ${e.message}`);
+        throw e;
+      }
+    });
+    const out = this.outputShape;
+    if (options.numClasses !== undefined && (out.length !== 1 || out[0] !== options.numClasses)) {
+      throw new UserError(
+        `the model outputs ${shapeToString(out)} per sample but the data has ${options.numClasses} classes; end the spec with linear(${options.numClasses})`,
+      );
+    }
+    this.rng = new Rng(rng.nextU32());
+  }
+
+  get inputShape(): Shape {
+    return this.shapes[0];
+  }
+
+  get outputShape(): Shape {
+    return this.shapes[this.shapes.length - 1];
+  }
+
+  /** Canonical spec, e.g. "conv(32,5,pad=2) bn relu maxpool(2) flatten linear(128) bn relu linear(10)". */
+  describe(): string {
+    return this.layers.map((l) => l.describe()).join(' ');
+  }
+
+  train(): this {
+    this.training = true;
+    return this;
+  }
+
+  eval(): this {
+    this.training = false;
+    return this;
+  }
+
+  forward(x: Tensor): Tensor {
+    const want = this.inputShape;
+    if (x.rank !== want.length + 1 || want.some((d, i) => d !== x.shape[i + 1])) {
+      throw new UserError(`the model expects input [N, ${want.join(', ')}], got ${shapeToString(x.shape)}`);
+    }
+    const ctx: ForwardContext = { training: this.training, rng: this.rng };
+    let i = 0;
+    try {
+      for (; i < this.layers.length; i++) x = this.layers[i].forward(x, ctx);
+    } catch (e) {
+      if (e instanceof UserError) throw new UserError(`${this.where[i]}: ${e.message}`);
+      throw e;
+    }
+    return x;
+  }
+
+  /** Backpropagates dL/dlogits through every layer; writes every Param.grad. */
+  backward(dLogits: Tensor): void {
+    let dy: Tensor | null = dLogits;
+    for (let i = this.layers.length - 1; i >= 0 && dy; i--) dy = this.layers[i].backward(dy, i > 0);
+  }
+
+  params(): NamedParam[] {
+    return this.layers.flatMap((l, i) => l.params().map((param) => ({ key: `${i}.${param.name}`, layer: i, param })));
+  }
+
+  stateDict(): StateDict {
+    const sd: StateDict = new Map();
+    this.layers.forEach((l, i) => {
+      for (const p of l.params()) sd.set(`${i}.${p.name}`, { tensor: p.value, dtype: 'float32' });
+      for (const b of l.buffers()) sd.set(`${i}.${b.name}`, { tensor: b.value, dtype: b.dtype });
+    });
+    return sd;
+  }
+
+  /** Copies values in (strict, like PyTorch): every key must match by name and shape. */
+  loadStateDict(sd: StateDict): void {
+    const own = this.stateDict();
+    const missing = [...own.keys()].filter((k) => !sd.has(k));
+    const unexpected = [...sd.keys()].filter((k) => !own.has(k));
+    if (missing.length || unexpected.length) {
+      const parts = [];
+      if (missing.length) parts.push(`missing keys ${missing.join(', ')}`);
+      if (unexpected.length) parts.push(`unexpected keys ${unexpected.join(', ')}`);
+      throw new UserError(`the weights do not fit the model "${this.describe()}": ${parts.join('; ')}`);
+    }
+    for (const [k, { tensor }] of own) {
+      const src = sd.get(k)!.tensor;
+      if (!src.sameShape(tensor)) {
+        throw new UserError(`the weights do not fit the model: ${k} has shape ${shapeToString(src.shape)} in the file, ${shapeToString(tensor.shape)} in the model`);
+      }
+    }
+    for (const [k, { tensor }] of own) tensor.data.set(sd.get(k)!.tensor.data);
+  }
+}
+
+/** Builds a Sequential from spec text (or a preset name) for samples of `sampleShape`. */
+export function buildModel(spec: string, options: ModelOptions): Sequential {
+  let specs = parseSpec(spec);
+  if (options.noBn) specs = removeBn(specs);
+  return new Sequential(specs, options);
+}
+
+export interface LossResult {
+  loss: number;
+  correct: number;
+  /** dL/dlogits, null when not asked for. */
+  dLogits: Tensor | null;
+}
+
+/** Mean softmax cross-entropy (nn.CrossEntropyLoss), argmax hits and (if `grad`) dL/dlogits. */
+export function crossEntropy(logits: Tensor, labels: Int32Array | Uint8Array, grad = true): LossResult {
+  const { loss, probs, correct } = ops.softmaxCrossEntropy(logits, labels);
+  return { loss, correct, dLogits: grad ? ops.softmaxCrossEntropyGrad(probs, labels) : null };
+}

@@ -1,0 +1,67 @@
+import { kernel } from '../backend';
+import type { Pool2DAttrs } from '../kernel-names';
+import { reuse, shapeToString, type Shape, type Tensor } from '../tensor';
+import { checkPositiveInts, checkShape, fail } from './check';
+import type { AvgPool2DGradKernel, AvgPool2DKernel, MaxPool2DGradKernel, MaxPool2DKernel } from './kernels';
+
+/** Full attributes from partial ones (PyTorch's defaults: stride = kernel, padding 0). */
+export function pool2dAttrs(a: {
+  kernel: number | [number, number];
+  stride?: number | [number, number];
+  padding?: number | [number, number];
+}): Pool2DAttrs {
+  const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+  const kernel = pair(a.kernel);
+  return { kernel, stride: a.stride === undefined ? kernel : pair(a.stride), padding: pair(a.padding ?? 0) };
+}
+
+/** Output shape [N, C, OH, OW] (floor mode), or an OpError naming what does not fit. */
+export function pool2dOutputShape(op: string, xShape: Shape, attrs: Pool2DAttrs): Shape {
+  if (xShape.length !== 4) fail(op, `input must be 4-D [N, C, H, W], got ${shapeToString(xShape)}`);
+  const { kernel: k, stride: s, padding: p } = attrs;
+  checkPositiveInts(op, 'kernel size', k, 1);
+  checkPositiveInts(op, 'stride', s, 1);
+  checkPositiveInts(op, 'padding', p, 0);
+  if (p[0] > k[0] / 2 || p[1] > k[1] / 2) {
+    fail(op, `padding ${p.join('x')} should be at most half of the kernel size ${k.join('x')}`);
+  }
+  const [N, C, H, W] = xShape;
+  const OH = Math.floor((H + 2 * p[0] - k[0]) / s[0]) + 1;
+  const OW = Math.floor((W + 2 * p[1] - k[1]) / s[1]) + 1;
+  if (OH < 1 || OW < 1) fail(op, `kernel ${k.join('x')} does not fit input ${H}x${W} with padding ${p.join('x')}`);
+  return [N, C, OH, OW];
+}
+
+export interface MaxPoolResult {
+  y: Tensor;
+  /** Flat index into x of each output's maximum. */
+  argmax: Int32Array;
+}
+
+export function maxPool2d(x: Tensor, attrs: Pool2DAttrs, out?: Partial<MaxPoolResult>): MaxPoolResult {
+  const y = reuse(out?.y, pool2dOutputShape('maxPool2d', x.shape, attrs));
+  const argmax = out?.argmax && out.argmax.length === y.size ? out.argmax : new Int32Array(y.size);
+  kernel<MaxPool2DKernel>('MaxPool2D')(x, attrs, y, argmax);
+  return { y, argmax };
+}
+
+export function maxPool2dGrad(dy: Tensor, argmax: Int32Array, xShape: Shape, out?: Tensor): Tensor {
+  if (argmax.length !== dy.size) fail('maxPool2dGrad', `argmax has ${argmax.length} values, dy ${shapeToString(dy.shape)} has ${dy.size}`);
+  const dx = reuse(out, xShape);
+  kernel<MaxPool2DGradKernel>('MaxPool2DGrad')(dy, argmax, dx);
+  return dx;
+}
+
+/** Average pooling with count_include_pad=true (PyTorch's default). */
+export function avgPool2d(x: Tensor, attrs: Pool2DAttrs, out?: Tensor): Tensor {
+  const y = reuse(out, pool2dOutputShape('avgPool2d', x.shape, attrs));
+  kernel<AvgPool2DKernel>('AvgPool2D')(x, attrs, y);
+  return y;
+}
+
+export function avgPool2dGrad(dy: Tensor, xShape: Shape, attrs: Pool2DAttrs, out?: Tensor): Tensor {
+  checkShape('avgPool2dGrad', 'dy', dy, pool2dOutputShape('avgPool2dGrad', xShape, attrs));
+  const dx = reuse(out, xShape);
+  kernel<AvgPool2DGradKernel>('AvgPool2DGrad')(dy, attrs, dx);
+  return dx;
+}

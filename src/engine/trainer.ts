@@ -1,0 +1,272 @@
+/**
+ * The training loop. Pure: no fs, no console — it reports through `onEvent` (events.ts) and saves
+ * through the `saveCheckpoint` callback, so it runs the same in the CLI, a worker or a webview.
+ * Steps and epochs in events are 1-based counts (step = optimizer steps done, epoch = the epoch it is in).
+ * Batches follow torch's DataLoader(drop_last=False): the last batch of an epoch may be partial;
+ * shuffling draws a fresh permutation each epoch from an Rng seeded by `seed`.
+ */
+import { DEFAULT_NORMALIZATION, gatherBatch, type Dataset, type Normalization, type Split } from '../data/dataset';
+import { UserError } from './errors';
+import type { DoneEvent, TrainEvent } from './events';
+import type { BnOptions } from './layers/batchnorm';
+import { buildModel, crossEntropy, type Sequential, type StateDict } from './model';
+import { createOptimizer, OPTIMIZERS, type OptimizerName } from './optim';
+import { Rng } from './rng';
+import { createSchedule, type ScheduleConfig } from './schedule';
+import { collectBnStats, gradNorms } from './stats';
+import { Tensor, sizeOf } from './tensor';
+
+export interface TrainConfig {
+  /** Spec text or preset name. */
+  spec: string;
+  /** Number of epochs (default 1), unless `steps` is given. */
+  epochs?: number;
+  /** Total optimizer steps (overrides epochs). */
+  steps?: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  lr: number;
+  /** SGD momentum. */
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+  betas?: [number, number];
+  adamEps?: number;
+  /** Defaults for every bn layer. */
+  bn?: Partial<BnOptions>;
+  noBn?: boolean;
+  seed: number;
+  shuffle: boolean;
+  schedule?: ScheduleConfig;
+  normalization?: Normalization;
+  /** Emit a stats event every N steps (0: never). Default 50. */
+  statsEvery?: number;
+  /** Batch size for evaluation (default 500). */
+  evalBatchSize?: number;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  spec: 'seed',
+  epochs: 1,
+  batchSize: 100,
+  optimizer: 'adam',
+  lr: 1e-3,
+  seed: 0,
+  shuffle: true,
+  statsEvery: 50,
+};
+
+export interface CheckpointRequest {
+  step: number;
+  epoch: number;
+  reason: 'epoch' | 'end' | 'cancelled';
+}
+
+export interface TrainOptions {
+  dataset: Dataset;
+  config: TrainConfig;
+  onEvent?: (e: TrainEvent) => void;
+  signal?: AbortSignal;
+  /** Saves the model (only ever called with finite weights); returns where it went. */
+  saveCheckpoint?: (model: Sequential, req: CheckpointRequest) => Promise<string>;
+  /** Starting weights (e.g. --init), loaded strictly after building. */
+  initState?: StateDict;
+  runId?: string;
+  backend?: string;
+}
+
+export interface TrainResult {
+  done: DoneEvent;
+  model: Sequential;
+}
+
+/** Throws UserError naming the first bad value. */
+export function validateConfig(c: TrainConfig): void {
+  const bad = (what: string, v: unknown, want: string) => new UserError(`${what} must be ${want}, got ${v}`);
+  const isInt = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min;
+  if (c.steps !== undefined && !isInt(c.steps, 1)) throw bad('steps', c.steps, 'an integer ≥ 1');
+  if (c.epochs !== undefined && !isInt(c.epochs, 1)) throw bad('epochs', c.epochs, 'an integer ≥ 1');
+  if (!isInt(c.batchSize, 1)) throw bad('batch size', c.batchSize, 'an integer ≥ 1');
+  if (!OPTIMIZERS.includes(c.optimizer)) throw bad('optimizer', c.optimizer, OPTIMIZERS.join(', '));
+  if (!(c.lr >= 0 && Number.isFinite(c.lr))) throw bad('learning rate', c.lr, 'a finite number ≥ 0');
+  if (c.momentum !== undefined && !(c.momentum >= 0 && c.momentum <= 1)) throw bad('momentum', c.momentum, 'in [0, 1]');
+  if (c.weightDecay !== undefined && !(c.weightDecay >= 0 && Number.isFinite(c.weightDecay))) throw bad('weight decay', c.weightDecay, '≥ 0');
+  const m = c.bn?.momentum;
+  if (m !== undefined && m !== null && !(m >= 0 && m <= 1)) throw bad('bn momentum', m, 'in [0, 1] or none');
+  if (c.bn?.eps !== undefined && !(c.bn.eps > 0)) throw bad('bn eps', c.bn.eps, '> 0');
+  if (!isInt(c.seed, 0)) throw bad('seed', c.seed, 'an integer ≥ 0');
+  if (c.statsEvery !== undefined && !isInt(c.statsEvery, 0)) throw bad('stats interval', c.statsEvery, 'an integer ≥ 0');
+}
+
+const nextTick: () => Promise<void> =
+  typeof setImmediate === 'function' ? () => new Promise((r) => setImmediate(r)) : () => new Promise((r) => setTimeout(r, 0));
+
+/** Builds the model the config describes for this data set (init from `config.seed`). */
+export function modelForConfig(config: TrainConfig, dataset: Dataset): Sequential {
+  return buildModel(config.spec, {
+    sampleShape: dataset.sampleShape,
+    numClasses: dataset.numClasses,
+    seed: config.seed,
+    bn: config.bn,
+    noBn: config.noBn,
+  });
+}
+
+export async function train(o: TrainOptions): Promise<TrainResult> {
+  const config = { ...DEFAULT_TRAIN_CONFIG, ...o.config };
+  validateConfig(config);
+  const { dataset, signal } = o;
+  const emit = o.onEvent ?? (() => {});
+  const norm = config.normalization ?? DEFAULT_NORMALIZATION;
+  const model = modelForConfig(config, dataset);
+  if (o.initState) model.loadStateDict(o.initState);
+  const n = dataset.train.count;
+  if (n === 0) throw new UserError(`data set "${dataset.source}" has no training samples`);
+  const batch = config.batchSize;
+  const stepsPerEpoch = Math.ceil(n / batch);
+  const totalSteps = config.steps ?? (config.epochs ?? 1) * stepsPerEpoch;
+  const totalEpochs = Math.ceil(totalSteps / stepsPerEpoch);
+  const perStep = config.schedule?.per === 'step';
+  const schedule = createSchedule(config.lr, config.schedule, perStep ? totalSteps : totalEpochs);
+  const opt = createOptimizer(config.optimizer, model.params().map((p) => p.param), {
+    lr: config.lr, momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay, betas: config.betas, eps: config.adamEps,
+  });
+  const shuffleRng = new Rng((config.seed ^ 0x5eed5eed) >>> 0);
+  const sampleShape = dataset.sampleShape;
+  const sampleSize = sizeOf(sampleShape);
+  const xbuf = new Float32Array(batch * sampleSize);
+  const labels = new Int32Array(batch);
+  const indices = Int32Array.from({ length: n }, (_, i) => i);
+  const statsEvery = config.statsEvery ?? 50;
+
+  emit({
+    type: 'start', runId: o.runId ?? `run-${Date.now()}`, spec: model.describe(), dataset: dataset.source, backend: o.backend ?? 'cpu',
+    totalSteps, stepsPerEpoch, batchSize: batch, config: { ...config, spec: config.spec } as unknown as Record<string, unknown>,
+  });
+
+  let step = 0, epoch = 0, lastCheckpoint: string | undefined, checkpointStep = -1;
+  const finish = (reason: DoneEvent['reason'], message?: string): TrainResult => {
+    const done: DoneEvent = { type: 'done', reason, step, ...(message ? { message } : {}), ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) };
+    emit(done);
+    return { done, model };
+  };
+  const checkpoint = async (reason: CheckpointRequest['reason']) => {
+    if (!o.saveCheckpoint || checkpointStep === step) return true;
+    if (!allFinite(model)) return false;
+    lastCheckpoint = await o.saveCheckpoint(model, { step, epoch, reason });
+    checkpointStep = step;
+    emit({ type: 'checkpoint', step, dir: lastCheckpoint });
+    return true;
+  };
+  const evaluateTest = () => {
+    if (dataset.test.count === 0) return;
+    const r = evaluate(model, dataset.test, norm, config.evalBatchSize ?? 500);
+    emit({ type: 'eval', step, epoch, split: 'test', loss: r.loss, accuracy: r.accuracy });
+  };
+  const diverged = (what: string) =>
+    finish('diverged', `${what} at step ${step + 1} (epoch ${epoch}); stopped${lastCheckpoint ? `, the last good checkpoint is ${lastCheckpoint}` : ' with no checkpoint written'}`);
+
+  try {
+    model.train();
+    while (step < totalSteps) {
+      epoch++;
+      opt.lr = schedule.lrAt(perStep ? step : epoch - 1);
+      epochOrder(indices, config.shuffle ? shuffleRng : null);
+      let b = 0;
+      for (; b < stepsPerEpoch && step < totalSteps; b++) {
+        if (signal?.aborted) {
+          await checkpoint('cancelled');
+          return finish('cancelled', 'training was cancelled');
+        }
+        const t0 = performance.now();
+        if (perStep) opt.lr = schedule.lrAt(step);
+        const from = b * batch, to = Math.min(n, from + batch), m = to - from;
+        gatherBatch(dataset.train, sampleShape, indices, from, to, norm, xbuf, labels);
+        const x = new Tensor([m, ...sampleShape], xbuf.subarray(0, m * sampleSize));
+        const logits = model.forward(x);
+        const { loss, correct, dLogits } = crossEntropy(logits, labels.subarray(0, m));
+        if (!Number.isFinite(loss)) return diverged(`the loss became ${loss}`);
+        const wantStats = statsEvery > 0 && (step + 1) % statsEvery === 0;
+        const bn = wantStats ? collectBnStats(model) : [];
+        model.backward(dLogits!);
+        opt.step();
+        step++;
+        const dt = (performance.now() - t0) / 1000;
+        emit({ type: 'step', step, epoch, loss, accuracy: correct / m, lr: opt.lr, samplesPerSec: dt > 0 ? m / dt : 0 });
+        if (wantStats) emit({ type: 'stats', step, epoch, bn, gradNorms: gradNorms(model) });
+        await nextTick();
+      }
+      if (b === stepsPerEpoch || step === totalSteps) {
+        if (!allFinite(model)) return diverged('the weights became non-finite');
+        evaluateTest();
+        await checkpoint(step === totalSteps ? 'end' : 'epoch');
+      }
+    }
+    return finish('completed');
+  } catch (e) {
+    if (e instanceof UserError) return finish('failed', e.message);
+    throw e;
+  }
+}
+
+/** The sample order of one epoch: file order, or a fresh permutation drawn from `rng`. */
+export function epochOrder(indices: Int32Array, rng: Rng | null): Int32Array {
+  for (let i = 0; i < indices.length; i++) indices[i] = i;
+  return rng ? rng.shuffle(indices) : indices;
+}
+
+function allFinite(model: Sequential): boolean {
+  for (const { tensor } of model.stateDict().values()) for (const v of tensor.data) if (!Number.isFinite(v)) return false;
+  return true;
+}
+
+export interface EvalResult {
+  loss: number;
+  accuracy: number;
+  count: number;
+}
+
+/** Runs `fn` on consecutive eval-mode batches of a split, in order (restores the model's mode). */
+function inEvalBatches(
+  model: Sequential, split: Split, norm: Normalization, batch: number,
+  fn: (logits: Tensor, labels: Int32Array, from: number) => void,
+): void {
+  const sampleShape = model.inputShape;
+  const sampleSize = sizeOf(sampleShape);
+  const xbuf = new Float32Array(batch * sampleSize);
+  const labels = new Int32Array(batch);
+  const identity = Int32Array.from({ length: Math.min(split.count, batch) }, (_, i) => i);
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    for (let from = 0; from < split.count; from += batch) {
+      const to = Math.min(split.count, from + batch), m = to - from;
+      const sub: Split = { count: m, pixels: split.pixels.subarray(from * sampleSize, to * sampleSize), labels: split.labels.subarray(from, to) };
+      gatherBatch(sub, sampleShape, identity, 0, m, norm, xbuf, labels);
+      fn(model.forward(new Tensor([m, ...sampleShape], xbuf.subarray(0, m * sampleSize))), labels.subarray(0, m), from);
+    }
+  } finally {
+    model.training = wasTraining;
+  }
+}
+
+/** Mean loss and accuracy of `model` in eval mode over a split. */
+export function evaluate(model: Sequential, split: Split, norm: Normalization, batch = 500): EvalResult {
+  let lossSum = 0, correct = 0;
+  inEvalBatches(model, split, norm, batch, (logits, labels) => {
+    const r = crossEntropy(logits, labels, false);
+    lossSum += r.loss * labels.length;
+    correct += r.correct;
+  });
+  return { loss: lossSum / split.count, accuracy: correct / split.count, count: split.count };
+}
+
+/** Eval-mode logits [count, classes] for raw samples (0..255 scale, NCHW per sample). */
+export function predict(model: Sequential, pixels: Uint8Array | Float32Array, count: number, norm: Normalization, batch = 500): Tensor {
+  const classes = sizeOf(model.outputShape);
+  const out = new Tensor([count, classes]);
+  inEvalBatches(model, { count, pixels, labels: new Uint8Array(count) }, norm, batch, (logits, _labels, from) => {
+    out.data.set(logits.data, from * classes);
+  });
+  return out;
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+// Standalone page test of the dashboard webview: bundles webview/dashboard/main.ts (or uses
+// dist/webview/dashboard.js with --dist), loads it into a plain chromium page with a strict CSP,
+// VS Code's theme variables and an acquireVsCodeApi stand-in, feeds it fake trainer events and
+// checks what it draws, what it posts back and what it restores. Screenshots → test-results/.
+//   node test/ui/dashboard-page.mjs [--dist]
+import * as esbuild from 'esbuild';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { fakeRun } from './fake-run.mjs';
+import { assert, check, failures, launch, results, root, THEMES, themeCss } from './page-kit.mjs';
+
+const work = mkdtempSync(join(tmpdir(), 'bnlab-dash-'));
+const script = process.argv.includes('--dist') ? join(root, 'dist/webview/dashboard.js') : join(work, 'dashboard.js');
+if (!process.argv.includes('--dist'))
+  await esbuild.build({ entryPoints: [join(root, 'webview/dashboard/main.ts')], bundle: true, format: 'iife', platform: 'browser', target: 'es2022', outfile: script, logLevel: 'warning' });
+const nonce = 'n' + Math.random().toString(36).slice(2);
+const page = join(work, 'dashboard.html');
+writeFileSync(
+  page,
+  `<!DOCTYPE html><html><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src data:">
+<style nonce="${nonce}">body { margin: 0; padding: 8px 12px; } body.vscode-dark { ${themeCss('dark')} background: ${THEMES.dark.background}; } body.vscode-light { ${themeCss('light')} background: ${THEMES.light.background}; }</style>
+<script nonce="${nonce}">
+  window.__posted = []; window.__states = []; window.__violations = [];
+  document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
+  window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => window.__initialState, setState: (s) => window.__states.push(JSON.stringify(s)) });
+  window.__initialState = JSON.parse(sessionStorage.getItem('state') || 'null') || undefined;
+</script></head>
+<body class="vscode-dark"><div id="root"></div><script nonce="${nonce}" src="${pathToFileURL(script)}"></script></body></html>`,
+);
+
+mkdirSync(results, { recursive: true });
+const browser = await launch();
+try {
+  const context = await browser.newContext({ viewport: { width: 460, height: 1500 }, deviceScaleFactor: 1 });
+  const tab = await context.newPage();
+  const errors = [];
+  tab.on('pageerror', (e) => errors.push(e.message));
+  tab.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await tab.goto(pathToFileURL(page).href);
+  const posted = () => tab.evaluate(() => window.__posted);
+  const send = (msg) => tab.evaluate((m) => window.postMessage(m, '*'), msg);
+  const frames = (n) => tab.evaluate((k) => new Promise((done) => { let i = 0; const f = () => (++i >= k ? done() : requestAnimationFrame(f)); requestAnimationFrame(f); }), n);
+
+  await check('starts with the empty state, id bn-dashboard, and posts webview/ready', async () => {
+    await tab.waitForFunction(() => window.__posted.length > 0);
+    assert((await posted())[0].method === 'webview/ready', `first message: ${JSON.stringify((await posted())[0])}`);
+    assert(await tab.isVisible('#bn-dashboard [data-testid="empty"]'), 'empty state not shown');
+  });
+
+  const bnRun = fakeRun({ runId: 'bn', bn: true, steps: 60, seed: 1 });
+  const plainRun = fakeRun({ runId: 'plain', bn: false, steps: 60, seed: 2 });
+  await check('draws two live runs fed in batches (loss, accuracy, BN channels, heatmaps, grad norms)', async () => {
+    for (let i = 0; i < 6; i++) {
+      const part = (events) => events.filter((e) => e.type === 'start' ? i === 0 : e.step > i * 10 && e.step <= (i + 1) * 10);
+      await send({ method: 'run/events', params: { runId: 'bn', label: 'seed with BN', events: part(bnRun) } });
+      await send({ method: 'run/events', params: { runId: 'plain', label: 'seed without BN', events: part(plainRun) } });
+      await frames(2);
+    }
+    await send({ method: 'dashboard/status', params: { training: true } });
+    await frames(4);
+    const info = await tab.evaluate(() => {
+      const root = document.getElementById('bn-dashboard');
+      const painted = (c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; };
+      const chart = (id) => { const c = root.querySelector(`[data-testid="${id}"] canvas`); return c ? painted(c) : -1; };
+      return {
+        runs: root.dataset.runs, step: root.dataset.step, chips: root.querySelectorAll('[data-testid="run-chip"]').length,
+        status: root.querySelector('[data-testid="status"]').textContent,
+        loss: chart('chart-loss'), acc: chart('chart-accuracy'), mean: chart('chart-bn-mean'), variance: chart('chart-bn-var'), affine: chart('chart-bn-affine'), grad: chart('chart-grad'),
+        before: painted(root.querySelector('[data-testid="heatmap-before"]')), after: painted(root.querySelector('[data-testid="heatmap-after"]')),
+        layers: [...root.querySelectorAll('[data-testid="select-layer"] option')].map((o) => o.textContent),
+        stopEnabled: !root.querySelector('[data-testid="stop"]').disabled,
+      };
+    });
+    console.log(`      ${JSON.stringify(info)}`);
+    assert(info.runs === '2' && info.chips === 2, 'two runs expected');
+    assert(/cpu · [\d.]+ steps\/s · step 60\/80/.test(info.status), `status: ${info.status}`);
+    for (const k of ['loss', 'acc', 'mean', 'variance', 'affine', 'grad', 'before', 'after']) assert(info[k] > 500, `${k} looks blank (${info[k]} painted pixels)`);
+    assert(info.layers.join('|') === 'BN layer 1 (32 ch)|BN layer 6 (128 ch)', `layers: ${info.layers}`);
+    assert(info.stopEnabled, 'Stop should be enabled while training');
+    await tab.screenshot({ path: join(results, 'dashboard-page-dark.png'), fullPage: true });
+  });
+
+  await check('the toolbar posts typed commands', async () => {
+    await tab.click('[data-testid="stop"]');
+    await tab.click('[data-testid="train"]');
+    const last = (await posted()).slice(-2);
+    assert(JSON.stringify(last) === JSON.stringify([{ method: 'training/stop', params: {} }, { method: 'command/run', params: { command: 'train' } }]), JSON.stringify(last));
+  });
+
+  await check('drops malformed and unknown messages, reports why, and draws nothing from them', async () => {
+    const before = (await posted()).length;
+    await send({ method: 'run/events', params: { runId: 'evil', label: 'x', events: [{ type: 'step', step: 'NaN' }] } });
+    await send({ method: 'eval/js', params: { code: 'alert(1)' } });
+    await send('just a string');
+    await frames(2);
+    const got = (await posted()).slice(before);
+    assert(got.length === 3 && got.every((m) => m.method === 'webview/error'), JSON.stringify(got));
+    assert(/params\.events\[0\]\.step/.test(got[0].params.message) && /unknown notification method "eval\/js"/.test(got[1].params.message), JSON.stringify(got));
+    assert((await tab.evaluate(() => document.getElementById('bn-dashboard').dataset.runs)) === '2', 'a run was added from a bad message');
+  });
+
+  await check('selecting the other BN layer and hiding a run redraws', async () => {
+    await tab.selectOption('[data-testid="select-layer"]', '6');
+    await tab.click('[data-testid="run-chip"][data-run="plain"]');
+    await frames(3);
+    const hidden = await tab.evaluate(() => document.querySelector('[data-testid="run-chip"][data-run="plain"]').classList.contains('hidden'));
+    assert(hidden, 'chip not marked hidden');
+    await tab.click('[data-testid="run-chip"][data-run="plain"]');
+  });
+
+  await check('switches to the light theme (CSS variables) and redraws', async () => {
+    await tab.evaluate(() => (document.body.className = 'vscode-light'));
+    await frames(4);
+    await tab.screenshot({ path: join(results, 'dashboard-page-light.png'), fullPage: true });
+  });
+
+  await check('finishing a run persists state; a reopened page restores it without any message', async () => {
+    await send({ method: 'run/events', params: { runId: 'bn', label: 'seed with BN', events: fakeRun({ runId: 'bn', steps: 80, seed: 1, done: true }).filter((e) => e.type !== 'start' && (e.step ?? 0) > 60) } });
+    await frames(3);
+    const saved = await tab.evaluate(() => window.__states[window.__states.length - 1]);
+    assert(saved && JSON.parse(saved).runs.length === 2, 'no state saved');
+    assert(JSON.parse(saved).runs[0].status === 'completed', 'done not recorded');
+    console.log(`      saved state: ${(saved.length / 1024).toFixed(1)} KiB`);
+    await tab.evaluate((s) => sessionStorage.setItem('state', s), saved);
+    await tab.reload();
+    await tab.waitForFunction(() => document.getElementById('bn-dashboard')?.dataset.runs === '2');
+    await frames(3);
+    const chips = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="run-chip"]')].map((c) => c.textContent));
+    assert(chips.some((c) => c.includes('completed')), `chips: ${chips}`);
+    await tab.screenshot({ path: join(results, 'dashboard-page-restored.png'), fullPage: true });
+  });
+
+  await check('memory stays bounded on a long run (20,000 steps)', async () => {
+    const long = fakeRun({ runId: 'long', steps: 20000, totalSteps: 20000, statsInterval: 50, seed: 3 });
+    for (let i = 0; i < long.length; i += 2000) await send({ method: 'run/events', params: { runId: 'long', label: 'long run', events: long.slice(i, i + 2000) } });
+    await frames(3);
+    await tab.evaluate(() => window.__states.push('flush'));
+    await send({ method: 'run/events', params: { runId: 'long', label: 'long run', events: [{ type: 'done', reason: 'completed', step: 20000 }] } });
+    await frames(2);
+    const saved = JSON.parse(await tab.evaluate(() => window.__states[window.__states.length - 1]));
+    const run = saved.runs.find((r) => r.runId === 'long');
+    console.log(`      long run kept ${run.trainLoss.step.length} loss points, ${run.hist['1'].before.length} histogram snapshots; state ${(JSON.stringify(saved).length / 1024).toFixed(0)} KiB`);
+    assert(run.trainLoss.step.length <= 600 && run.trainLoss.step.length > 300, `loss points: ${run.trainLoss.step.length}`);
+    assert(run.trainLoss.step[run.trainLoss.step.length - 1] === 20000, 'latest point lost');
+    assert(run.hist['1'].before.length <= 80, 'histograms unbounded');
+  });
+
+  await check('no CSP violations and no page errors', async () => {
+    const violations = await tab.evaluate(() => window.__violations);
+    assert(violations.length === 0, `CSP violations: ${violations.join('; ')}`);
+    assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
+  });
+} finally {
+  await browser.close();
+}
+console.log(failures() ? `dashboard page: ${failures()} failed` : 'dashboard page: all passed');
+process.exit(failures() ? 1 : 0);

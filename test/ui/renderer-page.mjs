@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// Standalone page test of the notebook renderer: bundles webview/notebook-renderer/main.ts as an
+// ES module, calls its activate() like VS Code does, renders outputs built by the controller's
+// RunOutputBuilder from fake events (live: the same element re-rendered), checks and screenshots.
+//   node test/ui/renderer-page.mjs
+import * as esbuild from 'esbuild';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { fakeRun } from './fake-run.mjs';
+import { assert, check, failures, frames, launch, results, root, THEMES, themeCss } from './page-kit.mjs';
+
+const work = mkdtempSync(join(tmpdir(), 'bnlab-renderer-'));
+await esbuild.build({ entryPoints: [join(root, 'webview/notebook-renderer/main.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: join(work, 'renderer.js'), logLevel: 'warning' });
+await esbuild.build({ entryPoints: [join(root, 'src/lab/run-output.ts')], bundle: true, format: 'esm', platform: 'node', outfile: join(work, 'run-output.mjs'), logLevel: 'warning' });
+const { RunOutputBuilder } = await import(pathToFileURL(join(work, 'run-output.mjs')).href);
+
+/** The cell's output after `upTo` steps of each run (what the controller would write). */
+function outputAt(upTo, done) {
+  const runs = [
+    { id: 'bn', label: 'seed with BN', bn: true, seed: 1 },
+    { id: 'plain', label: 'seed without BN', bn: false, seed: 2 },
+  ].map((r) => {
+    const b = new RunOutputBuilder(r.id, r.label);
+    for (const e of fakeRun({ runId: r.id, bn: r.bn, seed: r.seed, steps: upTo, done })) b.add(e);
+    if (done) b.setModes({ eval: r.bn ? 0.951 : 0.912, train: r.bn ? 0.947 : 0.912 });
+    return { out: b.output(), summary: b.summary() };
+  });
+  return { data: { version: 1, runs: runs.map((r) => r.out) }, summaries: runs.map((r) => r.summary) };
+}
+
+const page = join(work, 'renderer.html');
+writeFileSync(
+  page,
+  `<!DOCTYPE html><html><head><meta charset="utf-8"><style>body { margin: 0; padding: 8px 12px; ${themeCss('dark')} background: ${THEMES.dark.background}; }</style></head>
+<body class="vscode-dark"><div id="out"></div><script type="module">
+  import { activate } from '${pathToFileURL(join(work, 'renderer.js'))}';
+  const renderer = activate({ postMessage() {}, onDidReceiveMessage() { return { dispose() {} }; }, workspace: { isTrusted: true } });
+  window.show = (data, mime = 'application/vnd.bnlab.run+json') =>
+    renderer.renderOutputItem({ id: 'o1', mime, metadata: {}, json: () => (typeof data === 'string' ? JSON.parse(data) : data), text: () => JSON.stringify(data), data: () => new Uint8Array(), blob: () => new Blob() }, document.getElementById('out'));
+  window.ready = true;
+</script></body></html>`,
+);
+
+mkdirSync(results, { recursive: true });
+// ES module imports between file:// pages need this flag.
+const browser = await launch(['--allow-file-access-from-files']);
+try {
+  const tab = await (await browser.newContext({ viewport: { width: 1000, height: 560 } })).newPage();
+  const errors = [];
+  tab.on('pageerror', (e) => errors.push(e.message));
+  await tab.goto(pathToFileURL(page).href);
+  await tab.waitForFunction(() => window.ready);
+
+  await check('renders curves of both runs and a BN table, updating the same element live', async () => {
+    for (const upTo of [10, 30, 60]) {
+      await tab.evaluate((d) => window.show(d), outputAt(upTo, false).data);
+      await frames(tab, 2);
+    }
+    const info = await tab.evaluate(() => ({
+      outputs: document.querySelectorAll('[data-testid="bnlab-output"]').length,
+      canvases: document.querySelectorAll('[data-testid="bnlab-output"] canvas').length,
+      rows: [...document.querySelectorAll('[data-testid="bn-table"] tr')].map((r) => r.textContent),
+      runs: [...document.querySelectorAll('[data-testid="run"]')].map((r) => r.textContent),
+    }));
+    console.log(`      ${JSON.stringify(info)}`);
+    assert(info.outputs === 1, 'the element was not reused');
+    assert(info.canvases === 2, `canvases: ${info.canvases}`);
+    assert(info.rows.length === 4 && /^seed with BN1 *32/.test(info.rows[1]) && /no BN layers/.test(info.rows[3]), `rows: ${info.rows}`);
+    assert(info.runs[0].includes('step 60/80'), `runs: ${info.runs}`);
+  });
+
+  await check('a finished cell shows the eval vs train mode table', async () => {
+    const { data, summaries } = outputAt(80, true);
+    await tab.evaluate((d) => window.show(d), data);
+    await frames(tab, 2);
+    const modes = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="modes-table"] tr')].map((r) => r.textContent));
+    assert(modes.length === 3 && modes[1].includes('0.951') && modes[1].includes('0.947'), `modes: ${modes}`);
+    console.log(`      text summary: ${summaries.join(' | ')}`);
+    assert(/^seed with BN: completed, step 80\/80, loss [\d.]+, test accuracy [\d.]+, BN eval mode 0.951 vs train mode 0.947/.test(summaries[0]), summaries[0]);
+    await tab.screenshot({ path: join(results, 'notebook-renderer-page.png'), fullPage: true });
+  });
+
+  await check('an invalid output shows its reason instead of drawing', async () => {
+    await tab.evaluate(() => window.show({ version: 1, runs: [{ runId: 'x' }] }));
+    const text = await tab.textContent('#out');
+    assert(/invalid BN Lab output at runs\.0\.label/.test(text), text);
+    assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
+  });
+} finally {
+  await browser.close();
+}
+console.log(failures() ? `renderer page: ${failures()} failed` : 'renderer page: all passed');
+process.exit(failures() ? 1 : 0);

@@ -1,0 +1,83 @@
+import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
+import type { TrainEvent } from '../../../src/engine/events';
+import { applyEvents, emptyState, histogramGrid, MAX_RUNS, pushPoint, pushSnapshot, restoreState, type Series } from '../../../webview/dashboard/store';
+
+const start = (runId: string): TrainEvent => ({ type: 'start', runId, spec: 'seed', dataset: 'digits', backend: 'cpu', totalSteps: 10, stepsPerEpoch: 10, batchSize: 50, config: {} });
+const step = (s: number, loss = 1): TrainEvent => ({ type: 'step', step: s, epoch: 0, loss, accuracy: 0.5, lr: 0.1, samplesPerSec: 100 });
+const hist = { min: 0, max: 1, counts: [1, 2] };
+
+describe('dashboard store', () => {
+  it('builds a run from events and derives steps/s from samples/s and batch size', () => {
+    const st = emptyState();
+    applyEvents(st, 'r', 'BN', [start('r'), step(1, 2), step(2, 1.5), { type: 'eval', step: 2, epoch: 0, split: 'test', loss: 1.4, accuracy: 0.6 }]);
+    const run = st.runs[0];
+    assert.deepEqual([run.label, run.backend, run.step, run.stepsPerSec, run.status], ['BN', 'cpu', 2, 2, 'running']);
+    assert.deepEqual(run.trainLoss, { step: [1, 2], value: [2, 1.5] });
+    assert.deepEqual(run.testAcc, { step: [2], value: [0.6] });
+    assert.equal(st.selectedRun, 'r');
+  });
+
+  it('ignores replayed events, so the host may resend history', () => {
+    const st = emptyState();
+    const events = [start('r'), step(1), step(2), { type: 'stats', step: 2, epoch: 0, bn: [], gradNorms: [{ layer: 0, kind: 'conv', norm: 1 }] } as TrainEvent];
+    applyEvents(st, 'r', 'a', events);
+    applyEvents(st, 'r', 'a', events);
+    assert.equal(st.runs.length, 1);
+    assert.deepEqual(st.runs[0].trainLoss.step, [1, 2]);
+    assert.deepEqual(st.runs[0].gradNorms['0:conv'].step, [2]);
+  });
+
+  it('keeps the latest BN statistics and a histogram timeline per layer, and records done', () => {
+    const st = emptyState();
+    const bn = { layer: 1, channels: 2, batchMean: [0, 1], batchVar: [1, 1], runningMean: [0, 0], runningVar: [1, 1], gamma: null, beta: null, histBefore: hist, histAfter: hist };
+    applyEvents(st, 'r', 'a', [start('r'), { type: 'stats', step: 1, epoch: 0, bn: [bn], gradNorms: [] }, { type: 'stats', step: 5, epoch: 0, bn: [{ ...bn, batchMean: [3, 4] }], gradNorms: [] }]);
+    applyEvents(st, 'r', 'a', [{ type: 'done', reason: 'cancelled', step: 5, checkpoint: '/ck' }]);
+    const run = st.runs[0];
+    assert.deepEqual(run.bn[0].batchMean, [3, 4]);
+    assert.deepEqual(run.hist['1'].before.map((h) => h.step), [1, 5]);
+    assert.deepEqual([run.status, run.checkpoint], ['cancelled', '/ck']);
+  });
+
+  it('bounds a series: halves its older half, keeps the newest points and the mean of the merged ones', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 8, max: 200 }), (n, max) => {
+        const s: Series = { step: [], value: [] };
+        for (let i = 1; i <= n; i++) pushPoint(s, i, i, max);
+        assert.ok(s.step.length <= max);
+        assert.equal(s.step[s.step.length - 1], n);
+        assert.equal(s.value[s.value.length - 1], n);
+        for (let i = 1; i < s.step.length; i++) assert.ok(s.step[i] > s.step[i - 1], 'steps stay increasing');
+      }),
+    );
+    const s: Series = { step: [], value: [] };
+    for (let i = 1; i <= 5; i++) pushPoint(s, i, i * 10, 4);
+    assert.deepEqual(s, { step: [2, 3, 4, 5], value: [15, 30, 40, 50] });
+  });
+
+  it('bounds histogram timelines and the number of runs', () => {
+    let list: Array<{ step: number; min: number; max: number; counts: number[] }> = [];
+    for (let i = 0; i < 1000; i++) list = pushSnapshot(list, { step: i, ...hist }, 80);
+    assert.ok(list.length <= 80);
+    assert.equal(list[list.length - 1].step, 999);
+    const st = emptyState();
+    for (let i = 0; i < MAX_RUNS + 3; i++) applyEvents(st, `r${i}`, `${i}`, [start(`r${i}`), { type: 'done', reason: 'completed', step: 0 }]);
+    assert.equal(st.runs.length, MAX_RUNS);
+    assert.equal(st.runs[MAX_RUNS - 1].runId, `r${MAX_RUNS + 2}`);
+  });
+
+  it('re-bins histograms onto one grid, each column scaled to its peak', () => {
+    const g = histogramGrid([{ step: 1, min: 0, max: 2, counts: [4, 2] }, { step: 2, min: 2, max: 4, counts: [0, 8] }], 4);
+    assert.deepEqual([g.min, g.max], [0, 4]);
+    // cells[bin * n + x]: column 0 has 4 in bin 0 and 2 in bin 1; column 1 has 8 in bin 3.
+    assert.deepEqual(Array.from(g.cells), [1, 0, 0.5, 0, 0, 0, 0, 1]);
+  });
+
+  it('restores only a state of its own version', () => {
+    assert.deepEqual(restoreState(undefined), emptyState());
+    assert.deepEqual(restoreState({ version: 0, runs: 'x' }), emptyState());
+    const st = emptyState();
+    applyEvents(st, 'r', 'a', [start('r')]);
+    assert.equal(restoreState(JSON.parse(JSON.stringify(st))).runs.length, 1);
+  });
+});

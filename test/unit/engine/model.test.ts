@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { buildModel, crossEntropy, Rng, Tensor, UserError, type StateDict } from '../../../src/engine';
+import type { Conv2d } from '../../../src/engine/layers/conv';
+
+const img = { sampleShape: [1, 28, 28], numClasses: 10 };
+
+function randomInput(shape: number[], seed: number): Tensor {
+  const r = new Rng(seed), t = new Tensor(shape);
+  for (let i = 0; i < t.size; i++) t.data[i] = r.normal();
+  return t;
+}
+
+describe('Sequential model', () => {
+  it('has PyTorch nn.Sequential state_dict names, layouts and dtypes', () => {
+    const sd = buildModel('seed', img).stateDict();
+    const got = [...sd].map(([k, v]) => `${k} ${v.dtype} [${v.tensor.shape.join(',')}]`);
+    assert.deepEqual(got, [
+      '0.weight float32 [32,1,5,5]', '0.bias float32 [32]',
+      '1.weight float32 [32]', '1.bias float32 [32]', '1.running_mean float32 [32]', '1.running_var float32 [32]', '1.num_batches_tracked int64 []',
+      '5.weight float32 [128,6272]', '5.bias float32 [128]',
+      '6.weight float32 [128]', '6.bias float32 [128]', '6.running_mean float32 [128]', '6.running_var float32 [128]', '6.num_batches_tracked int64 []',
+      '8.weight float32 [10,128]', '8.bias float32 [10]',
+    ]);
+  });
+
+  it('initializes like PyTorch: U(±1/√fan_in) for weights and biases, grouped fan_in = in/groups·k²', () => {
+    const m = buildModel('conv(8,3,groups=2) flatten linear(5)', { sampleShape: [4, 6, 6] });
+    const conv = m.layers[0] as Conv2d;
+    for (const [t, fanIn] of [[conv.weight.value, 2 * 9], [conv.bias!.value, 2 * 9], [m.params()[2].param.value, 8 * 16], [m.params()[3].param.value, 8 * 16]] as const) {
+      const bound = 1 / Math.sqrt(fanIn);
+      const maxAbs = Math.max(...Array.from(t.data, Math.abs));
+      assert.ok(maxAbs <= bound, `max |w| ${maxAbs} > bound ${bound}`);
+      if (t.size >= 100) assert.ok(maxAbs > 0.9 * bound, `max |w| ${maxAbs} far below bound ${bound}`);
+    }
+  });
+
+  it('same seed gives bit-identical weights; another seed does not', () => {
+    const a = buildModel('seed', { ...img, seed: 7 }).stateDict();
+    const b = buildModel('seed', { ...img, seed: 7 }).stateDict();
+    const c = buildModel('seed', { ...img, seed: 8 }).stateDict();
+    for (const [k, v] of a) assert.deepEqual(v.tensor.data, b.get(k)!.tensor.data, k);
+    assert.notDeepEqual(a.get('0.weight')!.tensor.data, c.get('0.weight')!.tensor.data);
+  });
+
+  it('backward fills every gradient; the loss falls under plain gradient descent', () => {
+    // (biases right before a bn get ≈0 gradients by design, so they are not checked for non-zero)
+    const m = buildModel('conv(4,3,pad=1) bn relu maxpool(2) flatten linear(8) bn relu dropout(0.1) linear(3)', { sampleShape: [2, 6, 6], numClasses: 3 });
+    const x = randomInput([6, 2, 6, 6], 1);
+    const labels = Int32Array.from([0, 1, 2, 0, 1, 2]);
+    const losses: number[] = [];
+    for (let s = 0; s < 5; s++) {
+      const { loss, dLogits } = crossEntropy(m.forward(x), labels);
+      losses.push(loss);
+      m.backward(dLogits!);
+      for (const { key, param } of m.params()) {
+        if (key !== '0.bias' && key !== '5.bias') assert.ok(param.grad.data.some((g) => g !== 0), `${key} has an all-zero gradient`);
+        for (let i = 0; i < param.value.size; i++) param.value.data[i] -= 0.1 * param.grad.data[i];
+      }
+    }
+    assert.ok(losses[4] < losses[0], `loss did not fall: ${losses}`);
+  });
+
+  it('rejects inputs of the wrong shape', () => {
+    assert.throws(() => buildModel('seed', img).forward(new Tensor([2, 1, 27, 28])), /expects input \[N, 1, 28, 28\], got \[2, 1, 27, 28\]/);
+  });
+
+  it('loadStateDict copies values and names missing, unexpected and mis-shaped keys', () => {
+    const a = buildModel('seed', { ...img, seed: 1 }), b = buildModel('seed', { ...img, seed: 2 });
+    b.loadStateDict(a.stateDict());
+    for (const [k, v] of a.stateDict()) assert.deepEqual(b.stateDict().get(k)!.tensor.data, v.tensor.data, k);
+    const partial: StateDict = new Map([...a.stateDict()].filter(([k]) => k !== '1.running_var'));
+    partial.set('9.weight', { tensor: new Tensor([1]), dtype: 'float32' });
+    assert.throws(() => b.loadStateDict(partial), (e: unknown) => e instanceof UserError && /missing keys 1\.running_var; unexpected keys 9\.weight/.test(e.message));
+    const noBn = buildModel('seed', { ...img, noBn: true });
+    assert.throws(() => noBn.loadStateDict(a.stateDict()), /unexpected keys 1\.weight/);
+    const wide = buildModel('conv(16,5,pad=2) bn relu maxpool(2) flatten linear(128) bn relu linear', img);
+    assert.throws(() => wide.loadStateDict(a.stateDict()), /0\.weight has shape \[32, 1, 5, 5\] in the file, \[16, 1, 5, 5\] in the model/);
+  });
+});

@@ -1,0 +1,52 @@
+import { strict as assert } from 'node:assert';
+import { deepChecks } from '../../../src/lab/deep-checks';
+import { validateSettings } from '../../../src/lab/settings';
+
+describe('bnLab.* settings', () => {
+  it('maps valid settings onto a config', () => {
+    const r = validateSettings({ model: 'seed', dataset: 'synthetic', epochs: 2, batchSize: 50, optimizer: 'sgd', learningRate: 0.1, bnMomentum: null, bnEps: 1e-3, bnAffine: false, bnTrackRunningStats: false, backend: 'cpu', statsInterval: 5, seed: 3 }, deepChecks);
+    assert.ok(r.ok);
+    const c = r.config;
+    assert.deepEqual([c.model, c.data, c.epochs, c.batchSize, c.optimizer, c.lr, c.backend, c.statsInterval, c.seed], ['seed', 'synthetic', 2, 50, 'sgd', 0.1, 'cpu', 5, 3]);
+    assert.deepEqual(c.bn, { momentum: null, eps: 1e-3, affine: false, trackRunningStats: false, convention: 'pytorch' });
+  });
+
+  it('uses the convention defaults unless momentum/eps are given', () => {
+    const k = validateSettings({ convention: 'keras' });
+    assert.ok(k.ok);
+    assert.deepEqual([k.config.bn?.momentum, k.config.bn?.eps], [0.99, 1e-3]);
+    const m = validateSettings({ convention: 'keras', bnMomentum: 0.9 });
+    assert.ok(m.ok);
+    assert.equal(m.config.bn?.momentum, 0.9);
+  });
+
+  it('names every bad setting and starts nothing', () => {
+    const r = validateSettings({ epochs: 0, batchSize: 'big', learningRate: 0, bnMomentum: 2, bnEps: -1, bnAffine: 'yes', convention: 'tf', backend: 'tpu', statsInterval: 1.5, optimizer: 'lbfgs' });
+    assert.ok(!r.ok);
+    assert.deepEqual(r.errors.map((e) => e.setting), [
+      'bnLab.convention', 'bnLab.epochs', 'bnLab.batchSize', 'bnLab.optimizer', 'bnLab.learningRate', 'bnLab.bnMomentum', 'bnLab.bnEps', 'bnLab.bnAffine', 'bnLab.backend', 'bnLab.statsInterval',
+    ]);
+    assert.equal(r.errors[5].message, 'Setting bnLab.bnMomentum: 2 is out of range (0…1)');
+    assert.equal(r.errors[4].message, 'Setting bnLab.learningRate: 0 is out of range (above 0…10)');
+  });
+
+  it('accepts "none" for momentum but not with the keras convention', () => {
+    assert.ok(validateSettings({ bnMomentum: 'none' }).ok);
+    const r = validateSettings({ bnMomentum: 'none', convention: 'keras' });
+    assert.ok(!r.ok);
+    assert.equal(r.errors[0].setting, 'bnLab.bnMomentum');
+  });
+
+  it('runs the deep checks on model and dataset', () => {
+    const r = validateSettings({ model: 'conv(8,3) bogus', dataset: 'cifar10:' }, deepChecks);
+    assert.ok(!r.ok);
+    assert.deepEqual(r.errors.map((e) => e.setting), ['bnLab.model', 'bnLab.dataset']);
+    assert.match(r.errors[0].message, /unknown layer "bogus"/);
+  });
+
+  it('rejects an unknown key', () => {
+    const r = validateSettings({ momentum: 0.5 } as never);
+    assert.ok(!r.ok);
+    assert.equal(r.errors[0].setting, 'bnLab.momentum');
+  });
+});

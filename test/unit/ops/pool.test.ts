@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { avgPool2d, avgPool2dGrad, maxPool2d, maxPool2dGrad, pool2dAttrs } from '../../../src/engine/ops';
+import { Rng } from '../../../src/engine/rng';
+import { Tensor } from '../../../src/engine/tensor';
+import { assertGradients, distinct, randn } from './gradcheck';
+
+const x3 = () => Tensor.from([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+
+describe('ops/pooling', () => {
+  it('max pool 2x2 stride 2 (the seed net) picks each window max and its index', () => {
+    const x = Tensor.from([1, 1, 2, 4], [1, 5, 2, 0, 3, 4, 8, 7]);
+    const { y, argmax } = maxPool2d(x, pool2dAttrs({ kernel: 2 }));
+    assert.deepEqual(y.shape, [1, 1, 1, 2]);
+    assert.deepEqual([...y.data], [5, 8]);
+    assert.deepEqual([...argmax], [1, 6]);
+  });
+
+  it('max pool with padding treats the padding as -inf (all-negative input)', () => {
+    const x = Tensor.from([1, 1, 3, 3], [-1, -2, -3, -4, -5, -6, -7, -8, -9]);
+    const { y } = maxPool2d(x, pool2dAttrs({ kernel: 2, stride: 2, padding: 1 }));
+    assert.deepEqual([...y.data], [-1, -2, -4, -5]);
+    // kernel 3 stride 1 padding 1 keeps the size
+    assert.deepEqual([...maxPool2d(x3(), pool2dAttrs({ kernel: 3, stride: 1, padding: 1 })).y.data], [5, 6, 6, 8, 9, 9, 8, 9, 9]);
+  });
+
+  it('max pool propagates NaN', () => {
+    const x = Tensor.from([1, 1, 2, 2], [1, NaN, 3, 4]);
+    assert.ok(Number.isNaN(maxPool2d(x, pool2dAttrs({ kernel: 2 })).y.data[0]));
+  });
+
+  for (const [name, attrs] of [
+    ['kernel 2 stride 2', { kernel: 2 }],
+    ['kernel 3 stride 2 padding 1', { kernel: 3, stride: 2, padding: 1 }],
+    ['kernel 2x3 stride 1 padding [1, 0] (overlapping windows)', { kernel: [2, 3], stride: 1, padding: [1, 0] }],
+  ] as const) {
+    it(`max pool gradient matches finite differences (${name})`, () => {
+      const x = distinct([2, 2, 5, 6], new Rng(name.length));
+      const a = pool2dAttrs(attrs as Parameters<typeof pool2dAttrs>[0]);
+      assertGradients({
+        inputs: { x },
+        forward: () => maxPool2d(x, a).y,
+        backward: (r) => ({ x: maxPool2dGrad(r!, maxPool2d(x, a).argmax, x.shape) }),
+      });
+    });
+
+    it(`avg pool gradient matches finite differences (${name})`, () => {
+      const x = randn([2, 2, 5, 6], new Rng(name.length));
+      const a = pool2dAttrs(attrs as Parameters<typeof pool2dAttrs>[0]);
+      assertGradients({
+        inputs: { x },
+        forward: () => avgPool2d(x, a),
+        backward: (r) => ({ x: avgPool2dGrad(r!, x.shape, a) }),
+      });
+    });
+  }
+
+  it('avg pool counts the padding (count_include_pad=true)', () => {
+    const y = avgPool2d(x3(), pool2dAttrs({ kernel: 2, stride: 2, padding: 1 }));
+    assert.deepEqual([...y.data], [1 / 4, (2 + 3) / 4, (4 + 7) / 4, (5 + 6 + 8 + 9) / 4]);
+  });
+
+  it('rejects padding over half the kernel, windows that do not fit and bad shapes', () => {
+    assert.throws(() => maxPool2d(x3(), pool2dAttrs({ kernel: 2, padding: 2 })), /maxPool2d: padding 2x2 should be at most half of the kernel size 2x2/);
+    assert.throws(() => maxPool2d(x3(), pool2dAttrs({ kernel: 4 })), /kernel 4x4 does not fit input 3x3/);
+    assert.throws(() => avgPool2d(new Tensor([3, 3]), pool2dAttrs({ kernel: 2 })), /avgPool2d: input must be 4-D/);
+    assert.throws(() => avgPool2dGrad(new Tensor([1, 1, 2, 2]), [1, 1, 3, 3], pool2dAttrs({ kernel: 2 })), /dy must have shape \[1, 1, 1, 1\]/);
+  });
+});

@@ -1,0 +1,296 @@
+/**
+ * BN Lab dashboard (browser side). Receives trainer events from the host as validated protocol
+ * notifications, keeps them in a bounded store (persisted with vscode.setState) and redraws at
+ * most once per animation frame, throttled to REDRAW_MS.
+ */
+import { command, is, parseNotification, type Command, type Notification } from '../../src/protocol/messages';
+import { Chart, colorOf, joinSeries, readTheme, type LineSpec, type Theme } from '../shared/charts';
+import { injectStyles, UPLOT_CSS } from '../shared/styles';
+import { drawHeatmap } from './heatmap';
+import { applyEvents, emptyState, removeRun, restoreState, type RunState, type Series } from './store';
+import { DASHBOARD_CSS } from './styles';
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+/** Minimum time between redraws (20 Hz at most, at least 10 Hz while data arrives). */
+const REDRAW_MS = 50;
+const SAVE_MS = 1000;
+
+const vscode = acquireVsCodeApi();
+const post = (c: Command) => vscode.postMessage(c);
+
+let state = restoreState(vscode.getState());
+let theme: Theme;
+let training = false;
+let hostMessage: string | undefined;
+
+// --- DOM skeleton (static markup; data is written with textContent only) -------------------------
+
+injectStyles(UPLOT_CSS + DASHBOARD_CSS);
+const root = document.getElementById('bn-dashboard') ?? document.body.appendChild(Object.assign(document.createElement('div'), { id: 'bn-dashboard' }));
+root.innerHTML = `
+<header>
+  <span class="status" data-testid="status">No runs yet</span>
+  <button class="primary" data-action="train" data-testid="train" title="BN Lab: Train (from settings)">Train</button>
+  <button data-action="compare" data-testid="compare" title="BN Lab: Compare BN Settings">Compare</button>
+  <button data-action="stop" data-testid="stop" title="BN Lab: Stop Training">Stop</button>
+  <button data-action="clear" data-testid="clear" title="Forget finished runs">Clear</button>
+</header>
+<div class="message" data-testid="message" hidden></div>
+<div class="runs" data-testid="runs"></div>
+<div class="empty" data-testid="empty">No runs yet. Run <b>BN Lab: Train</b> or <b>Compare BN Settings</b>, or execute a cell of a <b>.bnlab</b> notebook: loss, accuracy and every BN layer's statistics appear here live.</div>
+<div class="panels" hidden>
+  <section><div class="chart" data-testid="chart-loss"></div></section>
+  <section><div class="chart" data-testid="chart-accuracy"></div></section>
+  <section data-testid="bn-layer">
+    <h3>BatchNorm layer</h3>
+    <div class="row"><select data-testid="select-run" title="Run"></select><select data-testid="select-layer" title="BN layer"></select><span class="hint" data-testid="bn-step"></span></div>
+    <div class="chart" data-testid="chart-bn-mean"></div>
+    <div class="chart" data-testid="chart-bn-var"></div>
+    <div class="chart" data-testid="chart-bn-affine"></div>
+    <canvas class="heatmap" data-testid="heatmap-before"></canvas>
+    <canvas class="heatmap" data-testid="heatmap-after"></canvas>
+  </section>
+  <section><div class="chart" data-testid="chart-grad"></div></section>
+</div>`;
+
+const $ = <T extends HTMLElement>(id: string) => root.querySelector(`[data-testid="${id}"]`) as T;
+const ui = {
+  status: $('status'),
+  message: $('message'),
+  runs: $('runs'),
+  empty: $('empty'),
+  panels: root.querySelector('.panels') as HTMLElement,
+  stop: $<HTMLButtonElement>('stop'),
+  selectRun: $<HTMLSelectElement>('select-run'),
+  selectLayer: $<HTMLSelectElement>('select-layer'),
+  bnStep: $('bn-step'),
+  heatBefore: $<HTMLCanvasElement>('heatmap-before'),
+  heatAfter: $<HTMLCanvasElement>('heatmap-after'),
+};
+const charts = {
+  loss: new Chart($('chart-loss'), { title: 'Loss', xLabel: 'step', height: 170 }),
+  accuracy: new Chart($('chart-accuracy'), { title: 'Accuracy', xLabel: 'step', height: 170, yRange: [0, 1] }),
+  mean: new Chart($('chart-bn-mean'), { title: 'Mean per channel: batch vs running', xLabel: 'channel', height: 140 }),
+  var: new Chart($('chart-bn-var'), { title: 'Variance per channel: batch vs running', xLabel: 'channel', height: 140, yFromZero: true }),
+  affine: new Chart($('chart-bn-affine'), { title: 'γ and β per channel', xLabel: 'channel', height: 140 }),
+  grad: new Chart($('chart-grad'), { title: 'Gradient norm per layer', xLabel: 'step', height: 150, logY: true }),
+};
+
+root.addEventListener('click', (e) => {
+  const action = (e.target as HTMLElement).closest('button')?.dataset.action;
+  if (action === 'train') post(command('command/run', { command: 'train' }));
+  else if (action === 'compare') post(command('command/run', { command: 'compare' }));
+  else if (action === 'stop') post(command('training/stop', {}));
+  else if (action === 'clear') {
+    state.runs = state.runs.filter((r) => r.status === 'running');
+    if (!state.runs.some((r) => r.runId === state.selectedRun)) state.selectedRun = state.runs[0]?.runId ?? null;
+    post(command('dashboard/clear', {}));
+    changed(true);
+  }
+});
+ui.runs.addEventListener('click', (e) => toggleRun((e.target as HTMLElement).closest<HTMLElement>('.chip')));
+ui.runs.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' || e.key === ' ') toggleRun((e.target as HTMLElement).closest<HTMLElement>('.chip'));
+});
+ui.selectRun.addEventListener('change', () => ((state.selectedRun = ui.selectRun.value), (state.selectedLayer = null), changed(true)));
+ui.selectLayer.addEventListener('change', () => ((state.selectedLayer = Number(ui.selectLayer.value)), changed(true)));
+
+function toggleRun(chip: HTMLElement | null): void {
+  const run = chip && state.runs.find((r) => r.runId === chip.dataset.run);
+  if (!run) return;
+  run.visible = !run.visible;
+  changed(true);
+}
+
+// --- messages from the host ---------------------------------------------------------------------
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const parsed = parseNotification(e.data);
+  if (!parsed.ok) {
+    console.warn(`BN Lab dashboard dropped a message: ${parsed.reason}`);
+    post(command('webview/error', { message: `dashboard dropped a message: ${parsed.reason}` }));
+    return;
+  }
+  handle(parsed.message);
+});
+
+function handle(msg: Notification): void {
+  if (is(msg, 'run/events')) {
+    applyEvents(state, msg.params.runId, msg.params.label, msg.params.events);
+    changed(msg.params.events.some((ev) => ev.type === 'done'));
+  } else if (is(msg, 'run/remove')) {
+    removeRun(state, msg.params.runId);
+    changed(true);
+  } else if (is(msg, 'runs/reset')) {
+    state = emptyState();
+    changed(true);
+  } else if (is(msg, 'dashboard/status')) {
+    training = msg.params.training;
+    hostMessage = msg.params.message;
+    changed(false);
+  }
+}
+
+// --- redraw and persistence -------------------------------------------------------------------
+
+let dirty = true;
+let frame = 0;
+let lastDraw = 0;
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+
+function changed(saveNow: boolean): void {
+  dirty = true;
+  if (!frame) frame = requestAnimationFrame(tick);
+  if (saveNow) save();
+  else saveTimer ??= setTimeout(save, SAVE_MS);
+}
+
+function save(): void {
+  if (saveTimer) clearTimeout(saveTimer);
+  saveTimer = undefined;
+  vscode.setState(state);
+}
+
+function tick(now: number): void {
+  frame = 0;
+  if (!dirty) return;
+  if (now - lastDraw < REDRAW_MS) {
+    frame = requestAnimationFrame(tick);
+    return;
+  }
+  lastDraw = now;
+  dirty = false;
+  try {
+    draw();
+  } catch (err) {
+    post(command('webview/error', { message: `dashboard failed to draw: ${err instanceof Error ? err.message : String(err)}` }));
+  }
+}
+
+const fmt = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
+const last = (s: Series) => (s.value.length ? s.value[s.value.length - 1] : NaN);
+
+function draw(): void {
+  const runs = state.runs;
+  ui.empty.hidden = runs.length > 0;
+  ui.panels.hidden = runs.length === 0;
+  const running = runs.filter((r) => r.status === 'running');
+  ui.stop.disabled = !training && running.length === 0;
+  const failed = runs.filter((r) => r.message && r.status !== 'completed');
+  const message = hostMessage ?? (failed.length ? failed.map((r) => `${r.label}: ${r.message}`).join('\n') : '');
+  ui.message.hidden = !message;
+  ui.message.textContent = message;
+  const focus = running[0] ?? runs.find((r) => r.runId === state.selectedRun) ?? runs[runs.length - 1];
+  ui.status.textContent = focus
+    ? `${focus.backend || '…'} · ${fmt(focus.stepsPerSec, 1)} steps/s · step ${focus.step}/${focus.totalSteps || '?'} · loss ${fmt(last(focus.trainLoss))} · ${focus.status}`
+    : 'No runs yet';
+  root.dataset.runs = String(runs.length);
+  root.dataset.step = String(focus?.step ?? 0);
+  drawChips(runs);
+  if (runs.length === 0) return;
+  const visible = runs.filter((r) => r.visible);
+  drawCurves(visible);
+  drawLayer();
+}
+
+function drawChips(runs: RunState[]): void {
+  ui.runs.replaceChildren(
+    ...runs.map((r) => {
+      const chip = document.createElement('span');
+      chip.className = `chip${r.visible ? '' : ' hidden'}`;
+      chip.dataset.run = r.runId;
+      chip.dataset.testid = 'run-chip';
+      chip.tabIndex = 0;
+      chip.title = `${r.spec} on ${r.dataset}${r.checkpoint ? `\ncheckpoint: ${r.checkpoint}` : ''}\nclick to show or hide`;
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      swatch.style.background = colorOf(theme, r.color);
+      const detail = document.createElement('span');
+      detail.className = 'detail';
+      detail.textContent = r.status === 'running' ? `${r.step}/${r.totalSteps || '?'}` : r.status;
+      chip.append(swatch, document.createTextNode(r.label), detail);
+      return chip;
+    }),
+  );
+}
+
+function drawCurves(runs: RunState[]): void {
+  const lines = (pick: (r: RunState) => [Series, Series], names: [string, string]) => {
+    const specs: LineSpec[] = [];
+    const tables: Series[] = [];
+    for (const r of runs) {
+      const color = colorOf(theme, r.color);
+      const [train, test] = pick(r);
+      specs.push({ label: `${r.label} ${names[0]}`, color, width: 1.25 }, { label: `${r.label} ${names[1]}`, color, dash: [5, 3], points: true, width: 2 });
+      tables.push(train, test);
+    }
+    return { specs, data: joinSeries(tables) };
+  };
+  const loss = lines((r) => [r.trainLoss, r.testLoss], ['train', 'test']);
+  charts.loss.update(theme, loss.specs, loss.data);
+  const acc = lines((r) => [r.trainAcc, r.testAcc], ['train', 'test']);
+  charts.accuracy.update(theme, acc.specs, acc.data);
+}
+
+function drawLayer(): void {
+  const runs = state.runs;
+  syncOptions(ui.selectRun, runs.map((r) => [r.runId, r.label]), state.selectedRun ?? runs[0].runId);
+  const run = runs.find((r) => r.runId === ui.selectRun.value) ?? runs[0];
+  const layers = run.bn.map((l) => l.layer);
+  if (state.selectedLayer === null || !layers.includes(state.selectedLayer)) state.selectedLayer = layers[0] ?? null;
+  syncOptions(ui.selectLayer, run.bn.map((l) => [String(l.layer), `BN layer ${l.layer} (${l.channels} ch)`]), String(state.selectedLayer));
+  ui.selectLayer.disabled = layers.length === 0;
+  const stats = run.bn.find((l) => l.layer === state.selectedLayer);
+  ui.bnStep.textContent = stats ? `statistics at step ${run.statsStep}` : run.status === 'running' ? 'waiting for BN statistics…' : 'this run has no BN layers';
+  const color = colorOf(theme, run.color);
+  const other = colorOf(theme, run.color + 1);
+  const channels = stats ? Array.from({ length: stats.channels }, (_, i) => i) : [];
+  const pair = (a: number[] | null | undefined, b: number[] | null | undefined): Array<ArrayLike<number | null>> => [channels, a ?? [], b ?? []];
+  charts.mean.update(theme, [{ label: 'batch mean', color, bars: true }, { label: 'running mean', color: other, points: true, width: 1.5 }], pair(stats?.batchMean, stats?.runningMean));
+  charts.var.update(theme, [{ label: 'batch var', color, bars: true }, { label: 'running var', color: other, points: true, width: 1.5 }], pair(stats?.batchVar, stats?.runningVar));
+  charts.affine.update(
+    theme,
+    [{ label: stats?.gamma ? 'γ (weight)' : 'γ (affine off)', color, points: true }, { label: stats?.beta ? 'β (bias)' : 'β (affine off)', color: other, points: true }],
+    pair(stats?.gamma, stats?.beta),
+  );
+  const hist = state.selectedLayer === null ? undefined : run.hist[state.selectedLayer];
+  drawHeatmap(ui.heatBefore, hist?.before ?? [], theme, color, 'Activations entering BN, over time');
+  drawHeatmap(ui.heatAfter, hist?.after ?? [], theme, other, 'Activations leaving BN, over time');
+  const keys = Object.keys(run.gradNorms).sort((a, b) => parseInt(a) - parseInt(b));
+  charts.grad.update(
+    theme,
+    keys.map((k, i) => ({ label: k.replace(':', ' '), color: colorOf(theme, i), width: 1.25 })),
+    joinSeries(keys.map((k) => run.gradNorms[k])),
+  );
+}
+
+function syncOptions(select: HTMLSelectElement, options: Array<[string, string]>, value: string): void {
+  const same = select.options.length === options.length && options.every(([v, t], i) => select.options[i].value === v && select.options[i].text === t);
+  if (!same) select.replaceChildren(...options.map(([v, t]) => new Option(t, v)));
+  if (options.some(([v]) => v === value)) select.value = value;
+}
+
+// --- theme and size -----------------------------------------------------------------------------
+
+theme = readTheme();
+new MutationObserver(() => {
+  theme = readTheme();
+  changed(false);
+}).observe(document.body, { attributes: true, attributeFilter: ['class', 'style'] });
+let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+new ResizeObserver(() => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    for (const c of Object.values(charts)) c.resize();
+    changed(false);
+  }, 100);
+}).observe(root);
+
+changed(false);
+post(command('webview/ready', {}));

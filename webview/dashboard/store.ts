@@ -1,0 +1,187 @@
+/**
+ * The dashboard's data: every run's curves and latest BN statistics, built from trainer events.
+ * Plain JSON (it is what vscode.setState persists), bounded in size: long series are downsampled
+ * by averaging their older half pairwise, histogram timelines by dropping every other old snapshot.
+ * No DOM here, so it is unit-tested in Node.
+ */
+import type { BnLayerStats, DoneEvent, TrainEvent } from '../../src/engine/events';
+import { emptySeries as series, pushPoint, type Series } from '../../src/lab/series';
+
+export { MAX_POINTS, pushPoint, type Series } from '../../src/lab/series';
+
+export const MAX_HIST = 80;
+export const MAX_RUNS = 8;
+
+
+export interface HistSnapshot {
+  step: number;
+  min: number;
+  max: number;
+  counts: number[];
+}
+
+export type RunStatus = 'running' | DoneEvent['reason'];
+
+export interface RunState {
+  runId: string;
+  label: string;
+  /** Index into the colour palette, stable for the run's lifetime. */
+  color: number;
+  visible: boolean;
+  spec: string;
+  dataset: string;
+  backend: string;
+  batchSize: number;
+  totalSteps: number;
+  status: RunStatus;
+  message?: string;
+  checkpoint?: string;
+  step: number;
+  epoch: number;
+  stepsPerSec: number;
+  trainLoss: Series;
+  trainAcc: Series;
+  testLoss: Series;
+  testAcc: Series;
+  /** Latest per-channel statistics of each BN layer. */
+  bn: BnLayerStats[];
+  /** Step of `bn`. */
+  statsStep: number;
+  /** Gradient norm per parameterized layer, keyed `layer:kind`. */
+  gradNorms: Record<string, Series>;
+  /** Per BN layer (keyed by its index): activation histograms before/after BN over time. */
+  hist: Record<string, { before: HistSnapshot[]; after: HistSnapshot[] }>;
+}
+
+export interface DashboardState {
+  version: 1;
+  runs: RunState[];
+  /** Run and BN layer shown in the per-layer panel. */
+  selectedRun: string | null;
+  selectedLayer: number | null;
+  nextColor: number;
+}
+
+export function emptyState(): DashboardState {
+  return { version: 1, runs: [], selectedRun: null, selectedLayer: null, nextColor: 0 };
+}
+
+/** A restored state if it looks like ours, else a fresh one (an older build's state is dropped, not trusted). */
+export function restoreState(saved: unknown): DashboardState {
+  const s = saved as DashboardState | undefined;
+  return s && s.version === 1 && Array.isArray(s.runs) ? s : emptyState();
+}
+
+/** Appends a snapshot, dropping every other one of the older half when there are more than `max`. */
+export function pushSnapshot(list: HistSnapshot[], snap: HistSnapshot, max = MAX_HIST): HistSnapshot[] {
+  list.push(snap);
+  if (list.length <= max) return list;
+  const half = Math.floor(list.length / 2);
+  return list.slice(0, half).filter((_, i) => i % 2 === 1).concat(list.slice(half));
+}
+
+
+function newRun(state: DashboardState, runId: string, label: string): RunState {
+  const run: RunState = {
+    runId, label, color: state.nextColor++, visible: true, spec: '', dataset: '', backend: '', batchSize: 0, totalSteps: 0,
+    status: 'running', step: 0, epoch: 0, stepsPerSec: 0,
+    trainLoss: series(), trainAcc: series(), testLoss: series(), testAcc: series(),
+    bn: [], statsStep: -1, gradNorms: {}, hist: {},
+  };
+  state.runs.push(run);
+  // Bounded: forget the oldest finished runs beyond MAX_RUNS.
+  while (state.runs.length > MAX_RUNS) {
+    const i = state.runs.findIndex((r) => r.status !== 'running');
+    state.runs.splice(i < 0 ? 0 : i, 1);
+  }
+  return run;
+}
+
+/**
+ * Applies a batch of one run's events. Replays are harmless: a step, eval or stats event at or
+ * before what the run already holds is skipped, so the host may resend a run's history.
+ */
+export function applyEvents(state: DashboardState, runId: string, label: string, events: readonly TrainEvent[]): void {
+  let run = state.runs.find((r) => r.runId === runId);
+  if (!run) run = newRun(state, runId, label);
+  run.label = label || run.label;
+  if (state.selectedRun === null || !state.runs.some((r) => r.runId === state.selectedRun)) state.selectedRun = runId;
+  for (const e of events) applyEvent(run, e);
+}
+
+function applyEvent(run: RunState, e: TrainEvent): void {
+  switch (e.type) {
+    case 'start':
+      Object.assign(run, { spec: e.spec, dataset: e.dataset, backend: e.backend, batchSize: e.batchSize, totalSteps: e.totalSteps });
+      return;
+    case 'step':
+      if (e.step <= lastOf(run.trainLoss.step)) return;
+      run.step = e.step;
+      run.epoch = e.epoch;
+      run.stepsPerSec = run.batchSize > 0 ? e.samplesPerSec / run.batchSize : 0;
+      pushPoint(run.trainLoss, e.step, e.loss);
+      pushPoint(run.trainAcc, e.step, e.accuracy);
+      return;
+    case 'eval': {
+      const [loss, acc] = e.split === 'test' ? [run.testLoss, run.testAcc] : [undefined, undefined];
+      if (!loss || !acc || e.step <= lastOf(loss.step)) return;
+      pushPoint(loss, e.step, e.loss);
+      pushPoint(acc, e.step, e.accuracy);
+      return;
+    }
+    case 'stats': {
+      if (e.step <= run.statsStep) return;
+      run.statsStep = e.step;
+      run.bn = e.bn;
+      for (const g of e.gradNorms) pushPoint((run.gradNorms[`${g.layer}:${g.kind}`] ??= series()), e.step, g.norm);
+      for (const l of e.bn) {
+        const h = (run.hist[l.layer] ??= { before: [], after: [] });
+        h.before = pushSnapshot(h.before, { step: e.step, ...l.histBefore });
+        h.after = pushSnapshot(h.after, { step: e.step, ...l.histAfter });
+      }
+      return;
+    }
+    case 'checkpoint':
+      run.checkpoint = e.dir;
+      return;
+    case 'done':
+      run.status = e.reason;
+      run.message = e.message;
+      if (e.checkpoint) run.checkpoint = e.checkpoint;
+      return;
+  }
+}
+
+const lastOf = (a: number[]) => (a.length ? a[a.length - 1] : -Infinity);
+
+export function removeRun(state: DashboardState, runId: string): void {
+  state.runs = state.runs.filter((r) => r.runId !== runId);
+  if (state.selectedRun === runId) state.selectedRun = state.runs[0]?.runId ?? null;
+}
+
+/**
+ * Re-bins a histogram timeline onto one value grid (the range of all snapshots), each column
+ * normalized to its peak: rows[bin][snapshot] in 0..1, bin 0 at the low end.
+ */
+export function histogramGrid(snaps: readonly HistSnapshot[], bins: number): { min: number; max: number; cells: Float32Array } {
+  const finite = snaps.filter((s) => Number.isFinite(s.min) && Number.isFinite(s.max));
+  const min = Math.min(...finite.map((s) => s.min));
+  const max = Math.max(...finite.map((s) => s.max));
+  const cells = new Float32Array(bins * snaps.length);
+  if (!finite.length) return { min: 0, max: 0, cells };
+  const span = max - min || 1;
+  snaps.forEach((s, x) => {
+    if (!Number.isFinite(s.min) || !Number.isFinite(s.max)) return;
+    const n = s.counts.length;
+    const w = (s.max - s.min) / n;
+    let peak = 0;
+    for (let i = 0; i < n; i++) {
+      const center = s.min + (i + 0.5) * w;
+      const b = Math.min(bins - 1, Math.max(0, Math.floor(((center - min) / span) * bins)));
+      const v = (cells[b * snaps.length + x] += s.counts[i]);
+      if (v > peak) peak = v;
+    }
+    if (peak > 0) for (let b = 0; b < bins; b++) cells[b * snaps.length + x] /= peak;
+  });
+  return { min, max, cells };
+}

@@ -1,0 +1,150 @@
+/**
+ * Notebook renderer for BN Lab cell outputs (mime application/vnd.bnlab.run+json): loss and test
+ * accuracy curves of every run in the cell, overlaid, and a table of BN statistics. The controller
+ * replaces the output while training runs; each render reuses the element's charts.
+ * Must be bundled as an ES module (VS Code imports it and calls `activate`).
+ */
+import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
+import { parseNotebookOutput, type NotebookOutput, type RunOutput } from '../../src/protocol/notebook-output';
+import { Chart, colorOf, joinSeries, readTheme, type LineSpec } from '../shared/charts';
+import { injectStyles, UPLOT_CSS } from '../shared/styles';
+
+const CSS = `
+.bnlab-output { color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size, 13px); padding: 4px 0; }
+.bnlab-output .runs { display: flex; flex-wrap: wrap; gap: 12px; margin-bottom: 4px; }
+.bnlab-output .run { display: inline-flex; align-items: center; gap: 5px; font-variant-numeric: tabular-nums; }
+.bnlab-output .swatch { width: 9px; height: 9px; border-radius: 50%; display: inline-block; }
+.bnlab-output .muted { color: var(--vscode-descriptionForeground); }
+.bnlab-output .error { color: var(--vscode-errorForeground); }
+.bnlab-output .charts { display: flex; flex-wrap: wrap; gap: 8px; }
+.bnlab-output .chart { flex: 1 1 280px; min-width: 240px; max-width: 520px; }
+.bnlab-output table { border-collapse: collapse; margin-top: 6px; font-variant-numeric: tabular-nums; }
+.bnlab-output th, .bnlab-output td { padding: 2px 10px 2px 0; text-align: right; border-bottom: 1px solid var(--vscode-widget-border, rgba(128,128,128,0.25)); }
+.bnlab-output th:first-child, .bnlab-output td:first-child { text-align: left; }
+.bnlab-output th { font-weight: 600; }
+.bnlab-output td.note { text-align: left; color: var(--vscode-descriptionForeground); }
+`;
+
+interface View {
+  loss: Chart;
+  accuracy: Chart;
+  runs: HTMLElement;
+  table: HTMLElement;
+}
+
+const views = new WeakMap<HTMLElement, View>();
+let styled = false;
+
+export const activate: ActivationFunction = () => ({
+  renderOutputItem(item: OutputItem, element: HTMLElement) {
+    if (!styled) {
+      injectStyles(UPLOT_CSS + CSS);
+      styled = true;
+    }
+    let parsed: ReturnType<typeof parseNotebookOutput>;
+    try {
+      parsed = parseNotebookOutput(item.json());
+    } catch (e) {
+      parsed = { ok: false, reason: `BN Lab output is not JSON: ${(e as Error).message}` };
+    }
+    if (!parsed.ok) {
+      views.delete(element);
+      element.replaceChildren(Object.assign(document.createElement('div'), { className: 'bnlab-output error', textContent: parsed.reason }));
+      return;
+    }
+    render(parsed.value, element);
+  },
+  disposeOutputItem() {
+    // Charts live in the output element and go with it.
+  },
+});
+
+function viewFor(element: HTMLElement): View {
+  const existing = views.get(element);
+  if (existing) return existing;
+  const root = document.createElement('div');
+  root.className = 'bnlab-output';
+  root.dataset.testid = 'bnlab-output';
+  const runs = Object.assign(document.createElement('div'), { className: 'runs' });
+  const charts = Object.assign(document.createElement('div'), { className: 'charts' });
+  const lossHost = Object.assign(document.createElement('div'), { className: 'chart' });
+  const accHost = Object.assign(document.createElement('div'), { className: 'chart' });
+  lossHost.dataset.testid = 'chart-loss';
+  accHost.dataset.testid = 'chart-test-accuracy';
+  charts.append(lossHost, accHost);
+  const table = document.createElement('div');
+  root.append(runs, charts, table);
+  element.replaceChildren(root);
+  const view: View = {
+    loss: new Chart(lossHost, { title: 'Training loss', xLabel: 'step', height: 150 }),
+    accuracy: new Chart(accHost, { title: 'Test accuracy', xLabel: 'step', height: 150 }),
+    runs,
+    table,
+  };
+  views.set(element, view);
+  return view;
+}
+
+const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? '–' : Number.isFinite(v) ? v.toFixed(digits) : String(v));
+const cell = (tag: 'td' | 'th', text: string) => Object.assign(document.createElement(tag), { textContent: text });
+
+function render(out: NotebookOutput, element: HTMLElement): void {
+  const view = viewFor(element);
+  const theme = readTheme();
+  view.runs.replaceChildren(...out.runs.map((r, i) => runLine(r, colorOf(theme, i))));
+  const specs = (name: string, points: boolean): LineSpec[] => out.runs.map((r, i) => ({ label: `${r.label}${name}`, color: colorOf(theme, i), points }));
+  view.loss.update(theme, specs('', false), joinSeries(out.runs.map((r) => r.trainLoss)));
+  view.accuracy.update(theme, specs('', true), joinSeries(out.runs.map((r) => r.testAccuracy)));
+  view.table.replaceChildren(bnTable(out.runs));
+}
+
+function runLine(r: RunOutput, color: string): HTMLElement {
+  const line = Object.assign(document.createElement('span'), { className: 'run' });
+  line.dataset.testid = 'run';
+  const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
+  swatch.style.background = color;
+  const detail = Object.assign(document.createElement('span'), {
+    className: r.status === 'failed' || r.status === 'diverged' ? 'error' : 'muted',
+    textContent: `${r.status} · step ${r.step}/${r.totalSteps} · ${fmt(r.stepsPerSec, 1)} steps/s · ${r.backend}${r.message ? ` · ${r.message}` : ''}`,
+  });
+  line.append(swatch, document.createTextNode(r.label), detail);
+  return line;
+}
+
+function bnTable(runs: RunOutput[]): HTMLElement {
+  const withModes = runs.some((r) => r.modes);
+  const table = document.createElement('table');
+  table.dataset.testid = 'bn-table';
+  const head = document.createElement('tr');
+  for (const h of ['run', 'BN layer', 'channels', 'batch mean', 'running mean', 'batch var', 'running var', 'γ', 'β']) head.append(cell('th', h));
+  table.append(head);
+  for (const r of runs) {
+    if (r.bn.length === 0) {
+      const row = document.createElement('tr');
+      row.append(cell('td', r.label), Object.assign(cell('td', r.statsStep === undefined && r.status === 'running' ? 'waiting for statistics…' : 'no BN layers'), { colSpan: 8, className: 'note' }));
+      table.append(row);
+    }
+    for (const l of r.bn) {
+      const row = document.createElement('tr');
+      for (const t of [r.label, String(l.layer), String(l.channels), fmt(l.batchMean), fmt(l.runningMean), fmt(l.batchVar), fmt(l.runningVar), fmt(l.gamma), fmt(l.beta)]) row.append(cell('td', t));
+      table.append(row);
+    }
+  }
+  const wrap = document.createElement('div');
+  const caption = Object.assign(document.createElement('div'), { className: 'muted', textContent: 'BN statistics at the last stats step (means over channels)' });
+  wrap.append(caption, table);
+  if (withModes) {
+    const modes = document.createElement('table');
+    modes.dataset.testid = 'modes-table';
+    const h = document.createElement('tr');
+    for (const t of ['run', 'test accuracy, BN in eval mode (running stats)', 'BN in train mode (batch stats)']) h.append(cell('th', t));
+    modes.append(h);
+    for (const r of runs.filter((x) => x.modes)) {
+      const row = document.createElement('tr');
+      for (const t of [r.label, fmt(r.modes?.eval), fmt(r.modes?.train)]) row.append(cell('td', t));
+      modes.append(row);
+    }
+    wrap.append(modes);
+  }
+  return wrap;
+}
