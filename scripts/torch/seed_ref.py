@@ -37,7 +37,8 @@ def load(name):
         img = lambda s: idx(f'{FASHION}/{s}-images-idx3-ubyte.gz', 16).reshape(-1, 1, 28, 28)
         lbl = lambda s: idx(f'{FASHION}/{s}-labels-idx1-ubyte.gz', 8)
         return img('train'), lbl('train'), img('t10k'), lbl('t10k')
-    b = np.fromfile(os.path.join(ROOT, 'media', 'digits.bin'), dtype=np.uint8)
+    with gzip.open(os.path.join(ROOT, 'media', 'digits.bin')) as f:
+        b = np.frombuffer(f.read(), dtype=np.uint8)
     assert bytes(b[:4]) == b'BNLD' and b[4] == 1, 'media/digits.bin: bad header'
     n_train, n_test = (int(v) for v in b[8:16].view('<u4'))
     at = 16

@@ -6,6 +6,7 @@ import { checkLabels } from './idx';
  * media/digits.bin, written by scripts/build-digits.mjs (format version 1):
  *   bytes 0..3 "BNLD", 4 version (1), 5 channels, 6 rows, 7 cols, 8..11 train count (uint32 LE),
  *   12..15 test count (uint32 LE), then train pixels, train labels, test pixels, test labels (uint8).
+ * The file on disk is gzipped (readBytes inflates it); these are the inflated bytes.
  */
 export const DIGITS_MAGIC = 'BNLD';
 export const DIGITS_HEADER_BYTES = 16;

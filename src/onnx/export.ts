@@ -131,10 +131,11 @@ export async function exportOnnx(opts: ExportOnnxOptions): Promise<ExportReport>
   const t2 = performance.now();
   const chosen = fold ? 0 : 1;
   const passed = reports.every((r) => r.validation?.passed ?? true);
-  if (reports[chosen].validation?.passed ?? true) await writeFileAtomic(opts.outFile, variants[chosen].bytes);
+  const written = reports[chosen].validation?.passed ?? true;
+  if (written) await writeFileAtomic(opts.outFile, variants[chosen].bytes);
   return {
     outFile: opts.outFile,
-    written: reports[chosen].validation?.passed ?? true,
+    written,
     spec: model.describe(),
     bnlabVersion: BNLAB_VERSION,
     opset,
@@ -166,7 +167,7 @@ export function formatExportReport(r: ExportReport): string {
   const row = (a: string, b: string, c: string) => `  ${a.padEnd(26)}${b.padEnd(14)}${c}`;
   const lines = [
     `model: ${r.spec}`,
-    'BN layers:',
+    r.folded.bns.length ? 'BN layers (in the folded model):' : 'BN layers: none',
     ...formatBnEntries(r.folded.bns).map((l) => `  ${l}`),
     row('', 'folded', 'unfolded'),
     ...cols.map(([name, f]) => row(name, f(r.folded), f(r.unfolded))),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { DataError, loadDataset } from '../../../src/data/load';
 import { tempDir } from './helpers';
 
@@ -39,6 +40,11 @@ describe('digits.bin reader', () => {
     assert.deepEqual(Array.from(ds.train.labels), [0, 1, 2]);
     assert.deepEqual(Array.from(ds.test.pixels), new Array(8).fill(0));
     assert.deepEqual(Array.from(ds.test.labels), [0, 1]);
+  });
+  it('reads a gzipped file (as the build writes it) the same', async () => {
+    const ds = await load(gzipSync(digitsBin(3, 2)));
+    assert.deepEqual(Array.from(ds.train.labels), [0, 1, 2]);
+    assert.equal(ds.test.pixels.length, 8);
   });
   it('says to run npm run build when the file is missing', () => fails(null, /is missing: run `npm run build`/));
   it('rejects a bad magic number, a wrong size and a bad label', async () => {

@@ -1,6 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { deepChecks } from '../../../src/lab/deep-checks';
 import { validateSettings } from '../../../src/lab/settings';
+import { validateConfig } from '../../../src/engine/trainer';
+import { defaultConfig } from '../../../src/lab/config';
+import { toTrainConfig } from '../../../src/lab/train-config';
 
 describe('bnLab.* settings', () => {
   it('maps valid settings onto a config', () => {
@@ -48,5 +51,21 @@ describe('bnLab.* settings', () => {
     const r = validateSettings({ momentum: 0.5 } as never);
     assert.ok(!r.ok);
     assert.equal(r.errors[0].setting, 'bnLab.momentum');
+  });
+});
+
+describe('ExperimentConfig → engine TrainConfig', () => {
+  it('maps PyTorch BN settings, epochs, and the optimizer; the engine accepts it', () => {
+    const t = toTrainConfig({ ...defaultConfig(), bn: { momentum: null, eps: 1e-3, affine: false, trackRunningStats: false, convention: 'pytorch' } });
+    assert.deepEqual(t.bn, { momentum: null, eps: 1e-3, affine: false, track: false });
+    assert.deepEqual([t.spec, t.epochs, t.steps, t.batchSize, t.optimizer, t.lr, t.noBn, t.statsEvery], ['seed', 1, undefined, 100, 'adam', 0.001, false, 10]);
+    validateConfig(t);
+  });
+  it('maps the Keras convention to PyTorch momentum 1−m and keeps m; no BN to noBn; steps over epochs', () => {
+    const k = toTrainConfig({ ...defaultConfig(), steps: 5, epochs: null, bn: { momentum: 0.99, eps: 1e-3, affine: true, trackRunningStats: true, convention: 'keras' } });
+    assert.ok(Math.abs((k.bn!.momentum as number) - 0.01) < 1e-12);
+    assert.equal(k.bn!.kerasMomentum, 0.99);
+    assert.deepEqual([k.steps, k.epochs], [5, undefined]);
+    assert.equal(toTrainConfig({ ...defaultConfig(), bn: null }).noBn, true);
   });
 });

@@ -5,13 +5,13 @@ import { saveCheckpoint } from '../../../src/engine/checkpoint';
 import { UserError } from '../../../src/engine/errors';
 import { exportOnnx } from '../../../src/onnx/export';
 import { validateOnnx } from '../../../src/onnx/validate';
-import { onnxCheck, randomModel, tempDir , removeTempDirs } from './helpers';
+import { onnxCheck, randomModel, tempDir, removeTempDirs } from './helpers';
 
 const DATA = 'synthetic:shapes,n=10,test=130,seed=3';
 const SPEC = 'conv(4,5,pad=2) bn relu maxpool(4) flatten linear(16) bn relu linear(10)';
 
 async function checkpoint(spec = SPEC, seed = 1): Promise<string> {
-  const dir = tempDir('bnlab-ckpt-');
+  const dir = tempDir('bnlab-onnxtest-ckpt-');
   await saveCheckpoint(dir, randomModel(spec, [1, 28, 28], seed), { numClasses: 10, normalization: { scale: 1 / 255 }, dataset: DATA });
   return dir;
 }

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { saveCheckpoint } from '../../../src/engine/checkpoint';
 import { main } from '../../../src/cli/program';
-import { onnxCheck, randomModel, tempDir , removeTempDirs } from './helpers';
+import { onnxCheck, randomModel, tempDir, removeTempDirs } from './helpers';
 
 /** Runs `bnlab ARGS` in process; returns the exit code and what it printed. */
 async function bnlab(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -26,7 +26,7 @@ describe('bnlab export / validate (CLI)', () => {
   let ckpt: string;
   let dir: string;
   before(async () => {
-    ckpt = tempDir('bnlab-ckpt-');
+    ckpt = tempDir('bnlab-onnxtest-ckpt-');
     dir = tempDir();
     const model = randomModel('conv(4,5,pad=2) bn relu maxpool(4) flatten linear(16) bn relu linear(10)', [1, 28, 28], 3);
     await saveCheckpoint(ckpt, model, { numClasses: 10, normalization: { scale: 1 / 255 }, dataset: 'synthetic:shapes,n=10,test=60' });
@@ -51,7 +51,7 @@ describe('bnlab export / validate (CLI)', () => {
 
   it('validate exits 1 past the tolerance; --json gives the numbers', async () => {
     const file = join(dir, 'model.onnx');
-    const other = tempDir('bnlab-ckpt-');
+    const other = tempDir('bnlab-onnxtest-ckpt-');
     const model = randomModel('conv(4,5,pad=2) bn relu maxpool(4) flatten linear(16) bn relu linear(10)', [1, 28, 28], 4);
     await saveCheckpoint(other, model, { numClasses: 10, normalization: { scale: 1 / 255 }, dataset: 'synthetic:shapes,n=10,test=60' });
     const r = await bnlab('validate', file, '--checkpoint', other, '--json');

@@ -6,7 +6,7 @@ import { Linear } from '../../../src/engine/layers/linear';
 import type { Sequential } from '../../../src/engine/model';
 import { exportSequential } from '../../../src/onnx/export';
 import { openSession } from '../../../src/onnx/ort';
-import { CheckerQueue, maxAbsDiff, onnxCheck, randomInput, randomModel , removeTempDirs } from './helpers';
+import { CheckerQueue, maxAbsDiff, onnxCheck, randomInput, randomModel, removeTempDirs } from './helpers';
 
 const TOL = 1e-5;
 const checker = new CheckerQueue();

@@ -44,7 +44,7 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 
 const tempDirs: string[] = [];
 
-export function tempDir(prefix = 'bnlab-onnx-'): string {
+export function tempDir(prefix = 'bnlab-onnxtest-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   tempDirs.push(dir);
   return dir;

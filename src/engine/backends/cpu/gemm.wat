@@ -1,14 +1,14 @@
 ;; Float32 GEMM micro-kernel in WebAssembly SIMD (compiled to gemm-wasm.ts by scripts/gen-gemm-wasm.mjs).
-;;   C[M,N] (+)= A[M,K] · B[K,N]      (row-major f32; a, b, c are byte offsets in memory)
-;; Rows of A, B and C are lda, ldb and ldc floats apart. Requires M % 4 == 0 and N % 8 == 0 (the caller
-;; pads). Each 4×8 block of C lives in eight f32x4 registers while k runs: per k it loads
+;;   C[M,N] += A[M,K] · B[K,N]      (A, B row-major f32; C row-major f64; a, b, c are byte offsets)
+;; Rows of A, B and C are lda, ldb and ldc elements apart. Requires M % 4 == 0 and N % 8 == 0 (the
+;; caller pads). Products are summed in f32 over this call's K (the caller keeps K short) and then
+;; added to C in f64, so long reductions stay accurate. Each 4×8 block of C lives in eight f32x4 registers while k runs: per k it loads
 ;; one row of 8 B values and broadcasts 4 A values, then does 32 multiply-adds.
 (module
   (memory (export "memory") 1)
   (func (export "gemm")
     (param $M i32) (param $N i32) (param $K i32)
     (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
-    (param $accumulate i32)
     (local $i i32) (local $j i32) (local $k i32)
     (local $strideA i32) (local $strideB i32) (local $strideC i32)
     (local $pa0 i32) (local $pa1 i32) (local $pa2 i32) (local $pa3 i32) (local $pb i32) (local $pc i32)
@@ -17,31 +17,17 @@
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $strideA (i32.shl (local.get $lda) (i32.const 2)))
     (local.set $strideB (i32.shl (local.get $ldb) (i32.const 2)))
-    (local.set $strideC (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $strideC (i32.shl (local.get $ldc) (i32.const 3)))
     (local.set $i (i32.const 0))
     (block $endI (loop $rows
       (br_if $endI (i32.ge_u (local.get $i) (local.get $M)))
       (local.set $j (i32.const 0))
       (block $endJ (loop $cols
         (br_if $endJ (i32.ge_u (local.get $j) (local.get $N)))
-        ;; pc = &C[i, j]
-        (local.set $pc (i32.add (local.get $c)
-          (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j)) (i32.const 2))))
-        (if (local.get $accumulate)
-          (then
-            (local.set $c00 (v128.load (local.get $pc)))
-            (local.set $c01 (v128.load offset=16 (local.get $pc)))
-            (local.set $c10 (v128.load (i32.add (local.get $pc) (local.get $strideC))))
-            (local.set $c11 (v128.load offset=16 (i32.add (local.get $pc) (local.get $strideC))))
-            (local.set $c20 (v128.load (i32.add (local.get $pc) (i32.shl (local.get $strideC) (i32.const 1)))))
-            (local.set $c21 (v128.load offset=16 (i32.add (local.get $pc) (i32.shl (local.get $strideC) (i32.const 1)))))
-            (local.set $c30 (v128.load (i32.add (local.get $pc) (i32.mul (local.get $strideC) (i32.const 3)))))
-            (local.set $c31 (v128.load offset=16 (i32.add (local.get $pc) (i32.mul (local.get $strideC) (i32.const 3))))))
-          (else
-            (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
-            (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
-            (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
-            (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))))
+        (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
+        (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
+        (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
+        (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
         (local.set $pa0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $strideA))))
         (local.set $pa1 (i32.add (local.get $pa0) (local.get $strideA)))
         (local.set $pa2 (i32.add (local.get $pa1) (local.get $strideA)))
@@ -71,18 +57,27 @@
           (local.set $pb (i32.add (local.get $pb) (local.get $strideB)))
           (local.set $k (i32.sub (local.get $k) (i32.const 1)))
           (br $inner)))
-        (v128.store (local.get $pc) (local.get $c00))
-        (v128.store offset=16 (local.get $pc) (local.get $c01))
+        ;; pc = &C[i, j]
+        (local.set $pc (i32.add (local.get $c)
+          (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j)) (i32.const 3))))
+        (call $addRow (local.get $pc) (local.get $c00) (local.get $c01))
         (local.set $pc (i32.add (local.get $pc) (local.get $strideC)))
-        (v128.store (local.get $pc) (local.get $c10))
-        (v128.store offset=16 (local.get $pc) (local.get $c11))
+        (call $addRow (local.get $pc) (local.get $c10) (local.get $c11))
         (local.set $pc (i32.add (local.get $pc) (local.get $strideC)))
-        (v128.store (local.get $pc) (local.get $c20))
-        (v128.store offset=16 (local.get $pc) (local.get $c21))
+        (call $addRow (local.get $pc) (local.get $c20) (local.get $c21))
         (local.set $pc (i32.add (local.get $pc) (local.get $strideC)))
-        (v128.store (local.get $pc) (local.get $c30))
-        (v128.store offset=16 (local.get $pc) (local.get $c31))
+        (call $addRow (local.get $pc) (local.get $c30) (local.get $c31))
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $cols)))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
-      (br $rows)))))
+      (br $rows))))
+  ;; f64 C[p .. p+8] += the 8 f32 lanes of lo, hi
+  (func $addRow (param $p i32) (param $lo v128) (param $hi v128)
+    (v128.store offset=0 (local.get $p) (f64x2.add (v128.load offset=0 (local.get $p))
+      (f64x2.promote_low_f32x4 (local.get $lo))))
+    (v128.store offset=16 (local.get $p) (f64x2.add (v128.load offset=16 (local.get $p))
+      (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $lo) (local.get $lo)))))
+    (v128.store offset=32 (local.get $p) (f64x2.add (v128.load offset=32 (local.get $p))
+      (f64x2.promote_low_f32x4 (local.get $hi))))
+    (v128.store offset=48 (local.get $p) (f64x2.add (v128.load offset=48 (local.get $p))
+      (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $hi) (local.get $hi)))))))

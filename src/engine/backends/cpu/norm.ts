@@ -1,6 +1,7 @@
 /**
  * Batch, group and layer normalization on the CPU. Statistics and gradient sums accumulate in
- * float64 (two-pass mean/variance, like PyTorch's CPU kernels); tensors are stored as float32.
+ * float64 (mean first, then squared deviations from it, as in PyTorch's CPU kernels); tensors are
+ * stored as float32.
  * Layout [N, C, ...rest]: S = product of rest (1 for [N, C]).
  */
 import { registerKernel } from '../../kernel-registry';
@@ -36,40 +37,48 @@ function normalizeChannels(
   }
 }
 
+/**
+ * Batch statistics in one pass over memory: each (n, c) plane's sum and squared deviations from its
+ * own mean are taken while the plane is in L1 cache, then merged per channel (Chan et al.):
+ * M2 = Σ M2_plane + Σ S·(mean_plane − mean)².
+ */
 export const batchNormTrain: BatchNormTrainKernel = (x, gamma, beta, eps, out) => {
   const { N, C, S } = dims(x);
   const M = N * S;
   const xd = x.data;
   const mean = zeroedScratch64('bn.mean', C);
+  const m2 = zeroedScratch64('bn.m2', C);
+  const planeMean = zeroedScratch64('bn.planeMean', N * C);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const start = (n * C + c) * S, end = start + S;
       let s = 0;
       for (let i = start; i < end; i++) s += xd[i];
+      const pm = s / S;
+      let sq = 0;
+      for (let i = start; i < end; i++) {
+        const d = xd[i] - pm;
+        sq += d * d;
+      }
+      planeMean[n * C + c] = pm;
       mean[c] += s;
+      m2[c] += sq;
     }
   }
   for (let c = 0; c < C; c++) mean[c] /= M;
-  const sq = zeroedScratch64('bn.sq', C);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const start = (n * C + c) * S, end = start + S;
-      const m = mean[c];
-      let s = 0;
-      for (let i = start; i < end; i++) {
-        const d = xd[i] - m;
-        s += d * d;
-      }
-      sq[c] += s;
+      const d = planeMean[n * C + c] - mean[c];
+      m2[c] += S * d * d;
     }
   }
   const invStd = zeroedScratch64('bn.invStd', C);
   for (let c = 0; c < C; c++) {
-    const varBiased = sq[c] / M;
+    const varBiased = m2[c] / M;
     invStd[c] = 1 / Math.sqrt(varBiased + eps);
     out.mean.data[c] = mean[c];
     out.varBiased.data[c] = varBiased;
-    out.varUnbiased.data[c] = M > 1 ? sq[c] / (M - 1) : NaN;
+    out.varUnbiased.data[c] = M > 1 ? m2[c] / (M - 1) : NaN;
     out.invStd.data[c] = invStd[c];
   }
   normalizeChannels(xd, mean, invStd, gamma, beta, N, C, S, out.xhat.data, out.y.data);
