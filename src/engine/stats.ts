@@ -10,6 +10,7 @@ export function histogram(data: Float32Array, bins = 32, maxSamples = 1 << 16): 
   let min = Infinity, max = -Infinity;
   for (let i = 0; i < data.length; i += stride) {
     const v = data[i];
+    if (!Number.isFinite(v)) continue;
     if (v < min) min = v;
     if (v > max) max = v;
   }

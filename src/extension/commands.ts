@@ -1,16 +1,38 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { DoneEvent } from '../engine/events';
+import { bnLabel, type ExperimentConfig } from '../lab/config';
+import { deepChecks } from '../lab/deep-checks';
+import { NOTEBOOK_TYPE } from '../lab/notebook-format';
+import { validateSettings } from '../lab/settings';
+import { starterNotebook } from '../lab/starter';
 import type { DashboardViewProvider } from './dashboard-view';
+import type { Exporter, LabController } from './notebook/controller';
+import { toNotebookData } from './notebook/serializer';
+import { readSettings } from './settings';
+import type { Run, TrainingManager } from './training/manager';
 
 export interface CommandDeps {
   log: vscode.LogOutputChannel;
   dashboard: DashboardViewProvider;
+  training: TrainingManager;
+  controller: LabController;
+  exporter: Exporter;
+  validator: (onnxFile: string, checkpointDir: string) => Promise<{ ok: boolean; text: string }>;
 }
 
-/** What a command that cannot act yet returns (and tells the user), instead of faking success. */
+/** What a command that cannot act returns (and tells the user), instead of faking success. */
 export interface Unavailable {
   status: 'unavailable';
   message: string;
 }
+
+/** Result of Train / Compare: one entry per run, or the settings errors. */
+export type TrainOutcome =
+  | { status: 'invalid'; errors: string[] }
+  | { status: 'notebook'; ok: boolean }
+  | { status: 'done'; runs: Array<{ runId: string; label: string; reason: DoneEvent['reason']; step: number; checkpoint?: string; message?: string }> };
 
 /** Command ids, as contributed in package.json. */
 export const commandIds = {
@@ -21,26 +43,209 @@ export const commandIds = {
   validateOnnx: 'bnLab.validateOnnx',
   newNotebook: 'bnLab.newNotebook',
   openDashboard: 'bnLab.openDashboard',
+  openDashboardPanel: 'bnLab.openDashboardPanel',
 } as const;
 
-function notAvailableYet(deps: CommandDeps, title: string): () => Promise<Unavailable> {
-  return async () => {
-    const message = `BN Lab: ${title} is not available yet.`;
-    deps.log.warn(message);
-    void vscode.window.showWarningMessage(message);
-    return { status: 'unavailable', message };
-  };
-}
+/** Sweeps offered by Compare BN Settings: each turns the settings' config into labelled variants. */
+export const SWEEPS: Record<string, { label: string; detail: string; variants: (c: ExperimentConfig) => Array<[string, ExperimentConfig]> }> = {
+  bn: {
+    label: 'BN vs no BN',
+    detail: 'the model as set, and the same model with its BN layers removed',
+    variants: (c) => [
+      [`with BN (${bnLabel(c)})`, { ...c, bn: c.bn ?? { momentum: 0.1, eps: 1e-5, affine: true, trackRunningStats: true, convention: 'pytorch' } }],
+      ['without BN', { ...c, bn: null }],
+    ],
+  },
+  momentum: {
+    label: 'BN momentum: 0.1, 0.01, none',
+    detail: 'how fast the running statistics follow the batches (PyTorch convention)',
+    variants: (c) =>
+      ([0.1, 0.01, null] as const).map((m): [string, ExperimentConfig] => [
+        `momentum ${m ?? 'none'}`,
+        { ...c, bn: { ...(c.bn ?? { eps: 1e-5, affine: true, trackRunningStats: true }), momentum: m, convention: 'pytorch' } },
+      ]),
+  },
+  batch: {
+    label: 'Batch size: 16, 64, 256',
+    detail: 'BN statistics from small and large batches',
+    variants: (c) => [16, 64, 256].map((b): [string, ExperimentConfig] => [`batch ${b}`, { ...c, batchSize: b }]),
+  },
+};
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
-  const handlers: Record<string, (...args: unknown[]) => unknown> = {
-    [commandIds.train]: notAvailableYet(deps, 'Train'),
-    [commandIds.stop]: notAvailableYet(deps, 'Stop Training'),
-    [commandIds.compare]: notAvailableYet(deps, 'Compare BN Settings'),
-    [commandIds.exportOnnx]: notAvailableYet(deps, 'Export ONNX (BN folded)'),
-    [commandIds.validateOnnx]: notAvailableYet(deps, 'Validate ONNX'),
-    [commandIds.newNotebook]: notAvailableYet(deps, 'New Lab Notebook'),
-    [commandIds.openDashboard]: () => deps.dashboard.reveal(),
+  const { log, dashboard, training } = deps;
+
+  /** Settings → config, or a clear message naming each bad setting (and nothing starts). */
+  const configFromSettings = (): ExperimentConfig | { errors: string[] } => {
+    const r = validateSettings(readSettings(), deepChecks);
+    if (r.ok) return r.config;
+    const errors = r.errors.map((e) => e.message);
+    for (const e of errors) log.error(e);
+    void vscode.window.showErrorMessage(`BN Lab: invalid settings, nothing started. ${errors.join(' ')}`, 'Open Settings').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', r.errors[0].setting);
+    });
+    return { errors };
   };
-  return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
+
+  /** Trains runs one after another under a cancellable progress notification. */
+  const trainRuns = async (title: string, variants: Array<[string, ExperimentConfig]>): Promise<TrainOutcome> => {
+    void dashboard.reveal();
+    const done: Run[] = [];
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `BN Lab: ${title}`, cancellable: true }, async (progress, token) => {
+      let cancelled = false;
+      let current: Run | undefined;
+      token.onCancellationRequested(() => {
+        cancelled = true;
+        if (current) void training.stop(current.runId);
+      });
+      for (const [i, [label, config]] of variants.entries()) {
+        if (cancelled) break;
+        const run = (current = training.start({ label, config }));
+        let reported = 0;
+        const sub = training.onEvent(({ run: r, event }) => {
+          if (r !== run || event.type !== 'step' || !run.totalSteps) return;
+          const pct = (100 * event.step) / run.totalSteps / variants.length;
+          progress.report({ increment: pct - reported, message: `${variants.length > 1 ? `${i + 1}/${variants.length} ` : ''}${label}: step ${event.step}/${run.totalSteps}, loss ${event.loss.toFixed(3)}` });
+          reported = pct;
+        });
+        await run.finished;
+        sub.dispose();
+        done.push(run);
+      }
+    });
+    const failed = done.filter((r) => r.done?.reason === 'failed' || r.done?.reason === 'diverged');
+    if (failed.length) void vscode.window.showErrorMessage(`BN Lab: ${failed.map((r) => `${r.label} ${r.done?.reason}: ${r.done?.message}`).join('; ')}`);
+    return {
+      status: 'done',
+      runs: done.map((r) => ({ runId: r.runId, label: r.label, reason: r.done?.reason ?? 'failed', step: r.step, checkpoint: r.checkpoint, message: r.done?.message })),
+    };
+  };
+
+  const train = async (): Promise<TrainOutcome> => {
+    const editor = vscode.window.activeNotebookEditor;
+    if (editor?.notebook.notebookType === NOTEBOOK_TYPE) {
+      const cell = editor.notebook.cellAt(editor.selection.start);
+      if (cell?.kind === vscode.NotebookCellKind.Code) return { status: 'notebook', ok: await deps.controller.execute([cell], editor.notebook) };
+    }
+    const config = configFromSettings();
+    if ('errors' in config) return { status: 'invalid', errors: config.errors };
+    return trainRuns(`training ${config.model} on ${config.data}`, [[`${config.model} (settings)`, config]]);
+  };
+
+  const compare = async (sweep?: string): Promise<TrainOutcome | undefined> => {
+    const key =
+      sweep ??
+      (await vscode.window.showQuickPick(
+        Object.entries(SWEEPS).map(([k, s]) => ({ label: s.label, detail: s.detail, key: k })),
+        { title: 'BN Lab: Compare BN Settings', placeHolder: 'Runs one after another with the other settings as set; curves overlay in the dashboard' },
+      ))?.key;
+    if (!key) return undefined;
+    const s = SWEEPS[key];
+    if (!s) throw new Error(`unknown sweep "${key}" (one of ${Object.keys(SWEEPS).join(', ')})`);
+    const config = configFromSettings();
+    if ('errors' in config) return { status: 'invalid', errors: config.errors };
+    return trainRuns(`comparing ${s.label}`, s.variants(config));
+  };
+
+  const pickCheckpoint = async (): Promise<string | undefined> => {
+    const runs = training.all().filter((r) => r.checkpoint && existsSync(join(r.checkpoint, 'model.safetensors')));
+    const browse = { label: '$(folder-opened) Choose a checkpoint folder…', dir: '' };
+    const pick = await vscode.window.showQuickPick([...runs.reverse().map((r) => ({ label: r.label, description: `step ${r.step} · ${r.done?.reason ?? 'running'}`, detail: r.checkpoint, dir: r.checkpoint! })), browse], {
+      title: 'BN Lab: which trained model?',
+    });
+    if (!pick) return undefined;
+    if (pick.dir) return pick.dir;
+    const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use checkpoint', title: 'A folder holding model.safetensors and model.json' });
+    return folder?.[0]?.fsPath;
+  };
+
+  const report = (title: string, r: { ok: boolean; text: string }) => {
+    log.info(`${title}:\n${r.text}`);
+    if (r.ok) void vscode.window.showInformationMessage(`BN Lab: ${title} succeeded. Details in the BN Lab output.`, 'Show Output').then((c) => c && log.show());
+    else void vscode.window.showErrorMessage(`BN Lab: ${title} failed. ${r.text.split('\n').slice(-1)[0]}`, 'Show Output').then((c) => c && log.show());
+    return r;
+  };
+  const failure = (title: string, e: unknown) => report(title, { ok: false, text: e instanceof Error ? e.message : String(e) });
+
+  const exportOnnx = async (args?: { checkpointDir?: string; outFile?: string; validate?: boolean }) => {
+    const checkpointDir = args?.checkpointDir ?? (await pickCheckpoint());
+    if (!checkpointDir) return undefined;
+    const ws = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const outFile =
+      args?.outFile ??
+      (await vscode.window.showSaveDialog({ title: 'Export ONNX (BN folded)', filters: { ONNX: ['onnx'] }, defaultUri: ws ? vscode.Uri.joinPath(ws, 'model.onnx') : undefined }))?.fsPath;
+    if (!outFile) return undefined;
+    try {
+      return report(
+        `ONNX export to ${outFile}`,
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'BN Lab: exporting ONNX (BN folded) and validating…' }, () =>
+          deps.exporter({ checkpointDir, outFile, validate: args?.validate ?? true }),
+        ),
+      );
+    } catch (e) {
+      return failure('ONNX export', e);
+    }
+  };
+
+  const validateOnnx = async (args?: { onnxFile?: string; checkpointDir?: string }) => {
+    const onnxFile = args?.onnxFile ?? (await vscode.window.showOpenDialog({ filters: { ONNX: ['onnx'] }, title: 'ONNX file to validate' }))?.[0]?.fsPath;
+    if (!onnxFile) return undefined;
+    const checkpointDir = args?.checkpointDir ?? (await pickCheckpoint());
+    if (!checkpointDir) return undefined;
+    try {
+      return report(
+        `ONNX validation of ${onnxFile}`,
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'BN Lab: validating ONNX with onnxruntime…' }, () => deps.validator(onnxFile, checkpointDir)),
+      );
+    } catch (e) {
+      return failure('ONNX validation', e);
+    }
+  };
+
+  const newNotebook = async () => {
+    const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, toNotebookData(starterNotebook()));
+    await vscode.window.showNotebookDocument(doc);
+    return doc.uri.toString();
+  };
+
+  const stop = async () => {
+    const active = training.active.length;
+    if (!active) {
+      void vscode.window.showInformationMessage('BN Lab: no training is running.');
+      return { stopped: 0 };
+    }
+    const runs = await training.stop();
+    return { stopped: runs.length, checkpoints: runs.map((r) => r.checkpoint) };
+  };
+
+  const handlers: Record<string, (...args: never[]) => unknown> = {
+    [commandIds.train]: train,
+    [commandIds.stop]: stop,
+    [commandIds.compare]: compare,
+    [commandIds.exportOnnx]: exportOnnx,
+    [commandIds.validateOnnx]: validateOnnx,
+    [commandIds.newNotebook]: newNotebook,
+    [commandIds.openDashboard]: () => dashboard.reveal(),
+    [commandIds.openDashboardPanel]: () => void dashboard.openPanel(),
+  };
+  const disposables = Object.entries(handlers).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, async (...args: never[]) => {
+      try {
+        return await handler(...args);
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        log.error(`${id}: ${message}`);
+        void vscode.window.showErrorMessage(`BN Lab: ${message}`);
+        return { status: 'error', message };
+      }
+    }),
+  );
+  // The dashboard's toolbar buttons.
+  disposables.push(
+    dashboard.onCommand((cmd) => {
+      if (cmd.method === 'training/stop') void (cmd.params.runId ? training.stop(cmd.params.runId) : stop());
+      else if (cmd.method === 'command/run') void vscode.commands.executeCommand(commandIds[cmd.params.command]);
+    }),
+  );
+  return disposables;
 }

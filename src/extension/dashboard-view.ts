@@ -1,23 +1,36 @@
 import * as vscode from 'vscode';
+import { parseCommand, type Command, type Notification } from '../protocol/messages';
 
-/** The BN statistics dashboard: a webview view in the "BN Lab" activity-bar container. */
-export class DashboardViewProvider implements vscode.WebviewViewProvider {
+/**
+ * The BN statistics dashboard: a webview view in the "BN Lab" activity-bar container, also
+ * openable as an editor panel. Every message from a webview is validated (protocol/messages.ts);
+ * a malformed or unknown one is logged and dropped.
+ */
+export class DashboardViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewId = 'bnLab.dashboard';
+  static readonly panelType = 'bnLab.dashboardPanel';
   private view: vscode.WebviewView | undefined;
+  private panel: vscode.WebviewPanel | undefined;
   private readonly resolved = new vscode.EventEmitter<vscode.WebviewView>();
+  private readonly readyEmitter = new vscode.EventEmitter<vscode.Webview>();
+  private readonly commandEmitter = new vscode.EventEmitter<Command>();
+  /** A dashboard webview (re)loaded its script: send it what it should show. */
+  readonly onDidBecomeReady = this.readyEmitter.event;
+  /** A validated command from a dashboard webview (toolbar buttons). */
+  readonly onCommand = this.commandEmitter.event;
 
-  constructor(private readonly extensionUri: vscode.Uri) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
 
   get visible(): boolean {
-    return this.view?.visible ?? false;
+    return (this.view?.visible ?? false) || (this.panel?.visible ?? false);
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
-    const distWebview = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
-    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
-    view.webview.options = { enableScripts: true, localResourceRoots: [distWebview, media] };
-    view.webview.html = this.html(view.webview, distWebview, media);
+    this.setup(view.webview);
     view.onDidDispose(() => (this.view = undefined));
     this.resolved.fire(view);
   }
@@ -25,7 +38,7 @@ export class DashboardViewProvider implements vscode.WebviewViewProvider {
   /** Shows the view (resolving it if needed); resolves once it is visible. */
   async reveal(): Promise<void> {
     if (this.view) {
-      this.view.show(false);
+      this.view.show(true);
       return;
     }
     const shown = new Promise<void>((done) => {
@@ -38,35 +51,67 @@ export class DashboardViewProvider implements vscode.WebviewViewProvider {
     await shown;
   }
 
-  /** Sends a message to the webview if it is open; false when it is not. */
-  post(message: unknown): Thenable<boolean> {
-    return this.view ? this.view.webview.postMessage(message) : Promise.resolve(false);
+  /** Opens (or shows) the dashboard as an editor panel. */
+  openPanel(): vscode.WebviewPanel {
+    if (this.panel) {
+      this.panel.reveal();
+      return this.panel;
+    }
+    const panel = vscode.window.createWebviewPanel(DashboardViewProvider.panelType, 'BN Lab Dashboard', vscode.ViewColumn.Beside, {
+      retainContextWhenHidden: true,
+    });
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'bnlab.svg');
+    this.setup(panel.webview);
+    panel.onDidDispose(() => (this.panel = undefined));
+    this.panel = panel;
+    return panel;
   }
 
-  private html(webview: vscode.Webview, distWebview: vscode.Uri, media: vscode.Uri): string {
+  /** Sends a notification to every open dashboard; false when none is open. */
+  async post(message: Notification, to?: vscode.Webview): Promise<boolean> {
+    const targets = to ? [to] : [this.view?.webview, this.panel?.webview].filter((w): w is vscode.Webview => !!w);
+    const sent = await Promise.all(targets.map((w) => w.postMessage(message)));
+    return sent.some(Boolean);
+  }
+
+  private setup(webview: vscode.Webview): void {
+    const distWebview = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
+    webview.options = { enableScripts: true, localResourceRoots: [distWebview] };
+    webview.html = this.html(webview, distWebview);
+    webview.onDidReceiveMessage((raw: unknown) => {
+      const parsed = parseCommand(raw);
+      if (!parsed.ok) return this.log.warn(`dashboard: dropped a message: ${parsed.reason}`);
+      const msg = parsed.message;
+      if (msg.method === 'webview/ready') this.readyEmitter.fire(webview);
+      else if (msg.method === 'webview/error') this.log.warn(`dashboard: ${msg.params.message}`);
+      else this.commandEmitter.fire(msg);
+    });
+  }
+
+  private html(webview: vscode.Webview, distWebview: vscode.Uri): string {
     const nonce = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(distWebview, 'dashboard.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'dashboard.css'));
-    const csp = [
-      `default-src 'none'`,
-      `img-src ${webview.cspSource} data:`,
-      `style-src ${webview.cspSource} 'unsafe-inline'`,
-      `script-src 'nonce-${nonce}' 'wasm-unsafe-eval'`,
-      `connect-src ${webview.cspSource}`,
-    ].join('; ');
+    // Styles come from the script (a <style> carrying this nonce); uPlot sizes elements through CSSOM.
+    const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
     return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
 <title>BN Lab Dashboard</title>
 </head>
 <body>
-<div id="root"></div>
+<div id="bn-dashboard"></div>
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    this.resolved.dispose();
+    this.readyEmitter.dispose();
+    this.commandEmitter.dispose();
   }
 }

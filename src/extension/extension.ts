@@ -1,25 +1,63 @@
+import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { deepChecks } from '../lab/deep-checks';
+import { NOTEBOOK_TYPE } from '../lab/notebook-format';
 import { registerCommands } from './commands';
 import { DashboardViewProvider } from './dashboard-view';
+import { LabController, type Exporter } from './notebook/controller';
+import { registerLabDiagnostics } from './notebook/diagnostics';
+import { LabNotebookSerializer } from './notebook/serializer';
+import { feedDashboard } from './training/dashboard-feed';
+import { TrainingManager } from './training/manager';
+import { trainingStatusBar } from './training/status';
 
 /** What `activate` returns: lets integration tests (and other extensions) observe BN Lab. */
 export interface BnLabApi {
   readonly dashboard: DashboardViewProvider;
   readonly log: vscode.LogOutputChannel;
+  readonly training: TrainingManager;
+  readonly controller: LabController;
 }
+
+/** ONNX export and validation, loaded on first use (onnxruntime-web is large). */
+const exporter: Exporter = async ({ checkpointDir, outFile, validate }) => {
+  const { exportOnnx, formatExportReport } = await import('../onnx');
+  const r = await exportOnnx({ checkpointDir, outFile, validate });
+  return { ok: r.written && r.passed, text: `${formatExportReport(r)}\n${r.written ? `written: ${r.outFile}` : 'nothing written: validation failed'}` };
+};
+const validator = async (onnxFile: string, checkpointDir: string) => {
+  const { validateOnnx, formatValidation } = await import('../onnx');
+  const r = await validateOnnx({ onnxFile, checkpointDir });
+  return { ok: r.passed, text: `${onnxFile} vs ${checkpointDir} on ${r.data}:\n${formatValidation(r)}` };
+};
 
 export function activate(context: vscode.ExtensionContext): BnLabApi {
   const log = vscode.window.createOutputChannel('BN Lab', { log: true });
-  const dashboard = new DashboardViewProvider(context.extensionUri);
+  const dashboard = new DashboardViewProvider(context.extensionUri, log);
+  const root = context.extensionUri.fsPath;
+  const training = new TrainingManager(
+    {
+      workerScript: join(root, 'dist', 'worker', 'train-worker.js'),
+      digitsPath: join(root, 'media', 'digits.bin'),
+      runsDir: join((context.storageUri ?? context.globalStorageUri).fsPath, 'runs'),
+    },
+    log,
+  );
+  const controller = new LabController(training, deepChecks, exporter, log);
   context.subscriptions.push(
     log,
-    vscode.window.registerWebviewViewProvider(DashboardViewProvider.viewId, dashboard, {
-      webviewOptions: { retainContextWhenHidden: true },
-    }),
-    ...registerCommands({ log, dashboard }),
+    dashboard,
+    training,
+    controller,
+    vscode.window.registerWebviewViewProvider(DashboardViewProvider.viewId, dashboard, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new LabNotebookSerializer(), { transientOutputs: false }),
+    registerLabDiagnostics(deepChecks),
+    feedDashboard(training, dashboard),
+    trainingStatusBar(training, 'bnLab.openDashboard'),
+    ...registerCommands({ log, dashboard, training, controller, exporter, validator }),
   );
   log.info(`BN Lab ${context.extension.packageJSON.version} activated`);
-  return { dashboard, log };
+  return { dashboard, log, training, controller };
 }
 
 export function deactivate(): void {}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -92,5 +92,21 @@ describe('bnlab CLI', function () {
       assert.deepEqual(after.get(k)!.tensor.data, v.tensor.data, k);
     }
     failsWith(bnlab('train', '--model', SPEC, '--data', DATA, '--no-bn', '--init', out, '--out', join(dir, 'run3')), /unexpected keys 1\.weight/);
+  });
+
+  it('Ctrl-C (SIGINT) cancels at the next step, keeps a checkpoint and exits 130', async () => {
+    const out = join(dir, 'interrupted');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'train', '--model', SPEC, '--data', DATA, '--epochs', '1000', '--batch', '20', '--json', '--out', out], { cwd: root });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+      if (stdout.includes('"type":"step"') && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    assert.equal(code, 130);
+    const done = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    assert.equal(done.reason, 'cancelled');
+    assert.equal(done.checkpoint, out);
+    assert.ok(existsSync(join(out, 'model.safetensors')));
   });
 });

@@ -30,7 +30,7 @@ for (const simd of [true, false]) {
 
     it('matches a float64 reference for all transposes, odd sizes, strides and accumulate', () => {
       const rng = new Rng(1);
-      for (const [M, N, K] of [[1, 1, 1], [4, 8, 3], [5, 9, 7], [13, 30, 300], [32, 25, 784], [8, 17, 0], [3, 5, 2]]) {
+      for (const [M, N, K] of [[1, 1, 1], [4, 8, 3], [5, 9, 7], [13, 30, 300], [32, 25, 784], [8, 17, 0], [3, 5, 2], [8, 300, 20], [6, 520, 40]]) {
         for (const tA of [false, true]) for (const tB of [false, true]) for (const acc of [false, true]) {
           const lda = (tA ? M : K) + 2, ldb = (tB ? K : N) + 1, ldc = N + 3;
           const A = randn([(tA ? K : M) * lda], rng).data, B = randn([(tB ? N : K) * ldb], rng).data;

@@ -46,7 +46,9 @@ function endValid(outSize: number, stride: number, pad: number, offset: number, 
  * pixel p = (oh, ow): the input value x[c, oh·sh − ph + ki·dh, ow·sw − pw + kj·dw], 0 in the padding.
  * Channel-major layout [taps, P]: qStride = P, pStride = 1; patch-major [P, taps]: qStride = 1, pStride = taps.
  */
-function im2col(x: Float32Array, xOff: number, g: Geometry, cols: Float32Array, qStride: number, pStride: number): void {
+function im2col(
+  x: Float32Array, xOff: number, g: Geometry, cols: Float32Array, colsOff: number, qStride: number, pStride: number,
+): void {
   const { Cg, H, W, KH, KW, OH, OW } = g;
   const [sh, sw] = g.attrs.stride, [ph, pw] = g.attrs.padding, [dh, dw] = g.attrs.dilation;
   let q = 0;
@@ -56,7 +58,7 @@ function im2col(x: Float32Array, xOff: number, g: Geometry, cols: Float32Array, 
       for (let kj = 0; kj < KW; kj++, q++) {
         const owLo = firstValid(sw, pw, kj * dw), owHi = endValid(OW, sw, pw, kj * dw, W);
         for (let oh = 0; oh < OH; oh++) {
-          let o = q * qStride + oh * OW * pStride;
+          let o = colsOff + q * qStride + oh * OW * pStride;
           if (oh < ohLo || oh >= ohHi) {
             for (let ow = 0; ow < OW; ow++, o += pStride) cols[o] = 0;
             continue;
@@ -98,7 +100,7 @@ export const conv2dForward: Conv2DKernel = (x, w, b, attrs, y) => {
   const cols = scratch('conv.cols', taps * P);
   for (let n = 0; n < N; n++) {
     for (let gi = 0; gi < G; gi++) {
-      im2col(x.data, (n * C + gi * Cg) * H * W, g, cols, P, 1);
+      im2col(x.data, (n * C + gi * Cg) * H * W, g, cols, 0, P, 1);
       // y[Og, P] = w[Og, taps] · cols[taps, P]
       matmul(false, false, Og, P, taps, w.data, gi * Og * taps, taps, cols, 0, P, y.data, (n * O + gi * Og) * P, P, false);
     }
@@ -131,19 +133,34 @@ export const conv2dBackpropInput: Conv2DBackpropInputKernel = (dy, w, attrs, dx)
   }
 };
 
+/** Values of im2col per chunk of images in the filter gradient (8 MiB). */
+const FILTER_GRAD_CHUNK = 1 << 21;
+
+/**
+ * dw[Og, taps] = Σ over images of dy[Og, P] · cols[P, taps], as one product per chunk of images
+ * (K = images·P), so the whole reduction over the batch is summed in the GEMM's float64 accumulator.
+ */
 export const conv2dBackpropFilter: Conv2DBackpropFilterKernel = (dy, x, attrs, dw, db) => {
   const g = geometry(x.shape, dw.shape, dy.shape, attrs);
   const { N, C, H, W, O, Cg, Og, G, taps, P } = g;
-  const cols = scratch('conv.colsPM', P * taps);
-  for (let n = 0; n < N; n++) {
-    for (let gi = 0; gi < G; gi++) {
-      im2col(x.data, (n * C + gi * Cg) * H * W, g, cols, 1, taps);
-      // dw[Og, taps] += dy[Og, P] · cols[P, taps]
-      matmul(false, false, Og, taps, P, dy.data, (n * O + gi * Og) * P, P, cols, 0, taps, dw.data, gi * Og * taps, taps, n > 0);
+  const chunk = Math.max(1, Math.min(N, Math.floor(FILTER_GRAD_CHUNK / (P * taps))));
+  const cols = scratch('conv.colsPM', chunk * P * taps);
+  const dyChunk = scratch('conv.dyChunk', Og * chunk * P);
+  const dyd = dy.data;
+  if (N === 0) dw.data.fill(0);
+  for (let gi = 0; gi < G; gi++) {
+    for (let n0 = 0; n0 < N; n0 += chunk) {
+      const count = Math.min(chunk, N - n0), K = count * P;
+      for (let n = n0; n < n0 + count; n++) {
+        im2col(x.data, (n * C + gi * Cg) * H * W, g, cols, (n - n0) * P * taps, 1, taps);
+        for (let o = 0; o < Og; o++) {
+          const from = (n * O + gi * Og + o) * P;
+          dyChunk.set(dyd.subarray(from, from + P), o * K + (n - n0) * P);
+        }
+      }
+      matmul(false, false, Og, taps, K, dyChunk, 0, K, cols, 0, taps, dw.data, gi * Og * taps, taps, n0 > 0);
     }
   }
-  if (N === 0) dw.data.fill(0);
-  const dyd = dy.data;
   for (let o = 0; o < O; o++) {
     let s = 0;
     for (let n = 0; n < N; n++) {

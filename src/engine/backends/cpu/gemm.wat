@@ -1,14 +1,16 @@
 ;; Float32 GEMM micro-kernel in WebAssembly SIMD (compiled to gemm-wasm.ts by scripts/gen-gemm-wasm.mjs).
-;;   C[M,N] += A[M,K] · B[K,N]      (A, B row-major f32; C row-major f64; a, b, c are byte offsets)
-;; Rows of A, B and C are lda, ldb and ldc elements apart. Requires M % 4 == 0 and N % 8 == 0 (the
-;; caller pads). Products are summed in f32 over this call's K (the caller keeps K short) and then
-;; added to C in f64, so long reductions stay accurate. Each 4×8 block of C lives in eight f32x4 registers while k runs: per k it loads
+;;   wide = 1:  C[M,N] += A[M,K] · B[K,N]   with C in f64
+;;   wide = 0:  C[M,N]  = A[M,K] · B[K,N]   with C in f32
+;; A and B are row-major f32; a, b, c are byte offsets; rows of A, B and C are lda, ldb and ldc
+;; elements apart. Requires M % 4 == 0 and N % 8 == 0 (the caller pads). Products are summed in f32
+;; over this call's K; the caller keeps K short and accumulates long reductions in f64 (wide = 1). Each 4×8 block of C lives in eight f32x4 registers while k runs: per k it loads
 ;; one row of 8 B values and broadcasts 4 A values, then does 32 multiply-adds.
 (module
   (memory (export "memory") 1)
   (func (export "gemm")
     (param $M i32) (param $N i32) (param $K i32)
     (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
+    (param $wide i32)
     (local $i i32) (local $j i32) (local $k i32)
     (local $strideA i32) (local $strideB i32) (local $strideC i32)
     (local $pa0 i32) (local $pa1 i32) (local $pa2 i32) (local $pa3 i32) (local $pb i32) (local $pc i32)
@@ -17,7 +19,8 @@
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $strideA (i32.shl (local.get $lda) (i32.const 2)))
     (local.set $strideB (i32.shl (local.get $ldb) (i32.const 2)))
-    (local.set $strideC (i32.shl (local.get $ldc) (i32.const 3)))
+    ;; bytes per C element: 8 (f64) or 4 (f32)
+    (local.set $strideC (i32.shl (local.get $ldc) (i32.add (i32.const 2) (local.get $wide))))
     (local.set $i (i32.const 0))
     (block $endI (loop $rows
       (br_if $endI (i32.ge_u (local.get $i) (local.get $M)))
@@ -59,14 +62,29 @@
           (br $inner)))
         ;; pc = &C[i, j]
         (local.set $pc (i32.add (local.get $c)
-          (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j)) (i32.const 3))))
-        (call $addRow (local.get $pc) (local.get $c00) (local.get $c01))
-        (local.set $pc (i32.add (local.get $pc) (local.get $strideC)))
-        (call $addRow (local.get $pc) (local.get $c10) (local.get $c11))
-        (local.set $pc (i32.add (local.get $pc) (local.get $strideC)))
-        (call $addRow (local.get $pc) (local.get $c20) (local.get $c21))
-        (local.set $pc (i32.add (local.get $pc) (local.get $strideC)))
-        (call $addRow (local.get $pc) (local.get $c30) (local.get $c31))
+          (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j))
+            (i32.add (i32.const 2) (local.get $wide)))))
+        (if (local.get $wide)
+          (then
+            (call $addRow (local.get $pc) (local.get $c00) (local.get $c01))
+            (local.set $pc (i32.add (local.get $pc) (local.get $strideC)))
+            (call $addRow (local.get $pc) (local.get $c10) (local.get $c11))
+            (local.set $pc (i32.add (local.get $pc) (local.get $strideC)))
+            (call $addRow (local.get $pc) (local.get $c20) (local.get $c21))
+            (local.set $pc (i32.add (local.get $pc) (local.get $strideC)))
+            (call $addRow (local.get $pc) (local.get $c30) (local.get $c31)))
+          (else
+            (v128.store (local.get $pc) (local.get $c00))
+            (v128.store offset=16 (local.get $pc) (local.get $c01))
+            (local.set $pc (i32.add (local.get $pc) (local.get $strideC)))
+            (v128.store (local.get $pc) (local.get $c10))
+            (v128.store offset=16 (local.get $pc) (local.get $c11))
+            (local.set $pc (i32.add (local.get $pc) (local.get $strideC)))
+            (v128.store (local.get $pc) (local.get $c20))
+            (v128.store offset=16 (local.get $pc) (local.get $c21))
+            (local.set $pc (i32.add (local.get $pc) (local.get $strideC)))
+            (v128.store (local.get $pc) (local.get $c30))
+            (v128.store offset=16 (local.get $pc) (local.get $c31))))
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $cols)))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
