@@ -39,7 +39,13 @@ const entries = [
   { in: 'src/cli/main.ts', out: 'dist/cli.js', ...node, optional: true },
   { in: 'src/engine/worker.ts', out: 'dist/engine-worker.js', ...node, optional: true },
   ...tsFilesIn('src/extension/worker').map((f) => ({ in: `src/extension/worker/${f}`, out: `dist/worker/${f.replace(/\.ts$/, '.js')}`, ...node })),
-  ...foldersWith('webview', 'main.ts').map((name) => ({ in: `webview/${name}/main.ts`, out: `dist/webview/${name}.js`, ...browser })),
+  ...foldersWith('webview', 'main.ts').map((name) => ({
+    in: `webview/${name}/main.ts`,
+    out: `dist/webview/${name}.js`,
+    ...browser,
+    // VS Code imports a notebook renderer as an ES module and calls its exported activate().
+    ...(name === 'notebook-renderer' ? { format: 'esm' } : {}),
+  })),
 ];
 
 /**

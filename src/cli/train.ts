@@ -12,7 +12,7 @@ import { intArg, momentumOrNone, normalizeArg, NORMALIZE_HELP, numArg, positiveA
 import { ProgressBar } from './progress';
 
 interface TrainFlags {
-  model: string;
+  model?: string;
   data: string;
   epochs?: number;
   steps?: number;
@@ -44,7 +44,7 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train a model; writes DIR/model.safetensors, DIR/model.json, DIR/metrics.jsonl')
-    .option('--model <spec>', `model spec or preset (${Object.keys(PRESETS).join(', ')}), e.g. "conv(32,5,pad=2) bn relu maxpool(2) flatten linear(128) bn relu linear"`, 'seed')
+    .option('--model <spec>', `model spec or preset (${Object.keys(PRESETS).join(', ')}), e.g. "conv(32,5,pad=2) bn relu maxpool(2) flatten linear(128) bn relu linear" (default: seed, or the --init checkpoint's spec)`)
     .option('--data <source>', 'data source (digits, synthetic, fashion-mnist:DIR, ...)', 'digits')
     .addOption(new Option('--epochs <n>', 'epochs (default 1)').argParser(intArg(1)).conflicts('steps'))
     .addOption(new Option('--steps <n>', 'optimizer steps instead of epochs').argParser(intArg(1)))
@@ -82,7 +82,8 @@ function defaultOutDir(): string {
 }
 
 async function runTrain(f: TrainFlags): Promise<void> {
-  const initState = f.init ? (await loadCheckpoint(f.init)).stateDict : undefined;
+  const init = f.init ? await loadCheckpoint(f.init) : undefined;
+  const spec = f.model ?? init?.meta?.spec ?? 'seed';
   const dataset = await loadDataset(f.data);
   const normalization = resolveNormalization(f.normalize, dataset);
   const bn: TrainConfig['bn'] = {};
@@ -91,7 +92,7 @@ async function runTrain(f: TrainFlags): Promise<void> {
   if (!f.bnAffine) bn.affine = false;
   if (!f.bnRunningStats) bn.track = false;
   const config: TrainConfig = {
-    spec: f.model,
+    spec,
     ...(f.steps !== undefined ? { steps: f.steps } : { epochs: f.epochs ?? 1 }),
     batchSize: f.batch,
     optimizer: f.optimizer,
@@ -123,7 +124,7 @@ async function runTrain(f: TrainFlags): Promise<void> {
       dataset,
       config,
       signal: abort.signal,
-      initState,
+      initState: init?.stateDict,
       onEvent: (e) => {
         appendFileSync(metrics, JSON.stringify(e) + '\n');
         reporter.event(e);

@@ -89,6 +89,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 
   /** Trains runs one after another under a cancellable progress notification. */
   const trainRuns = async (title: string, variants: Array<[string, ExperimentConfig]>): Promise<TrainOutcome> => {
+    if (!vscode.workspace.isTrusted) {
+      const message = 'BN Lab trains only in a trusted workspace (Workspaces: Manage Workspace Trust).';
+      void vscode.window.showErrorMessage(message);
+      return { status: 'invalid', errors: [message] };
+    }
     void dashboard.reveal();
     const done: Run[] = [];
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `BN Lab: ${title}`, cancellable: true }, async (progress, token) => {

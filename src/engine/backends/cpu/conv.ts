@@ -8,7 +8,7 @@ import { registerKernel } from '../../kernel-registry';
 import type { Conv2DAttrs } from '../../kernel-names';
 import type { Tensor } from '../../tensor';
 import type { Conv2DBackpropFilterKernel, Conv2DBackpropInputKernel, Conv2DKernel } from '../../ops/kernels';
-import { matmul } from './gemm';
+import { copyRows, matmul, matmulFilled, type Fill } from './gemm';
 import { scratch } from './scratch';
 
 /** Geometry shared by the three kernels. */
@@ -30,66 +30,59 @@ function geometry(xShape: readonly number[], wShape: readonly number[], yShape: 
 }
 
 /**
- * Output positions o whose input index o·stride − pad + offset lies in [0, size) form the range
- * [firstValid, endValid): splitting loops there keeps bounds checks out of the inner loops.
- */
-function firstValid(stride: number, pad: number, offset: number): number {
-  return Math.max(0, Math.ceil((pad - offset) / stride));
-}
-
-function endValid(outSize: number, stride: number, pad: number, offset: number, size: number): number {
-  return Math.max(firstValid(stride, pad, offset), Math.min(outSize, Math.floor((size - 1 + pad - offset) / stride) + 1));
-}
-
-/**
- * im2col with element (q, p) at cols[q·qStride + p·pStride], for tap q = (c, ki, kj) and output
- * pixel p = (oh, ow): the input value x[c, oh·sh − ph + ki·dh, ow·sw − pw + kj·dw], 0 in the padding.
- * Channel-major layout [taps, P]: qStride = P, pStride = 1; patch-major [P, taps]: qStride = 1, pStride = taps.
+ * im2col with element (q, p) at cols[colsOff + q·qStride + p·pStride], for tap q = (c, ki, kj) and
+ * output pixel p = (oh, ow): the input value x[c, oh·sh − ph + ki·dh, ow·sw − pw + kj·dw], 0 in the
+ * padding. Channel-major layout [taps, P]: qStride = P, pStride = 1; patch-major [P, taps]:
+ * qStride = 1, pStride = taps. Each channel is first copied into a zero-padded plane, so the copy
+ * loops need no bounds checks.
  */
 function im2col(
   x: Float32Array, xOff: number, g: Geometry, cols: Float32Array, colsOff: number, qStride: number, pStride: number,
 ): void {
   const { Cg, H, W, KH, KW, OH, OW } = g;
   const [sh, sw] = g.attrs.stride, [ph, pw] = g.attrs.padding, [dh, dw] = g.attrs.dilation;
+  const Hp = H + 2 * ph, Wp = W + 2 * pw;
+  const xp = scratch('conv.padded', Hp * Wp);
+  xp.fill(0, 0, Hp * Wp);
   let q = 0;
   for (let c = 0; c < Cg; c++) {
+    for (let h = 0; h < H; h++) {
+      const from = xOff + (c * H + h) * W, to = (h + ph) * Wp + pw;
+      for (let w = 0; w < W; w++) xp[to + w] = x[from + w];
+    }
     for (let ki = 0; ki < KH; ki++) {
-      const ohLo = firstValid(sh, ph, ki * dh), ohHi = endValid(OH, sh, ph, ki * dh, H);
       for (let kj = 0; kj < KW; kj++, q++) {
-        const owLo = firstValid(sw, pw, kj * dw), owHi = endValid(OW, sw, pw, kj * dw, W);
         for (let oh = 0; oh < OH; oh++) {
           let o = colsOff + q * qStride + oh * OW * pStride;
-          if (oh < ohLo || oh >= ohHi) {
-            for (let ow = 0; ow < OW; ow++, o += pStride) cols[o] = 0;
-            continue;
-          }
-          const row = xOff + c * H * W + (oh * sh - ph + ki * dh) * W - pw + kj * dw;
-          let ow = 0;
-          for (; ow < owLo; ow++, o += pStride) cols[o] = 0;
-          for (let i = row + ow * sw; ow < owHi; ow++, o += pStride, i += sw) cols[o] = x[i];
-          for (; ow < OW; ow++, o += pStride) cols[o] = 0;
+          let i = (oh * sh + ki * dh) * Wp + kj * dw;
+          for (let ow = 0; ow < OW; ow++, o += pStride, i += sw) cols[o] = xp[i];
         }
       }
     }
   }
 }
 
-/** The adjoint of im2col (channel-major): dx[c, ih, iw] += cols[q·P + p]. */
+/** The adjoint of im2col (channel-major): dx[c, ih, iw] += cols[q·P + p], through a padded plane. */
 function col2im(cols: Float32Array, g: Geometry, dx: Float32Array, dxOff: number): void {
   const { Cg, H, W, KH, KW, OH, OW, P } = g;
   const [sh, sw] = g.attrs.stride, [ph, pw] = g.attrs.padding, [dh, dw] = g.attrs.dilation;
+  const Hp = H + 2 * ph, Wp = W + 2 * pw;
+  const dxp = scratch('conv.padded', Hp * Wp);
   let q = 0;
   for (let c = 0; c < Cg; c++) {
+    dxp.fill(0, 0, Hp * Wp);
     for (let ki = 0; ki < KH; ki++) {
-      const ohLo = firstValid(sh, ph, ki * dh), ohHi = endValid(OH, sh, ph, ki * dh, H);
       for (let kj = 0; kj < KW; kj++, q++) {
-        const owLo = firstValid(sw, pw, kj * dw), owHi = endValid(OW, sw, pw, kj * dw, W);
-        for (let oh = ohLo; oh < ohHi; oh++) {
-          const o = q * P + oh * OW;
-          const row = dxOff + c * H * W + (oh * sh - ph + ki * dh) * W - pw + kj * dw;
-          for (let ow = owLo, i = row + owLo * sw; ow < owHi; ow++, i += sw) dx[i] += cols[o + ow];
+        for (let oh = 0; oh < OH; oh++) {
+          let o = q * P + oh * OW;
+          let i = (oh * sh + ki * dh) * Wp + kj * dw;
+          for (let ow = 0; ow < OW; ow++, o++, i += sw) dxp[i] += cols[o];
         }
       }
+    }
+    for (let h = 0; h < H; h++) {
+      const to = dxOff + (c * H + h) * W, from = (h + ph) * Wp + pw;
+      for (let w = 0; w < W; w++) dx[to + w] += dxp[from + w];
     }
   }
 }
@@ -97,12 +90,15 @@ function col2im(cols: Float32Array, g: Geometry, dx: Float32Array, dxOff: number
 export const conv2dForward: Conv2DKernel = (x, w, b, attrs, y) => {
   const g = geometry(x.shape, w.shape, y.shape, attrs);
   const { N, C, H, W, O, Cg, Og, G, taps, P } = g;
-  const cols = scratch('conv.cols', taps * P);
   for (let n = 0; n < N; n++) {
     for (let gi = 0; gi < G; gi++) {
-      im2col(x.data, (n * C + gi * Cg) * H * W, g, cols, 0, P, 1);
-      // y[Og, P] = w[Og, taps] · cols[taps, P]
-      matmul(false, false, Og, P, taps, w.data, gi * Og * taps, taps, cols, 0, P, y.data, (n * O + gi * Og) * P, P, false);
+      // y[Og, P] = w[Og, taps] · cols[taps, P], with im2col writing cols into the GEMM's buffer
+      matmulFilled(
+        Og, P, taps,
+        (dst, off, ld) => copyRows(w.data, gi * Og * taps, taps, Og, taps, dst, off, ld),
+        (dst, off, ld) => im2col(x.data, (n * C + gi * Cg) * H * W, g, dst, off, ld, 1),
+        y.data, (n * O + gi * Og) * P, P, false,
+      );
     }
   }
   if (b) addBias(y, b, N, O, P);
@@ -144,21 +140,21 @@ export const conv2dBackpropFilter: Conv2DBackpropFilterKernel = (dy, x, attrs, d
   const g = geometry(x.shape, dw.shape, dy.shape, attrs);
   const { N, C, H, W, O, Cg, Og, G, taps, P } = g;
   const chunk = Math.max(1, Math.min(N, Math.floor(FILTER_GRAD_CHUNK / (P * taps))));
-  const cols = scratch('conv.colsPM', chunk * P * taps);
-  const dyChunk = scratch('conv.dyChunk', Og * chunk * P);
   const dyd = dy.data;
   if (N === 0) dw.data.fill(0);
   for (let gi = 0; gi < G; gi++) {
     for (let n0 = 0; n0 < N; n0 += chunk) {
-      const count = Math.min(chunk, N - n0), K = count * P;
-      for (let n = n0; n < n0 + count; n++) {
-        im2col(x.data, (n * C + gi * Cg) * H * W, g, cols, (n - n0) * P * taps, 1, taps);
-        for (let o = 0; o < Og; o++) {
-          const from = (n * O + gi * Og + o) * P;
-          dyChunk.set(dyd.subarray(from, from + P), o * K + (n - n0) * P);
+      const count = Math.min(chunk, N - n0);
+      // dw[Og, taps] (+)= dy[Og, count·P] · cols[count·P, taps] (patch-major im2col of each image)
+      const fillDy: Fill = (dst, off, ld) => {
+        for (let n = n0; n < n0 + count; n++) {
+          for (let o = 0; o < Og; o++) copyRows(dyd, (n * O + gi * Og + o) * P, P, 1, P, dst, off + o * ld + (n - n0) * P, P);
         }
-      }
-      matmul(false, false, Og, taps, K, dyChunk, 0, K, cols, 0, taps, dw.data, gi * Og * taps, taps, n0 > 0);
+      };
+      const fillCols: Fill = (dst, off, ld) => {
+        for (let n = n0; n < n0 + count; n++) im2col(x.data, (n * C + gi * Cg) * H * W, g, dst, off + (n - n0) * P * ld, 1, ld);
+      };
+      matmulFilled(Og, taps, count * P, fillDy, fillCols, dw.data, gi * Og * taps, taps, n0 > 0);
     }
   }
   for (let o = 0; o < O; o++) {

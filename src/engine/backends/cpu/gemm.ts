@@ -130,7 +130,13 @@ export function matmul(
   if (M === 0 || N === 0) return;
   const simd = M >= 4 ? simdKernel() : null;
   if (simd) {
-    matmulSimd(simd, transA, transB, M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
+    const fillA: Fill = transA
+      ? (dst, off, ld) => transpose(A, aOff, lda, K, M, dst, off, ld)
+      : (dst, off, ld) => copyRows(A, aOff, lda, M, K, dst, off, ld);
+    const fillB: Fill = transB
+      ? (dst, off, ld) => transpose(B, bOff, ldb, N, K, dst, off, ld)
+      : (dst, off, ld) => copyRows(B, bOff, ldb, K, N, dst, off, ld);
+    matmulSimd(simd, M, N, K, fillA, fillB, C, cOff, ldc, accumulate);
     return;
   }
   // gemmNT wants A as [M,K] rows and B as [N,K] rows.
@@ -188,29 +194,42 @@ export function setSimdEnabled(enabled: boolean): boolean {
 const KC = 32;
 const NC = 256;
 
-function matmulSimd(
-  kern: SimdKernel, transA: boolean, transB: boolean, M: number, N: number, K: number,
-  A: Float32Array, aOff: number, lda: number,
-  B: Float32Array, bOff: number, ldb: number,
-  C: Float32Array, cOff: number, ldc: number,
-  accumulate: boolean,
+/** Writes a matrix operand, row-major with row stride `ld`, at dst[off...] (see matmulFilled). */
+export type Fill = (dst: Float32Array, off: number, ld: number) => void;
+
+/**
+ * C[M,N] (+)= A[M,K]·B[K,N] where fillA and fillB write A and B straight into the GEMM's buffers
+ * (e.g. im2col into the kernel's memory), saving a copy of each operand.
+ */
+export function matmulFilled(
+  M: number, N: number, K: number, fillA: Fill, fillB: Fill,
+  C: Float32Array, cOff: number, ldc: number, accumulate: boolean,
 ): void {
-  // In the module's memory: op(A) as f32 [Mp, K], op(B) as f32 [K, Np], C as f64 [Mp, Np], padded
-  // to the kernel's 4×8 blocks (the padding is zero, and the padded part of C is discarded).
+  if (M === 0 || N === 0) return;
+  const simd = M >= 4 ? simdKernel() : null;
+  if (simd) {
+    matmulSimd(simd, M, N, K, fillA, fillB, C, cOff, ldc, accumulate);
+    return;
+  }
+  const a = scratch('matmulFilled.a', M * K), b = scratch('matmulFilled.b', K * N);
+  fillA(a, 0, K);
+  fillB(b, 0, N);
+  matmul(false, false, M, N, K, a, 0, K, b, 0, N, C, cOff, ldc, accumulate);
+}
+
+function matmulSimd(
+  kern: SimdKernel, M: number, N: number, K: number, fillA: Fill, fillB: Fill,
+  C: Float32Array, cOff: number, ldc: number, accumulate: boolean,
+): void {
+  // In the module's memory: A as f32 [Mp, K], B as f32 [K, Np], C as f64 [Mp, Np], padded to the
+  // kernel's 4×8 blocks (the padding is zero, and the padded part of C is discarded).
   const Mp = (M + 3) & ~3, Np = (N + 7) & ~7;
   const aAt = 0, bAt = aAt + Mp * K, cAt = (bAt + K * Np + 1) >> 1; // cAt in f64 units
-  const bytes = (cAt + Mp * Np) * 8;
-  if (kern.memory.buffer.byteLength < bytes) kern.memory.grow(Math.ceil((bytes - kern.memory.buffer.byteLength) / 65536));
-  const heap = new Float32Array(kern.memory.buffer, 0, 2 * cAt + Mp * Np);
-  const heapC = new Float64Array(kern.memory.buffer, cAt * 8, Mp * Np);
-  if (transA) transpose(A, aOff, lda, K, M, heap, aAt, K);
-  else copyRows(A, aOff, lda, M, K, heap, aAt, K);
+  const { f32: heap, f64 } = heapViews(kern, (cAt + Mp * Np) * 8);
+  fillA(heap, aAt, K);
   heap.fill(0, aAt + M * K, bAt);
-  if (transB) transpose(B, bOff, ldb, N, K, heap, bAt, Np);
-  else copyRows(B, bOff, ldb, K, N, heap, bAt, Np);
-  if (Np > N) {
-    for (let k = 0; k < K; k++) for (let j = bAt + k * Np + N; j < bAt + (k + 1) * Np; j++) heap[j] = 0;
-  }
+  if (Np > N) heap.fill(0, bAt, bAt + K * Np);
+  fillB(heap, bAt, Np);
   if (K <= KC && !accumulate) {
     // One short reduction: the kernel stores float32 C, copied out row by row.
     for (let j0 = 0; j0 < Np; j0 += NC) {
@@ -219,9 +238,9 @@ function matmulSimd(
     copyRows(heap, 2 * cAt, Np, M, N, C, cOff, ldc);
     return;
   }
-  heapC.fill(0);
+  f64.fill(0, cAt, cAt + Mp * Np);
   if (accumulate) {
-    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) heapC[i * Np + j] = C[cOff + i * ldc + j];
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) f64[cAt + i * Np + j] = C[cOff + i * ldc + j];
   }
   for (let j0 = 0; j0 < Np; j0 += NC) {
     const nc = Math.min(NC, Np - j0);
@@ -230,11 +249,21 @@ function matmulSimd(
       kern.gemm(Mp, nc, kc, (aAt + k0) * 4, K, (bAt + k0 * Np + j0) * 4, Np, (cAt + j0) * 8, Np, 1);
     }
   }
-  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * ldc + j] = heapC[i * Np + j];
+  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * ldc + j] = f64[cAt + i * Np + j];
+}
+
+let views = { f32: new Float32Array(0), f64: new Float64Array(0) };
+
+/** Float32 and Float64 views of the kernel's memory, grown to at least `bytes`. */
+function heapViews(kern: SimdKernel, bytes: number): typeof views {
+  const memory = kern.memory;
+  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  if (views.f32.buffer !== memory.buffer) views = { f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer) };
+  return views;
 }
 
 /** dst[r·dld + c] = src[r·sld + c] for a rows×cols block. */
-function copyRows(
+export function copyRows(
   src: Float32Array, sOff: number, sld: number, rows: number, cols: number,
   dst: Float32Array, dOff: number, dld: number,
 ): void {

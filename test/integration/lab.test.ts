@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { TrainOutcome } from '../../src/extension/commands';
+import type { BnLabApi } from '../../src/extension/extension';
+import { parseNotebookOutput, RUN_OUTPUT_MIME } from '../../src/protocol/notebook-output';
+
+const extensionId = 'bnlab.bn-lab';
+const TINY = { model: 'conv(4,3) bn relu maxpool(2) flatten linear(16) bn relu linear', dataset: 'synthetic:shapes,n=300,test=60', batchSize: 50, epochs: 1, statsInterval: 2 };
+const work = mkdtempSync(join(tmpdir(), 'bnlab-it-'));
+
+const config = () => vscode.workspace.getConfiguration('bnLab');
+async function withSettings<T>(values: Record<string, unknown>, fn: () => Thenable<T>): Promise<T> {
+  for (const [k, v] of Object.entries(values)) await config().update(k, v, vscode.ConfigurationTarget.Global);
+  try {
+    return await fn();
+  } finally {
+    for (const k of Object.keys(values)) await config().update(k, undefined, vscode.ConfigurationTarget.Global);
+  }
+}
+
+async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function writeNotebook(name: string, cells: Array<{ kind: 'lab' | 'markdown'; source: string }>): vscode.Uri {
+  const file = join(work, name);
+  writeFileSync(file, JSON.stringify({ bnlab: 1, metadata: {}, cells }));
+  return vscode.Uri.file(file);
+}
+
+describe('BN Lab training, notebooks and settings', function () {
+  this.timeout(180_000);
+  let api: BnLabApi;
+  before(async () => {
+    api = await vscode.extensions.getExtension<BnLabApi>(extensionId)!.activate();
+  });
+
+  it('Train (from settings) streams metrics and BN statistics and writes a checkpoint', async () => {
+    const seen: string[] = [];
+    const sub = api.training.onEvent(({ event }) => seen.push(event.type));
+    const outcome = await withSettings(TINY, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
+    sub.dispose();
+    assert.equal(outcome.status, 'done');
+    const [run] = outcome.status === 'done' ? outcome.runs : [];
+    assert.equal(run.reason, 'completed', run.message);
+    assert.equal(run.step, 6, '300 samples / batch 50 = 6 steps');
+    assert.ok(seen.filter((t) => t === 'step').length === 6 && seen.includes('stats') && seen.includes('eval'), `events: ${seen.join(',')}`);
+    const stats = api.training.get(run.runId)!.events.find((e) => e.type === 'stats');
+    assert.ok(stats?.type === 'stats' && stats.bn.length === 2 && stats.bn[0].batchMean.length === 4, 'per-channel BN statistics of both BN layers');
+    assert.ok(run.checkpoint && existsSync(join(run.checkpoint, 'model.safetensors')) && existsSync(join(run.checkpoint, 'model.json')), `checkpoint in ${run.checkpoint}`);
+  });
+
+  it('Stop cancels at the next step and keeps the last good checkpoint', async () => {
+    const result = withSettings({ ...TINY, dataset: 'synthetic:shapes,n=20000,test=60', batchSize: 20 }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
+    const run = await until('a running run past step 3', () => api.training.active.find((r) => r.step >= 3));
+    const stopAt = run.step;
+    const t0 = Date.now();
+    const stopped = await vscode.commands.executeCommand<{ stopped: number; checkpoints: string[] }>('bnLab.stop');
+    const ms = Date.now() - t0;
+    const outcome = await result;
+    assert.equal(stopped.stopped, 1);
+    assert.ok(outcome.status === 'done');
+    assert.equal(outcome.runs[0].reason, 'cancelled');
+    assert.ok(outcome.runs[0].step <= stopAt + 2, `stopped at step ${outcome.runs[0].step}, asked at ${stopAt}`);
+    assert.ok(existsSync(join(outcome.runs[0].checkpoint!, 'model.safetensors')), 'cancelled run keeps a checkpoint');
+    api.log.info(`integration: Stop took ${ms} ms (asked at step ${stopAt}, stopped at ${outcome.runs[0].step})`);
+  });
+
+  it('invalid settings produce a message naming the setting and start nothing', async () => {
+    const before = api.training.all().length;
+    const outcome = await withSettings({ bnMomentum: 2, batchSize: 0 }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
+    assert.equal(outcome.status, 'invalid');
+    const errors = outcome.status === 'invalid' ? outcome.errors : [];
+    assert.ok(errors.some((e) => /bnLab\.bnMomentum: 2 is out of range/.test(e)), errors.join(' | '));
+    assert.ok(errors.some((e) => /bnLab\.batchSize/.test(e)), errors.join(' | '));
+    assert.equal(api.training.all().length, before);
+  });
+
+  it('a .bnlab notebook opens, a lab cell executes and produces the rich output and a text summary', async () => {
+    const uri = writeNotebook('run.bnlab', [
+      { kind: 'markdown', source: '# tiny' },
+      { kind: 'lab', source: `name: tiny BN\nmodel: ${TINY.model}\ndata: "${TINY.dataset}"\nsteps: 4\nbatch: 50\nstats_interval: 2\neval_modes: true\ncompare:\n  - { label: tiny no BN, bn: off }` },
+    ]);
+    const nb = await vscode.workspace.openNotebookDocument(uri);
+    assert.equal(nb.notebookType, 'bnlab-notebook');
+    await vscode.window.showNotebookDocument(nb);
+    const cell = nb.cellAt(1);
+    assert.equal(cell.document.languageId, 'yaml');
+    assert.equal(await api.controller.execute([cell], nb), true);
+    const items = cell.outputs.flatMap((o) => o.items);
+    const rich = items.find((i) => i.mime === RUN_OUTPUT_MIME);
+    const text = items.find((i) => i.mime === 'text/plain');
+    assert.ok(rich && text, `outputs: ${items.map((i) => i.mime).join(', ')}`);
+    const parsed = parseNotebookOutput(JSON.parse(new TextDecoder().decode(rich.data)));
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason);
+    assert.deepEqual(parsed.value.runs.map((r) => [r.label, r.status, r.step]), [['tiny BN', 'completed', 4], ['tiny no BN', 'completed', 4]]);
+    assert.ok(parsed.value.runs[0].bn.length === 2 && parsed.value.runs[1].bn.length === 0);
+    const summary = new TextDecoder().decode(text.data);
+    assert.match(summary, /^tiny BN: completed, step 4\/4, loss [\d.]+, test accuracy [\d.]+, BN eval mode [\d.]+ vs train mode [\d.]+/);
+    assert.match(summary, /\ntiny no BN: completed/);
+  });
+
+  it('a malformed .bnlab file is refused with a message naming the fault', async () => {
+    const file = join(work, 'broken.bnlab');
+    writeFileSync(file, '{"bnlab": 1, "cells": [{"kind": "python", "source": "x"}]}');
+    await assert.rejects(() => Promise.resolve(vscode.workspace.openNotebookDocument(vscode.Uri.file(file))), /cells\[0\]\.kind/);
+  });
+
+  it('a lab cell with errors gets diagnostics with line and key, and does not run', async () => {
+    const uri = writeNotebook('bad.bnlab', [{ kind: 'lab', source: 'model: seed\nepochz: 2\nbn:\n  momentum: 3' }]);
+    const nb = await vscode.workspace.openNotebookDocument(uri);
+    const cell = nb.cellAt(0);
+    const diags = await until('diagnostics', () => {
+      const d = vscode.languages.getDiagnostics(cell.document.uri);
+      return d.length >= 2 && d;
+    });
+    assert.deepEqual(
+      diags.map((d) => [d.range.start.line, d.code]),
+      [[1, 'epochz'], [3, 'bn.momentum']],
+    );
+    const before = api.training.all().length;
+    assert.equal(await api.controller.execute([cell], nb), false);
+    assert.equal(api.training.all().length, before);
+    const err = cell.outputs[0]?.items[0];
+    assert.equal(err?.mime, 'application/vnd.code.notebook.error');
+    assert.match(new TextDecoder().decode(err.data), /line 2, column 1: epochz: unknown key/);
+  });
+
+  it('New Lab Notebook opens the starter notebook', async () => {
+    await vscode.commands.executeCommand('bnLab.newNotebook');
+    const nb = await until('the new notebook', () => vscode.window.activeNotebookEditor?.notebook);
+    assert.equal(nb.notebookType, 'bnlab-notebook');
+    const labs = nb.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
+    assert.ok(labs.length >= 3 && labs[0].document.getText().includes('seed with BN'));
+  });
+
+  it('Export ONNX writes a BN-folded model validated by onnxruntime', async () => {
+    const run = api.training.all().find((r) => r.done?.reason === 'completed' && r.checkpoint);
+    assert.ok(run, 'a completed run from an earlier test');
+    const outFile = join(work, 'tiny.onnx');
+    const r = await vscode.commands.executeCommand<{ ok: boolean; text: string }>('bnLab.exportOnnx', { checkpointDir: run.checkpoint, outFile });
+    assert.ok(r.ok, r.text);
+    assert.ok(existsSync(outFile));
+    assert.match(r.text, /folded/);
+  });
+});
