@@ -43,7 +43,7 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
     },
     log,
   );
-  const controller = new LabController(training, deepChecks, exporter, log);
+  const controller = new LabController(training, deepChecks, exporter, log, context.extension.id);
   context.subscriptions.push(
     log,
     dashboard,

@@ -13,8 +13,8 @@
  * - Group norm (GroupNormalization needs opset 18) is Reshape → InstanceNormalization → Reshape → Mul/Add;
  *   LayerNormalization needs opset 17 and is refused below it.
  * - Validation runs onnxruntime-web with graph optimizations off, so the nodes run as exported
- *   (onnxruntime would otherwise fuse Conv+BatchNormalization itself); the chosen variant is written
- *   only if it passes.
+ *   (onnxruntime would otherwise fuse the unfolded model's Conv+BatchNormalization itself); the
+ *   chosen variant is written only if it passes.
  */
 export { exportOnnx, exportSequential, countOps, formatBnEntries, formatExportReport, type ExportOnnxOptions, type ExportReport, type VariantReport, type ExportedModel } from './export';
 export { validateOnnx, formatValidation, DEFAULT_ATOL, type ValidateOnnxOptions, type ValidateReport, type ValidationResult } from './validate';

@@ -39,8 +39,9 @@ export interface OnnxSession {
 }
 
 /**
- * Opens a session on ONNX bytes. Graph optimizations are off so that the nodes run as exported
- * (onnxruntime would otherwise fuse Conv+BatchNormalization itself and hide folding mistakes).
+ * Opens a session on ONNX bytes. Graph optimizations are off so that the nodes run as exported:
+ * onnxruntime would otherwise fold the unfolded model's BatchNormalization into its Conv itself,
+ * and the unfolded check would no longer exercise the BatchNormalization nodes a runtime sees.
  */
 export async function openSession(bytes: Uint8Array): Promise<OnnxSession> {
   configure();

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { findInFrames, launchBrowser, resultsDir, root, startCodeServer, writeResults } from '../harness/code-server.mjs';
+import { labChecks } from './lab-checks.mjs';
 
 const resultsArg = process.argv.indexOf('--results');
 const resultsFile = resultsArg > 0 ? process.argv[resultsArg + 1] : undefined;
@@ -100,6 +101,8 @@ try {
       await page.screenshot({ path: join(resultsDir, 'ui-dashboard.png') }).catch(() => {});
     }
   });
+
+  if (!blocked) await labChecks({ server, browser, check, runFromPalette, resultsDir });
 } finally {
   await browser?.close().catch(() => {});
   if (results.failed && server) console.error(`code-server log (tail):\n${server.logTail(30)}`);

@@ -32,12 +32,16 @@ export class LabController implements vscode.Disposable {
   private readonly trained = new Map<string, Map<string, Run>>();
   /** Runs of the cells executing now, per notebook, for interrupts. */
   private readonly executing = new Map<string, Set<Run>>();
+  /** Notebooks that have this controller selected. */
+  private readonly selected = new Set<string>();
+  private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
     private readonly training: TrainingManager,
     private readonly deep: DeepChecks,
     private readonly exporter: Exporter,
     private readonly log: vscode.LogOutputChannel,
+    private readonly extensionId: string,
   ) {
     this.controller = vscode.notebooks.createNotebookController(LabController.id, NOTEBOOK_TYPE, 'BN Lab');
     this.controller.supportedLanguages = [LAB_LANGUAGE];
@@ -45,10 +49,27 @@ export class LabController implements vscode.Disposable {
     this.controller.description = 'trains the experiments declared in lab cells';
     this.controller.executeHandler = async (cells, notebook) => void (await this.execute(cells, notebook));
     this.controller.interruptHandler = (notebook) => this.interrupt(notebook);
+    const prefer = (nb: vscode.NotebookDocument) => nb.notebookType === NOTEBOOK_TYPE && this.controller.updateNotebookAffinity(nb, vscode.NotebookControllerAffinity.Preferred);
+    vscode.workspace.notebookDocuments.forEach(prefer);
+    this.subscriptions.push(
+      vscode.workspace.onDidOpenNotebookDocument(prefer),
+      this.controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => {
+        if (selected) this.selected.add(notebook.uri.toString());
+        else this.selected.delete(notebook.uri.toString());
+      }),
+    );
+  }
+
+  /** Cell executions need the controller selected for the notebook (Train from a cell, tests): select it if needed. */
+  private async ensureSelected(notebook: vscode.NotebookDocument): Promise<void> {
+    if (this.selected.has(notebook.uri.toString())) return;
+    const editor = await vscode.window.showNotebookDocument(notebook, { preserveFocus: true });
+    await vscode.commands.executeCommand('notebook.selectKernel', { notebookEditor: editor, id: LabController.id, extension: this.extensionId });
   }
 
   /** Runs cells in order; stops at the first failed cell. */
   async execute(cells: readonly vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<boolean> {
+    await this.ensureSelected(notebook);
     for (const cell of cells) {
       if (cell.kind !== vscode.NotebookCellKind.Code) continue;
       if (!(await this.executeCell(cell, notebook))) return false;
@@ -159,6 +180,7 @@ export class LabController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.subscriptions.forEach((d) => d.dispose());
     this.controller.dispose();
   }
 }

@@ -6,7 +6,6 @@
  */
 import { registerKernel } from '../../kernel-registry';
 import type { Conv2DAttrs } from '../../kernel-names';
-import type { Tensor } from '../../tensor';
 import type { Conv2DBackpropFilterKernel, Conv2DBackpropInputKernel, Conv2DKernel } from '../../ops/kernels';
 import { copyRows, matmul, matmulFilled, type Fill } from './gemm';
 import { scratch } from './scratch';
@@ -90,30 +89,23 @@ function col2im(cols: Float32Array, g: Geometry, dx: Float32Array, dxOff: number
 export const conv2dForward: Conv2DKernel = (x, w, b, attrs, y) => {
   const g = geometry(x.shape, w.shape, y.shape, attrs);
   const { N, C, H, W, O, Cg, Og, G, taps, P } = g;
+  // With a bias, A gets a column of biases and B a row of ones: y = [w | b] · [cols; 1].
+  const K = b ? taps + 1 : taps;
   for (let n = 0; n < N; n++) {
     for (let gi = 0; gi < G; gi++) {
       // y[Og, P] = w[Og, taps] · cols[taps, P], with im2col writing cols into the GEMM's buffer
-      matmulFilled(
-        Og, P, taps,
-        (dst, off, ld) => copyRows(w.data, gi * Og * taps, taps, Og, taps, dst, off, ld),
-        (dst, off, ld) => im2col(x.data, (n * C + gi * Cg) * H * W, g, dst, off, ld, 1),
-        y.data, (n * O + gi * Og) * P, P, false,
-      );
+      const fillW: Fill = (dst, off, ld) => {
+        copyRows(w.data, gi * Og * taps, taps, Og, taps, dst, off, ld);
+        if (b) for (let o = 0; o < Og; o++) dst[off + o * ld + taps] = b.data[gi * Og + o];
+      };
+      const fillCols: Fill = (dst, off, ld) => {
+        im2col(x.data, (n * C + gi * Cg) * H * W, g, dst, off, ld, 1);
+        if (b) dst.fill(1, off + taps * ld, off + taps * ld + P);
+      };
+      matmulFilled(Og, P, K, fillW, fillCols, y.data, (n * O + gi * Og) * P, P, false);
     }
   }
-  if (b) addBias(y, b, N, O, P);
 };
-
-function addBias(y: Tensor, b: Tensor, N: number, O: number, P: number): void {
-  const yd = y.data;
-  for (let n = 0; n < N; n++) {
-    for (let o = 0; o < O; o++) {
-      const bias = b.data[o];
-      const start = (n * O + o) * P;
-      for (let i = start; i < start + P; i++) yd[i] += bias;
-    }
-  }
-}
 
 export const conv2dBackpropInput: Conv2DBackpropInputKernel = (dy, w, attrs, dx) => {
   const g = geometry(dx.shape, w.shape, dy.shape, attrs);
@@ -133,19 +125,20 @@ export const conv2dBackpropInput: Conv2DBackpropInputKernel = (dy, w, attrs, dx)
 const FILTER_GRAD_CHUNK = 1 << 21;
 
 /**
- * dw[Og, taps] = Σ over images of dy[Og, P] · cols[P, taps], as one product per chunk of images
- * (K = images·P), so the whole reduction over the batch is summed in the GEMM's float64 accumulator.
+ * [dw | db] = Σ over images of dy[Og, P] · [cols[P, taps] | 1]: one product per chunk of images
+ * (K = images·P) and group, so the reduction over the batch is summed in the GEMM's float64
+ * accumulator; the column of ones makes the bias gradient (Σ dy) come out of the same product.
  */
 export const conv2dBackpropFilter: Conv2DBackpropFilterKernel = (dy, x, attrs, dw, db) => {
   const g = geometry(x.shape, dw.shape, dy.shape, attrs);
   const { N, C, H, W, O, Cg, Og, G, taps, P } = g;
   const chunk = Math.max(1, Math.min(N, Math.floor(FILTER_GRAD_CHUNK / (P * taps))));
   const dyd = dy.data;
-  if (N === 0) dw.data.fill(0);
+  const grads = scratch('conv.dwdb', Og * (taps + 1));
   for (let gi = 0; gi < G; gi++) {
+    grads.fill(0);
     for (let n0 = 0; n0 < N; n0 += chunk) {
       const count = Math.min(chunk, N - n0);
-      // dw[Og, taps] (+)= dy[Og, count·P] · cols[count·P, taps] (patch-major im2col of each image)
       const fillDy: Fill = (dst, off, ld) => {
         for (let n = n0; n < n0 + count; n++) {
           for (let o = 0; o < Og; o++) copyRows(dyd, (n * O + gi * Og + o) * P, P, 1, P, dst, off + o * ld + (n - n0) * P, P);
@@ -153,17 +146,14 @@ export const conv2dBackpropFilter: Conv2DBackpropFilterKernel = (dy, x, attrs, d
       };
       const fillCols: Fill = (dst, off, ld) => {
         for (let n = n0; n < n0 + count; n++) im2col(x.data, (n * C + gi * Cg) * H * W, g, dst, off + (n - n0) * P * ld, 1, ld);
+        for (let k = 0; k < count * P; k++) dst[off + k * ld + taps] = 1;
       };
-      matmulFilled(Og, taps, count * P, fillDy, fillCols, dw.data, gi * Og * taps, taps, n0 > 0);
+      matmulFilled(Og, taps + 1, count * P, fillDy, fillCols, grads, 0, taps + 1, n0 > 0);
     }
-  }
-  for (let o = 0; o < O; o++) {
-    let s = 0;
-    for (let n = 0; n < N; n++) {
-      const start = (n * O + o) * P, end = start + P;
-      for (let i = start; i < end; i++) s += dyd[i];
+    for (let o = 0; o < Og; o++) {
+      copyRows(grads, o * (taps + 1), taps + 1, 1, taps, dw.data, (gi * Og + o) * taps, taps);
+      db.data[gi * Og + o] = grads[o * (taps + 1) + taps];
     }
-    db.data[o] = s;
   }
 };
 
