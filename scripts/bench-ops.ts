@@ -1,10 +1,11 @@
 /**
  * Micro-benchmark of the CPU ops at the seed net's shapes (batch 100):
  *   conv(32,5,pad=2) bn relu maxpool(2) flatten linear(128) bn relu linear(10), 1×28×28 input.
- * Run: npx tsx scripts/bench-ops.ts [--reps N] [--only TEXT]
+ * Run: npx tsx scripts/bench-ops.ts [--reps N] [--only TEXT] [--no-simd]   (--no-simd: plain-JS kernels only)
  * Prints per op the median and the minimum wall-clock ms over N runs, and the minimum CPU ms
  * (process.cpuUsage; the steadiest number on a busy machine, as it excludes waiting for a core).
  */
+import { setSimdEnabled } from '../src/engine/backends/cpu/simd';
 import * as ops from '../src/engine/ops';
 import { Rng } from '../src/engine/rng';
 import { Tensor, type Shape } from '../src/engine/tensor';
@@ -13,6 +14,7 @@ const repsArg = process.argv.indexOf('--reps');
 const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 10;
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg > 0 ? process.argv[onlyArg + 1] : '';
+const simd = setSimdEnabled(!process.argv.includes('--no-simd'));
 const rng = new Rng(1);
 const randn = (shape: Shape, scale = 1) => {
   const t = new Tensor(shape);
@@ -76,7 +78,7 @@ const cases: [string, () => unknown][] = [
 
 const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
 let step = 0, stepMin = 0, stepCpu = 0;
-console.log(`CPU ops at seed-net shapes, batch ${B}, ${reps} runs (ms)\n   median      min  min cpu  op`);
+console.log(`CPU ops at seed-net shapes, batch ${B}, ${reps} runs, ${simd ? 'WebAssembly SIMD' : 'plain JS'} (ms)\n   median      min  min cpu  op`);
 for (const [name, run] of cases) {
   if (!name.includes(only)) continue;
   for (let i = 0; i < 3; i++) run();

@@ -14,6 +14,8 @@ export class DashboardViewProvider implements vscode.WebviewViewProvider, vscode
   private readonly resolved = new vscode.EventEmitter<vscode.WebviewView>();
   private readonly readyEmitter = new vscode.EventEmitter<vscode.Webview>();
   private readonly commandEmitter = new vscode.EventEmitter<Command>();
+  /** Webviews whose script said it is listening: live events go only to them (a newer one first gets the history). */
+  private readonly ready = new Set<vscode.Webview>();
   /** A dashboard webview (re)loaded its script: send it what it should show. */
   readonly onDidBecomeReady = this.readyEmitter.event;
   /** A validated command from a dashboard webview (toolbar buttons). */
@@ -31,7 +33,10 @@ export class DashboardViewProvider implements vscode.WebviewViewProvider, vscode
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     this.setup(view.webview);
-    view.onDidDispose(() => (this.view = undefined));
+    view.onDidDispose(() => {
+      this.ready.delete(view.webview);
+      this.view = undefined;
+    });
     this.resolved.fire(view);
   }
 
@@ -62,14 +67,17 @@ export class DashboardViewProvider implements vscode.WebviewViewProvider, vscode
     });
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'bnlab.svg');
     this.setup(panel.webview);
-    panel.onDidDispose(() => (this.panel = undefined));
+    panel.onDidDispose(() => {
+      this.ready.delete(panel.webview);
+      this.panel = undefined;
+    });
     this.panel = panel;
     return panel;
   }
 
-  /** Sends a notification to every open dashboard; false when none is open. */
+  /** Sends a notification to every open, listening dashboard (or to `to`); false when none got it. */
   async post(message: Notification, to?: vscode.Webview): Promise<boolean> {
-    const targets = to ? [to] : [this.view?.webview, this.panel?.webview].filter((w): w is vscode.Webview => !!w);
+    const targets = to ? [to] : [...this.ready];
     const sent = await Promise.all(targets.map((w) => w.postMessage(message)));
     return sent.some(Boolean);
   }
@@ -77,12 +85,16 @@ export class DashboardViewProvider implements vscode.WebviewViewProvider, vscode
   private setup(webview: vscode.Webview): void {
     const distWebview = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
     webview.options = { enableScripts: true, localResourceRoots: [distWebview] };
+    this.ready.delete(webview);
     webview.html = this.html(webview, distWebview);
     webview.onDidReceiveMessage((raw: unknown) => {
       const parsed = parseCommand(raw);
       if (!parsed.ok) return this.log.warn(`dashboard: dropped a message: ${parsed.reason}`);
       const msg = parsed.message;
-      if (msg.method === 'webview/ready') this.readyEmitter.fire(webview);
+      if (msg.method === 'webview/ready') {
+        this.ready.add(webview);
+        this.readyEmitter.fire(webview);
+      }
       else if (msg.method === 'webview/error') this.log.warn(`dashboard: ${msg.params.message}`);
       else this.commandEmitter.fire(msg);
     });
@@ -102,7 +114,7 @@ export class DashboardViewProvider implements vscode.WebviewViewProvider, vscode
 <title>BN Lab Dashboard</title>
 </head>
 <body>
-<div id="bn-dashboard"></div>
+<!-- the script builds #bn-dashboard (so its presence means the dashboard has rendered) -->
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;

@@ -72,7 +72,9 @@ describe('BN Lab training, notebooks and settings', function () {
     assert.equal(outcome.runs[0].reason, 'cancelled');
     assert.ok(outcome.runs[0].step <= stopAt + 2, `stopped at step ${outcome.runs[0].step}, asked at ${stopAt}`);
     assert.ok(existsSync(join(outcome.runs[0].checkpoint!, 'model.safetensors')), 'cancelled run keeps a checkpoint');
-    api.log.info(`integration: Stop took ${ms} ms (asked at step ${stopAt}, stopped at ${outcome.runs[0].step})`);
+    const line = `Stop took ${ms} ms (asked at step ${stopAt}, stopped at step ${outcome.runs[0].step}, checkpoint kept)`;
+    api.log.info(line);
+    if (process.env.BNLAB_TEST_RESULTS) writeFileSync(join(process.env.BNLAB_TEST_RESULTS, '..', 'stop-latency.txt'), `${line}\n`);
   });
 
   it('invalid settings produce a message naming the setting and start nothing', async () => {
@@ -151,5 +153,50 @@ describe('BN Lab training, notebooks and settings', function () {
     assert.ok(r.ok, r.text);
     assert.ok(existsSync(outFile));
     assert.match(r.text, /folded/);
+    const v = await vscode.commands.executeCommand<{ ok: boolean; text: string }>('bnLab.validateOnnx', { onnxFile: outFile, checkpointDir: run.checkpoint });
+    assert.ok(v.ok, v.text);
+    assert.match(v.text, /samples: max \|diff\|/);
+  });
+
+  it('Compare BN Settings runs a sweep (BN vs no BN) whose runs overlay in the dashboard', async () => {
+    const outcome = await withSettings(TINY, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.compare', 'bn'));
+    assert.ok(outcome.status === 'done', JSON.stringify(outcome));
+    assert.deepEqual(outcome.runs.map((r) => [r.label, r.reason]), [['with BN (BN m=0.1)', 'completed'], ['without BN', 'completed']]);
+    const [withBn, without] = outcome.runs.map((r) => api.training.get(r.runId)!);
+    const statsOf = (r: typeof withBn) => r.events.find((e) => e.type === 'stats');
+    const bnStats = statsOf(withBn);
+    assert.ok(bnStats?.type === 'stats' && bnStats.bn.length === 2, 'the BN run reports both BN layers');
+    const noBnStats = statsOf(without);
+    assert.ok(noBnStats?.type === 'stats' && noBnStats.bn.length === 0, 'the no-BN run has no BN layers');
+  });
+});
+
+describe('BN Lab starter notebook', function () {
+  this.timeout(280_000);
+  it('New Lab Notebook → Run All: BN vs no BN compared, eval vs train mode shown, BN-folded ONNX exported', async () => {
+    const api = await vscode.extensions.getExtension<BnLabApi>(extensionId)!.activate();
+    await vscode.commands.executeCommand('bnLab.newNotebook');
+    const nb = await until('the starter notebook', () => vscode.window.activeNotebookEditor?.notebook);
+    const t0 = Date.now();
+    assert.equal(await api.controller.execute(nb.getCells(), nb), true);
+    const outputOf = (cell: vscode.NotebookCell) => {
+      const item = cell.outputs.flatMap((o) => o.items).find((i) => i.mime === RUN_OUTPUT_MIME)!;
+      const parsed = parseNotebookOutput(JSON.parse(new TextDecoder().decode(item.data)));
+      assert.ok(parsed.ok);
+      return parsed.value.runs;
+    };
+    const labs = nb.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
+    const accuracy = (r: { testAccuracy: { value: number[] } }) => r.testAccuracy.value.at(-1)!;
+    const [bn, noBn] = outputOf(labs[0]);
+    assert.deepEqual([bn.label, bn.status, noBn.label, noBn.status], ['seed with BN', 'completed', 'seed without BN', 'completed']);
+    const modes = outputOf(labs[1]);
+    assert.ok(modes.every((r) => r.modes && r.modes.eval !== undefined && r.modes.train !== undefined));
+    const exportText = new TextDecoder().decode(labs[2].outputs[0].items[0].data);
+    assert.match(exportText, /written: .*seed-bn\.onnx/);
+    const line = `starter notebook in ${((Date.now() - t0) / 1000).toFixed(0)} s: test accuracy after 1 epoch with BN ${accuracy(bn)} vs without ${accuracy(noBn)}; ` +
+      modes.map((r) => `${r.label}: eval mode ${r.modes!.eval} / train mode ${r.modes!.train}`).join(', ');
+    api.log.info(line);
+    if (process.env.BNLAB_TEST_RESULTS) writeFileSync(join(process.env.BNLAB_TEST_RESULTS, '..', 'starter-notebook.txt'), `${line}\n${exportText}\n`);
+    assert.ok(accuracy(bn) > accuracy(noBn), line);
   });
 });

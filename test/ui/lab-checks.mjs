@@ -29,7 +29,38 @@ const NOTEBOOK = {
   ],
 };
 
-export async function labChecks({ server, browser, check, runFromPalette, resultsDir }) {
+/** F1, type the title, click the row whose label is exactly the title (Enter could take a fuzzier match such as "Stop Training"). */
+async function runCommand(page, title, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  for (;;) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+    try {
+      await row.waitFor({ timeout: 5_000 });
+      await row.click();
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`the command palette never listed "${title}": ${e.message}`);
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
+export async function labChecks({ server, browser, check: checkOne, resultsDir }) {
+  let failed = false;
+  const check = (title, fn) =>
+    checkOne(title, async () => {
+      try {
+        await fn();
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const shot = (name) => page.screenshot({ path: join(resultsDir, name) }).catch(() => {});
   // Workspace settings for the run (read when Train starts): BN statistics every 5 steps.
@@ -40,12 +71,14 @@ export async function labChecks({ server, browser, check, runFromPalette, result
   }, null, 2));
   writeFileSync(join(server.workspace, 'bn-vs-no-bn.bnlab'), JSON.stringify(NOTEBOOK, null, 2));
   try {
-    await page.goto(server.workbenchUrl(), { timeout: 60_000 });
-    await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-    await page.locator('.activitybar [aria-label^="BN Lab"]').first().waitFor({ timeout: 60_000 });
+    await check('the workbench opens again for the lab checks', async () => {
+      await page.goto(server.workbenchUrl(), { timeout: 60_000 });
+      await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+      await page.locator('.activitybar [aria-label^="BN Lab"]').first().waitFor({ timeout: 60_000 });
+    });
 
     await check('F1 → "BN Lab: Train" trains the seed net on digits; the dashboard shows curves and per-channel BN statistics live', async () => {
-      await runFromPalette(page, 'BN Lab: Train', 60_000);
+      await runCommand(page, 'BN Lab: Train', 60_000);
       const frame = await findInFrames(page, '#bn-dashboard', 60_000);
       const info = await waitIn(
         frame,
@@ -61,12 +94,14 @@ export async function labChecks({ server, browser, check, runFromPalette, result
       );
       console.log(`      dashboard: ${JSON.stringify(info)}`);
       await shot('ui-dashboard-training.png');
-      const panel = await frame.$('#bn-dashboard');
-      await panel?.screenshot({ path: join(resultsDir, 'ui-dashboard-training-view.png') }).catch(() => {});
+      // The same dashboard, wider, as an editor panel.
+      await runCommand(page, 'BN Lab: Open Dashboard in Editor', 30_000);
+      await sleep(3000);
+      await shot('ui-dashboard-training-panel.png');
     });
 
     await check('F1 → "BN Lab: Stop Training" stops the run (status cancelled)', async () => {
-      await runFromPalette(page, 'BN Lab: Stop Training', 30_000);
+      await runCommand(page, 'BN Lab: Stop Training', 30_000);
       const frame = await findInFrames(page, '#bn-dashboard', 10_000);
       const status = await waitIn(frame, () => /cancelled/.test(document.querySelector('[data-testid="status"]')?.textContent ?? '') && document.querySelector('[data-testid="status"]').textContent, undefined, 30_000, 'the cancelled status');
       console.log(`      ${status}`);
@@ -79,9 +114,9 @@ export async function labChecks({ server, browser, check, runFromPalette, result
       await input.fill('bn-vs-no-bn.bnlab');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'bn-vs-no-bn.bnlab' }).first().waitFor({ timeout: 30_000 });
       await page.keyboard.press('Enter');
-      await page.locator('.notebook-editor').first().waitFor({ timeout: 60_000 });
+      await page.locator('.notebook-editor:visible').first().waitFor({ timeout: 60_000 });
       await sleep(1000);
-      await runFromPalette(page, 'Notebook: Run All', 30_000);
+      await runCommand(page, 'Notebook: Run All', 30_000);
       // If VS Code asks which kernel, take BN Lab.
       const picker = page.locator('.quick-input-list .monaco-list-row', { hasText: 'BN Lab' }).first();
       if (await picker.isVisible({ timeout: 3000 }).catch(() => false)) await picker.click();
@@ -103,5 +138,15 @@ export async function labChecks({ server, browser, check, runFromPalette, result
   } finally {
     await shot('ui-lab-last.png');
     await page.close().catch(() => {});
+  }
+  // On failure, the extension's own log tells why.
+  if (failed) {
+    const { execSync } = await import('node:child_process');
+    try {
+      const logs = execSync(`find ${JSON.stringify(server.dir)} -name '*BN Lab*.log' -o -name 'exthost*.log' | head -5`, { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+      for (const f of logs) console.log(`      --- ${f.slice(server.dir.length)}\n${execSync(`tail -n 15 ${JSON.stringify(f)}`, { encoding: 'utf8' }).replace(/^/gm, '      ')}`);
+    } catch {
+      /* no logs */
+    }
   }
 }

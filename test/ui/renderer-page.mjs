@@ -2,7 +2,7 @@
 // Standalone page test of the notebook renderer: bundles webview/notebook-renderer/main.ts as an
 // ES module, calls its activate() like VS Code does, renders outputs built by the controller's
 // RunOutputBuilder from fake events (live: the same element re-rendered), checks and screenshots.
-//   node test/ui/renderer-page.mjs
+//   node test/ui/renderer-page.mjs [--dist]
 import * as esbuild from 'esbuild';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,10 @@ import { fakeRun } from './fake-run.mjs';
 import { assert, check, failures, frames, launch, results, root, THEMES, themeCss } from './page-kit.mjs';
 
 const work = mkdtempSync(join(tmpdir(), 'bnlab-renderer-'));
-await esbuild.build({ entryPoints: [join(root, 'webview/notebook-renderer/main.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: join(work, 'renderer.js'), logLevel: 'warning' });
+// --dist: the built bundle (dist/webview/notebook-renderer.js), else a fresh one from source.
+const rendererJs = process.argv.includes('--dist') ? join(root, 'dist/webview/notebook-renderer.js') : join(work, 'renderer.js');
+if (!process.argv.includes('--dist'))
+  await esbuild.build({ entryPoints: [join(root, 'webview/notebook-renderer/main.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: rendererJs, logLevel: 'warning' });
 await esbuild.build({ entryPoints: [join(root, 'src/lab/run-output.ts')], bundle: true, format: 'esm', platform: 'node', outfile: join(work, 'run-output.mjs'), logLevel: 'warning' });
 const { RunOutputBuilder } = await import(pathToFileURL(join(work, 'run-output.mjs')).href);
 
@@ -35,7 +38,7 @@ writeFileSync(
   page,
   `<!DOCTYPE html><html><head><meta charset="utf-8"><style>body { margin: 0; padding: 8px 12px; ${themeCss('dark')} background: ${THEMES.dark.background}; }</style></head>
 <body class="vscode-dark"><div id="out"></div><script type="module">
-  import { activate } from '${pathToFileURL(join(work, 'renderer.js'))}';
+  import { activate } from '${pathToFileURL(rendererJs)}';
   const renderer = activate({ postMessage() {}, onDidReceiveMessage() { return { dispose() {} }; }, workspace: { isTrusted: true } });
   window.show = (data, mime = 'application/vnd.bnlab.run+json') =>
     renderer.renderOutputItem({ id: 'o1', mime, metadata: {}, json: () => (typeof data === 'string' ? JSON.parse(data) : data), text: () => JSON.stringify(data), data: () => new Uint8Array(), blob: () => new Blob() }, document.getElementById('out'));

@@ -102,7 +102,16 @@ try {
     }
   });
 
-  if (!blocked) await labChecks({ server, browser, check, runFromPalette, resultsDir });
+  if (!blocked) await labChecks({ server, browser, check, resultsDir });
+
+  // The dashboard and notebook renderer bundles in plain chromium pages: strict CSP, bad messages, restore, bounded memory.
+  for (const script of ['dashboard-page.mjs', 'renderer-page.mjs']) {
+    await check(`webview page test ${script}`, () => {
+      const r = spawnSync(process.execPath, [join(root, 'test', 'ui', script), '--dist'], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+      console.log(r.stdout.trimEnd().replace(/^/gm, '    '));
+      if (r.status !== 0) throw new Error(`${script} failed (${r.status ?? r.signal}):\n${r.stderr}`);
+    });
+  }
 } finally {
   await browser?.close().catch(() => {});
   if (results.failed && server) console.error(`code-server log (tail):\n${server.logTail(30)}`);

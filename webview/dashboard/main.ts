@@ -182,7 +182,7 @@ function draw(): void {
   ui.panels.hidden = runs.length === 0;
   const running = runs.filter((r) => r.status === 'running');
   ui.stop.disabled = !training && running.length === 0;
-  const failed = runs.filter((r) => r.message && r.status !== 'completed');
+  const failed = runs.filter((r) => r.message && (r.status === 'failed' || r.status === 'diverged'));
   const message = hostMessage ?? (failed.length ? failed.map((r) => `${r.label}: ${r.message}`).join('\n') : '');
   ui.message.hidden = !message;
   ui.message.textContent = message;
@@ -227,8 +227,13 @@ function drawCurves(runs: RunState[]): void {
     for (const r of runs) {
       const color = colorOf(theme, r.color);
       const [train, test] = pick(r);
-      specs.push({ label: `${r.label} ${names[0]}`, color, width: 1.25 }, { label: `${r.label} ${names[1]}`, color, dash: [5, 3], points: true, width: 2 });
-      tables.push(train, test);
+      specs.push({ label: `${r.label} ${names[0]}`, color, width: 1.25 });
+      tables.push(train);
+      // Test points arrive at epoch ends: no legend entry before the first.
+      if (test.step.length) {
+        specs.push({ label: `${r.label} ${names[1]}`, color, dash: [5, 3], points: true, width: 2 });
+        tables.push(test);
+      }
     }
     return { specs, data: joinSeries(tables) };
   };

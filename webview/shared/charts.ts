@@ -127,7 +127,7 @@ export class Chart {
               ? { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] }
               : { auto: true },
       },
-      axes: [axis(o.xLabel, 26), axis(o.yLabel, 44)],
+      axes: [axis(o.xLabel, 26), axis(o.yLabel, 52)],
       series: [
         { label: o.xLabel },
         ...specs.map(

@@ -40,7 +40,13 @@
  * - conv2dAttrs({stride?, padding?, dilation?, groups?}) and pool2dAttrs({kernel, stride?, padding?})
  *   fill PyTorch's defaults; conv2dOutputShape / pool2dOutputShape compute shapes for Layer.build.
  * - Bad arguments throw OpError ("op: what is wrong, with shapes"), exported here.
- * - Importing this module registers the CPU kernels; backend.ts selects the backend.
+ * - Importing this module registers the CPU kernels; backend.ts selects the backend. Kernel
+ *   signatures (what a backend implements) are in kernels.ts.
+ * - CPU backend: GEMM (linear, conv via im2col) and batch norm over [N, C, H, W] run WebAssembly
+ *   SIMD kernels (backends/cpu/simd.wat) where the runtime has them, else plain JS; results agree
+ *   to float32 rounding. Long reductions are summed in float64 (statistics, losses, GEMM across
+ *   32-term blocks). Once `out` buffers are passed back and the kernels' scratch has grown to size,
+ *   ops allocate no tensor-sized memory per call.
  */
 import '../backends/cpu';
 

@@ -39,14 +39,15 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'plain 3x3', x: [2, 3, 6, 5], w: [4, 3, 3, 3], bias: true, attrs: {} },
-  { name: 'stride 2 + padding 1', x: [2, 2, 7, 6], w: [3, 2, 3, 3], bias: true, attrs: { stride: 2, padding: 1 } },
-  { name: 'dilation 2 + padding 2', x: [1, 2, 8, 8], w: [3, 2, 3, 3], bias: true, attrs: { dilation: 2, padding: 2 } },
-  { name: 'groups 2', x: [2, 4, 5, 5], w: [6, 2, 3, 3], bias: true, attrs: { groups: 2, padding: 1 } },
+  { name: 'stride 2 + padding 1', x: [2, 2, 7, 6], w: [4, 2, 3, 3], bias: true, attrs: { stride: 2, padding: 1 } },
+  { name: 'dilation 2 + padding 2', x: [1, 2, 8, 8], w: [4, 2, 3, 3], bias: true, attrs: { dilation: 2, padding: 2 } },
+  { name: 'groups 2', x: [2, 4, 5, 5], w: [8, 2, 3, 3], bias: true, attrs: { groups: 2, padding: 1 } },
   { name: 'depthwise (groups = C)', x: [2, 3, 6, 6], w: [3, 1, 3, 3], bias: true, attrs: { groups: 3, padding: 1 } },
   { name: 'depthwise multiplier 2, stride 2', x: [1, 2, 7, 7], w: [4, 1, 3, 3], bias: false, attrs: { groups: 2, stride: 2 } },
   { name: 'no bias, rectangular kernel and asymmetric attrs', x: [2, 2, 6, 7], w: [5, 2, 2, 3], bias: false, attrs: { stride: [1, 2], padding: [1, 0], dilation: [2, 1] } },
   { name: 'seed-like 5x5 single channel, padding 2', x: [2, 1, 8, 8], w: [5, 1, 5, 5], bias: true, attrs: { padding: 2 } },
   { name: '1x1', x: [3, 5, 4, 4], w: [6, 5, 1, 1], bias: true, attrs: {} },
+  { name: 'groups 3, 3 outputs per group, stride 2, padding 2', x: [2, 6, 7, 7], w: [9, 2, 3, 3], bias: true, attrs: { groups: 3, stride: 2, padding: 2 } },
 ];
 
 describe('ops/conv2d', () => {

@@ -23,6 +23,24 @@ describe('ops/batch norm', () => {
     assert.ok(maxAbsDiff(r.y.data, expected) < 1e-6);
   });
 
+  it('train forward 2d with SIMD-sized planes matches per-channel float64 statistics', () => {
+    const x = randn([3, 2, 6, 7], new Rng(21), 2);
+    const r = batchNormTrain(x, null, null, eps);
+    for (let c = 0; c < 2; c++) {
+      const vals: number[] = [];
+      for (let n = 0; n < 3; n++) vals.push(...x.data.subarray((n * 2 + c) * 42, (n * 2 + c + 1) * 42));
+      const m = vals.reduce((a, b) => a + b, 0) / vals.length;
+      const v = vals.reduce((a, b) => a + (b - m) ** 2, 0) / vals.length;
+      assert.ok(Math.abs(r.mean.data[c] - m) < 1e-6 && Math.abs(r.varBiased.data[c] - v) < 1e-5);
+      for (let n = 0; n < 3; n++) {
+        for (let i = 0; i < 42; i++) {
+          const at = (n * 2 + c) * 42 + i;
+          assert.ok(Math.abs(r.y.data[at] - (x.data[at] - m) / Math.sqrt(v + eps)) < 1e-5);
+        }
+      }
+    }
+  });
+
   it('train forward 2d: statistics over N, H and W', () => {
     // [N=2, C=2, H=1, W=2]: channel 0 sees 1, 2, 5, 6; channel 1 sees 3, 4, 7, 8
     const x = Tensor.from([2, 2, 1, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
@@ -63,14 +81,15 @@ describe('ops/batch norm', () => {
     assert.throws(() => batchNormTrain(new Tensor([4]), null, null, eps), /input must be \[N, C\] or \[N, C, H, W\], got \[4\]/);
   });
 
-  for (const shape of [[6, 3], [3, 2, 3, 3]]) {
+  // [2, 3, 5, 5]: planes of 25 values take the SIMD path where available (with a tail of 1).
+  for (const shape of [[6, 3], [3, 2, 3, 3], [2, 3, 5, 5]]) {
     const rng = new Rng(shape.length);
     const C = shape[1];
     const x = randn(shape, rng, 2);
     const gamma = randn([C], rng), beta = randn([C], rng);
     const mean = randn([C], rng), variance = Tensor.from([C], Array.from({ length: C }, (_, i) => 0.5 + i));
 
-    it(`train gradients to x, gamma and beta match finite differences (${shape.length === 2 ? '1d' : '2d'})`, () => {
+    it(`train gradients to x, gamma and beta match finite differences (${shape.length === 2 ? '1d' : `2d, ${shape.join('x')}`})`, () => {
       assertGradients({
         inputs: { x, gamma, beta },
         forward: () => batchNormTrain(x, gamma, beta, eps).y,
@@ -81,7 +100,7 @@ describe('ops/batch norm', () => {
       });
     });
 
-    it(`eval gradients match finite differences (${shape.length === 2 ? '1d' : '2d'})`, () => {
+    it(`eval gradients match finite differences (${shape.length === 2 ? '1d' : `2d, ${shape.join('x')}`})`, () => {
       assertGradients({
         inputs: { x, gamma, beta },
         forward: () => batchNormInfer(x, mean, variance, gamma, beta, eps).y,
@@ -92,7 +111,7 @@ describe('ops/batch norm', () => {
       });
     });
 
-    it(`train gradient without affine matches finite differences (${shape.length === 2 ? '1d' : '2d'})`, () => {
+    it(`train gradient without affine matches finite differences (${shape.length === 2 ? '1d' : `2d, ${shape.join('x')}`})`, () => {
       assertGradients({
         inputs: { x },
         forward: () => batchNormTrain(x, null, null, eps).y,

@@ -23,6 +23,32 @@ describe('ops/pooling', () => {
     assert.deepEqual([...maxPool2d(x3(), pool2dAttrs({ kernel: 3, stride: 1, padding: 1 })).y.data], [5, 6, 6, 8, 9, 9, 8, 9, 9]);
   });
 
+  it('max pool picks the first maximum on ties and the last NaN, like PyTorch (fast 2x2 and general paths)', () => {
+    const rng = new Rng(12);
+    const x = new Tensor([2, 3, 6, 8]);
+    for (let i = 0; i < x.size; i++) x.data[i] = rng.next() < 0.05 ? NaN : rng.int(4);
+    for (const attrs of [pool2dAttrs({ kernel: 2 }), pool2dAttrs({ kernel: 3, stride: 2, padding: 1 })]) {
+      const { y, argmax } = maxPool2d(x, attrs);
+      const [, , OH, OW] = y.shape;
+      let o = 0;
+      for (let plane = 0; plane < 6; plane++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++, o++) {
+        let best = -1, max = -Infinity; // PyTorch's scan: take v if v > max or v is NaN
+        for (let h = oh * attrs.stride[0] - attrs.padding[0]; h < oh * attrs.stride[0] - attrs.padding[0] + attrs.kernel[0]; h++) {
+          for (let w = ow * attrs.stride[1] - attrs.padding[1]; w < ow * attrs.stride[1] - attrs.padding[1] + attrs.kernel[1]; w++) {
+            if (h < 0 || h >= 6 || w < 0 || w >= 8) continue;
+            const i = plane * 48 + h * 8 + w, v = x.data[i];
+            if (best < 0 || v > max || Number.isNaN(v)) {
+              best = i;
+              max = v;
+            }
+          }
+        }
+        assert.equal(argmax[o], best, `output ${o}`);
+        assert.ok(Object.is(y.data[o], x.data[best]));
+      }
+    }
+  });
+
   it('max pool propagates NaN', () => {
     const x = Tensor.from([1, 1, 2, 2], [1, NaN, 3, 4]);
     assert.ok(Number.isNaN(maxPool2d(x, pool2dAttrs({ kernel: 2 })).y.data[0]));

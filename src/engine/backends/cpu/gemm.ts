@@ -1,9 +1,9 @@
-import { GEMM_WASM_BASE64 } from './gemm-wasm';
 import { scratch } from './scratch';
+import { simdHeap } from './simd';
 
 /**
- * Float32 matrix multiply, the workhorse of linear and conv; callers use matmul() below.
- * Fast path: a WebAssembly SIMD kernel (gemm.wat, i-k-j order with a 4×8 register tile, f32x4),
+ * Float32 matrix multiply, the workhorse of linear and conv; callers use matmul() or matmulFilled().
+ * Fast path: a WebAssembly SIMD kernel (gemm in simd.wat, i-k-j order with a 4×8 register tile, f32x4),
  * ~4x the plain-JS speed. Fallback, in plain JS, is "NT":
  *   C[M,N] (+)= A[M,K] · B[N,K]ᵀ
  * so both operands are read along contiguous rows (dot products over k). In V8 this beats the
@@ -118,7 +118,7 @@ export function transpose(
  * General product, like BLAS sgemm without scalars:
  *   C[M,N] (+)= op(A)·op(B),  op(A) = A[M,K] (lda) or, with transA, the transpose of A stored [K,M];
  *                             op(B) = B[K,N] (ldb) or, with transB, the transpose of B stored [N,K].
- * Runs the WebAssembly SIMD kernel (gemm.wat) when the runtime has it and M ≥ 4, else gemmNT.
+ * Runs the WebAssembly SIMD kernel (simd.ts) when the runtime has it and M ≥ 4, else gemmNT.
  */
 export function matmul(
   transA: boolean, transB: boolean, M: number, N: number, K: number,
@@ -128,16 +128,14 @@ export function matmul(
   accumulate: boolean,
 ): void {
   if (M === 0 || N === 0) return;
-  const simd = M >= 4 ? simdKernel() : null;
-  if (simd) {
+  if (M >= 4) {
     const fillA: Fill = transA
       ? (dst, off, ld) => transpose(A, aOff, lda, K, M, dst, off, ld)
       : (dst, off, ld) => copyRows(A, aOff, lda, M, K, dst, off, ld);
     const fillB: Fill = transB
       ? (dst, off, ld) => transpose(B, bOff, ldb, N, K, dst, off, ld)
       : (dst, off, ld) => copyRows(B, bOff, ldb, K, N, dst, off, ld);
-    matmulSimd(simd, M, N, K, fillA, fillB, C, cOff, ldc, accumulate);
-    return;
+    if (matmulSimd(M, N, K, fillA, fillB, C, cOff, ldc, accumulate)) return;
   }
   // gemmNT wants A as [M,K] rows and B as [N,K] rows.
   let a = A, ao = aOff, la = lda;
@@ -157,34 +155,6 @@ export function matmul(
   gemmNT(M, N, K, a, ao, la, b, bo, lb, C, cOff, ldc, accumulate);
 }
 
-interface SimdKernel {
-  memory: WebAssembly.Memory;
-  /** wide=1: f64 C[M,N] += A[M,K]·B[K,N]; wide=0: f32 C = A·B. Byte offsets a, b, c; lda, ldb, ldc in elements. */
-  gemm: (M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, wide: number) => void;
-}
-
-let simd: SimdKernel | null | undefined;
-
-/** The compiled SIMD kernel, or null where WebAssembly SIMD is missing (or disabled by setSimdEnabled). */
-function simdKernel(): SimdKernel | null {
-  if (simd === undefined) {
-    try {
-      const bytes = Uint8Array.from(atob(GEMM_WASM_BASE64), (ch) => ch.charCodeAt(0));
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-      simd = instance.exports as unknown as SimdKernel;
-    } catch {
-      simd = null;
-    }
-  }
-  return simd;
-}
-
-/** For tests and benchmarks: false forces the plain-JS path; true re-enables SIMD where available. */
-export function setSimdEnabled(enabled: boolean): boolean {
-  simd = enabled ? undefined : null;
-  return simdKernel() !== null;
-}
-
 /**
  * Blocking: each kernel call multiplies a [Mp, KC] slice of A by a [KC, NC] panel of B (which stays
  * in cache while every row block of A passes). Float32 sums run over at most KC terms before they
@@ -193,6 +163,8 @@ export function setSimdEnabled(enabled: boolean): boolean {
  */
 const KC = 32;
 const NC = 256;
+/** Reductions up to this length are summed in float32 in one pass, as BLAS would (no float64 C). */
+const SHORT_K = 128;
 
 /** Writes a matrix operand, row-major with row stride `ld`, at dst[off...] (see matmulFilled). */
 export type Fill = (dst: Float32Array, off: number, ld: number) => void;
@@ -206,37 +178,36 @@ export function matmulFilled(
   C: Float32Array, cOff: number, ldc: number, accumulate: boolean,
 ): void {
   if (M === 0 || N === 0) return;
-  const simd = M >= 4 ? simdKernel() : null;
-  if (simd) {
-    matmulSimd(simd, M, N, K, fillA, fillB, C, cOff, ldc, accumulate);
-    return;
-  }
+  if (M >= 4 && matmulSimd(M, N, K, fillA, fillB, C, cOff, ldc, accumulate)) return;
   const a = scratch('matmulFilled.a', M * K), b = scratch('matmulFilled.b', K * N);
   fillA(a, 0, K);
   fillB(b, 0, N);
   matmul(false, false, M, N, K, a, 0, K, b, 0, N, C, cOff, ldc, accumulate);
 }
 
+/** Returns false (having done nothing) where the SIMD kernels or enough memory for them are missing. */
 function matmulSimd(
-  kern: SimdKernel, M: number, N: number, K: number, fillA: Fill, fillB: Fill,
+  M: number, N: number, K: number, fillA: Fill, fillB: Fill,
   C: Float32Array, cOff: number, ldc: number, accumulate: boolean,
-): void {
+): boolean {
   // In the module's memory: A as f32 [Mp, K], B as f32 [K, Np], C as f64 [Mp, Np], padded to the
   // kernel's 4×8 blocks (the padding is zero, and the padded part of C is discarded).
   const Mp = (M + 3) & ~3, Np = (N + 7) & ~7;
   const aAt = 0, bAt = aAt + Mp * K, cAt = (bAt + K * Np + 1) >> 1; // cAt in f64 units
-  const { f32: heap, f64 } = heapViews(kern, (cAt + Mp * Np) * 8);
+  const simd = simdHeap((cAt + Mp * Np) * 8);
+  if (!simd) return false;
+  const { k: kern, f32: heap, f64 } = simd;
   fillA(heap, aAt, K);
   heap.fill(0, aAt + M * K, bAt);
   if (Np > N) heap.fill(0, bAt, bAt + K * Np);
   fillB(heap, bAt, Np);
-  if (K <= KC && !accumulate) {
+  if (K <= SHORT_K && !accumulate) {
     // One short reduction: the kernel stores float32 C, copied out row by row.
     for (let j0 = 0; j0 < Np; j0 += NC) {
       kern.gemm(Mp, Math.min(NC, Np - j0), K, aAt * 4, K, (bAt + j0) * 4, Np, (2 * cAt + j0) * 4, Np, 0);
     }
     copyRows(heap, 2 * cAt, Np, M, N, C, cOff, ldc);
-    return;
+    return true;
   }
   f64.fill(0, cAt, cAt + Mp * Np);
   if (accumulate) {
@@ -250,16 +221,7 @@ function matmulSimd(
     }
   }
   for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * ldc + j] = f64[cAt + i * Np + j];
-}
-
-let views = { f32: new Float32Array(0), f64: new Float64Array(0) };
-
-/** Float32 and Float64 views of the kernel's memory, grown to at least `bytes`. */
-function heapViews(kern: SimdKernel, bytes: number): typeof views {
-  const memory = kern.memory;
-  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
-  if (views.f32.buffer !== memory.buffer) views = { f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer) };
-  return views;
+  return true;
 }
 
 /** dst[r·dld + c] = src[r·sld + c] for a rows×cols block. */

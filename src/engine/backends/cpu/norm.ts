@@ -7,10 +7,11 @@
 import { registerKernel } from '../../kernel-registry';
 import type { Tensor } from '../../tensor';
 import type {
-  NormGrads, BatchNormBackwardKernel, BatchNormInferKernel, BatchNormTrainKernel,
+  NormGrads, NormOut, BatchNormBackwardKernel, BatchNormInferKernel, BatchNormTrainKernel,
   GroupNormBackwardKernel, GroupNormKernel, LayerNormBackwardKernel, LayerNormKernel,
 } from '../../ops/kernels';
 import { zeroedScratch64 } from './scratch';
+import { simdHeap, type SimdHeap } from './simd';
 
 function dims(x: Tensor): { N: number; C: number; S: number } {
   const N = x.shape[0];
@@ -37,21 +38,37 @@ function normalizeChannels(
   }
 }
 
+/** Planes of at least this many values go through the SIMD kernels (not BN1d's planes of 1). */
+const SIMD_MIN_PLANE = 16;
+
+/**
+ * The SIMD kernels, with memory for a batch norm pass over n values in `planes` planes of S
+ * (three n-value arrays, then per-channel parameters and per-plane float64 sums); else null.
+ */
+function simdFor(S: number, n: number, planes: number): SimdHeap | null {
+  return S >= SIMD_MIN_PLANE ? simdHeap(3 * n * 4 + 4 * planes * 4 + 16 * planes + 16) : null;
+}
+
 /**
  * Batch statistics in one pass over memory: each (n, c) plane's sum and squared deviations from its
- * own mean are taken while the plane is in L1 cache, then merged per channel (Chan et al.):
- * M2 = Σ M2_plane + Σ S·(mean_plane − mean)².
+ * own mean are taken while the plane is in L1 cache (planeStats in simd.wat, or the loop below),
+ * then merged per channel (Chan et al.): M2 = Σ M2_plane + Σ S·(mean_plane − mean)².
  */
 export const batchNormTrain: BatchNormTrainKernel = (x, gamma, beta, eps, out) => {
   const { N, C, S } = dims(x);
   const M = N * S;
-  const xd = x.data;
-  const mean = zeroedScratch64('bn.mean', C);
-  const m2 = zeroedScratch64('bn.m2', C);
-  const planeMean = zeroedScratch64('bn.planeMean', N * C);
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const start = (n * C + c) * S, end = start + S;
+  const simd = simdFor(S, x.size, N * C);
+  const planeSums = zeroedScratch64('bn.planeSums', 2 * N * C); // per plane: sum, M2
+  if (simd) {
+    const { k, f32, f64 } = simd;
+    const statsAt = (x.size + 1) >> 1; // in f64 units, after x
+    f32.set(x.data, 0);
+    k.planeStats(0, S, N * C, statsAt * 8);
+    planeSums.set(f64.subarray(statsAt, statsAt + 2 * N * C));
+  } else {
+    const xd = x.data;
+    for (let p = 0; p < N * C; p++) {
+      const start = p * S, end = start + S;
       let s = 0;
       for (let i = start; i < end; i++) s += xd[i];
       const pm = s / S;
@@ -60,17 +77,17 @@ export const batchNormTrain: BatchNormTrainKernel = (x, gamma, beta, eps, out) =
         const d = xd[i] - pm;
         sq += d * d;
       }
-      planeMean[n * C + c] = pm;
-      mean[c] += s;
-      m2[c] += sq;
+      planeSums[2 * p] = s;
+      planeSums[2 * p + 1] = sq;
     }
   }
+  const mean = zeroedScratch64('bn.mean', C);
+  const m2 = zeroedScratch64('bn.m2', C);
+  for (let p = 0; p < N * C; p++) mean[p % C] += planeSums[2 * p];
   for (let c = 0; c < C; c++) mean[c] /= M;
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const d = planeMean[n * C + c] - mean[c];
-      m2[c] += S * d * d;
-    }
+  for (let p = 0; p < N * C; p++) {
+    const d = planeSums[2 * p] / S - mean[p % C];
+    m2[p % C] += planeSums[2 * p + 1] + S * d * d;
   }
   const invStd = zeroedScratch64('bn.invStd', C);
   for (let c = 0; c < C; c++) {
@@ -81,8 +98,32 @@ export const batchNormTrain: BatchNormTrainKernel = (x, gamma, beta, eps, out) =
     out.varUnbiased.data[c] = M > 1 ? m2[c] / (M - 1) : NaN;
     out.invStd.data[c] = invStd[c];
   }
-  normalizeChannels(xd, mean, invStd, gamma, beta, N, C, S, out.xhat.data, out.y.data);
+  if (simd) normalizeSimd(simd, x, mean, invStd, gamma, beta, N, C, S, out, true);
+  else normalizeChannels(x.data, mean, invStd, gamma, beta, N, C, S, out.xhat.data, out.y.data);
 };
+
+/**
+ * normalizeChannels with the planeAffine kernel (float32 arithmetic). `inHeap`: x is already at
+ * offset 0 of the module's memory.
+ */
+function normalizeSimd(
+  simd: SimdHeap, x: Tensor, mean: ArrayLike<number>, invStd: ArrayLike<number>, gamma: Tensor | null, beta: Tensor | null,
+  N: number, C: number, S: number, out: NormOut, inHeap: boolean,
+): void {
+  const n = x.size;
+  const { k, f32 } = simd;
+  if (!inHeap) f32.set(x.data, 0);
+  const paramsAt = 3 * n;
+  for (let c = 0; c < C; c++) {
+    f32[paramsAt + 4 * c] = mean[c];
+    f32[paramsAt + 4 * c + 1] = invStd[c];
+    f32[paramsAt + 4 * c + 2] = gamma ? gamma.data[c] : 1;
+    f32[paramsAt + 4 * c + 3] = beta ? beta.data[c] : 0;
+  }
+  k.planeAffine(0, 0, n * 4, 2 * n * 4, S, N * C, C, paramsAt * 4, 0);
+  out.xhat.data.set(f32.subarray(n, 2 * n));
+  out.y.data.set(f32.subarray(2 * n, 3 * n));
+}
 
 export const batchNormInfer: BatchNormInferKernel = (x, mean, variance, gamma, beta, eps, out) => {
   const { N, C, S } = dims(x);
@@ -91,44 +132,68 @@ export const batchNormInfer: BatchNormInferKernel = (x, mean, variance, gamma, b
     invStd[c] = 1 / Math.sqrt(variance.data[c] + eps);
     out.invStd.data[c] = invStd[c];
   }
-  normalizeChannels(x.data, mean.data, invStd, gamma, beta, N, C, S, out.xhat.data, out.y.data);
+  const simd = simdFor(S, x.size, N * C);
+  if (simd) normalizeSimd(simd, x, mean.data, invStd, gamma, beta, N, C, S, out, false);
+  else normalizeChannels(x.data, mean.data, invStd, gamma, beta, N, C, S, out.xhat.data, out.y.data);
 };
 
 export const batchNormBackward: BatchNormBackwardKernel = (dy, xhat, invStd, gamma, training, out) => {
   const { N, C, S } = dims(dy);
-  const M = N * S;
+  const M = N * S, n = dy.size;
   const dyd = dy.data, xh = xhat.data, dx = out.dx.data;
-  const sumDy = zeroedScratch64('bn.sumDy', C);
-  const sumDyXhat = zeroedScratch64('bn.sumDyXhat', C);
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const start = (n * C + c) * S, end = start + S;
+  const simd = simdFor(S, n, N * C);
+  // Per plane Σ dy and Σ dy·xhat, then per channel.
+  const planeSums = zeroedScratch64('bn.planeSums', 2 * N * C);
+  if (simd) {
+    const { k, f32, f64 } = simd;
+    const sumsAt = n; // in f64 units, after dy and xhat
+    f32.set(dyd, 0);
+    f32.set(xh, n);
+    k.planeGradSums(0, n * 4, S, N * C, sumsAt * 8);
+    planeSums.set(f64.subarray(sumsAt, sumsAt + 2 * N * C));
+  } else {
+    for (let p = 0; p < N * C; p++) {
+      const start = p * S, end = start + S;
       let s1 = 0, s2 = 0;
       for (let i = start; i < end; i++) {
         const g = dyd[i];
         s1 += g;
         s2 += g * xh[i];
       }
-      sumDy[c] += s1;
-      sumDyXhat[c] += s2;
+      planeSums[2 * p] = s1;
+      planeSums[2 * p + 1] = s2;
     }
+  }
+  const sumDy = zeroedScratch64('bn.sumDy', C);
+  const sumDyXhat = zeroedScratch64('bn.sumDyXhat', C);
+  for (let p = 0; p < N * C; p++) {
+    sumDy[p % C] += planeSums[2 * p];
+    sumDyXhat[p % C] += planeSums[2 * p + 1];
   }
   for (let c = 0; c < C; c++) {
     out.dgamma.data[c] = sumDyXhat[c];
     out.dbeta.data[c] = sumDy[c];
   }
-  for (let n = 0; n < N; n++) {
+  // training: dx = γ·invStd·(dy − mean(dy) − xhat·mean(dy·xhat)); eval: dx = γ·invStd·dy
+  const scale = (c: number) => (gamma ? gamma.data[c] : 1) * invStd.data[c];
+  const meanDy = (c: number) => (training ? sumDy[c] / M : 0);
+  const meanDyXhat = (c: number) => (training ? sumDyXhat[c] / M : 0);
+  if (simd) {
+    const { k, f32 } = simd;
+    const paramsAt = 3 * n;
     for (let c = 0; c < C; c++) {
-      const scale = (gamma ? gamma.data[c] : 1) * invStd.data[c];
-      const start = (n * C + c) * S, end = start + S;
-      if (training) {
-        // dx = γ·invStd·(dy − mean(dy) − xhat·mean(dy·xhat))
-        const meanDy = sumDy[c] / M, meanDyXhat = sumDyXhat[c] / M;
-        for (let i = start; i < end; i++) dx[i] = scale * (dyd[i] - meanDy - xh[i] * meanDyXhat);
-      } else {
-        for (let i = start; i < end; i++) dx[i] = scale * dyd[i];
-      }
+      f32[paramsAt + 4 * c] = scale(c);
+      f32[paramsAt + 4 * c + 1] = meanDy(c);
+      f32[paramsAt + 4 * c + 2] = meanDyXhat(c);
     }
+    k.planeAffine(0, n * 4, 2 * n * 4, 0, S, N * C, C, paramsAt * 4, 1);
+    dx.set(f32.subarray(2 * n, 3 * n));
+    return;
+  }
+  for (let p = 0; p < N * C; p++) {
+    const c = p % C, k0 = scale(c), k1 = meanDy(c), k2 = meanDyXhat(c);
+    const start = p * S, end = start + S;
+    for (let i = start; i < end; i++) dx[i] = k0 * (dyd[i] - k1 - xh[i] * k2);
   }
 };
 

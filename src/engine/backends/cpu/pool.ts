@@ -40,7 +40,10 @@ export const maxPool2d: MaxPool2DKernel = (x, attrs, y, argmax) => {
   }
 };
 
-/** The common 2×2, stride 2 case, unrolled (same selection rule as the general loop). */
+/**
+ * The common 2×2, stride 2 case, unrolled as a tree: the best of each row pair, then of the two
+ * (the same choice as the general loop's left-to-right scan: first maximum, or last NaN).
+ */
 function maxPool2x2(
   xd: Float32Array, planes: number, H: number, W: number, OH: number, OW: number, yd: Float32Array, argmax: Int32Array,
 ): void {
@@ -49,12 +52,12 @@ function maxPool2x2(
     for (let oh = 0; oh < OH; oh++) {
       const row = plane * H * W + 2 * oh * W;
       for (let ow = 0; ow < OW; ow++, o++) {
-        const i0 = row + 2 * ow, i1 = i0 + 1, i2 = i0 + W, i3 = i2 + 1;
-        const v1 = xd[i1], v2 = xd[i2], v3 = xd[i3];
-        let best = i0;
-        best ^= (best ^ i1) & -(+(v1 > xd[best]) | +(v1 !== v1));
-        best ^= (best ^ i2) & -(+(v2 > xd[best]) | +(v2 !== v2));
-        best ^= (best ^ i3) & -(+(v3 > xd[best]) | +(v3 !== v3));
+        const i0 = row + 2 * ow, i2 = i0 + W;
+        const v0 = xd[i0], v1 = xd[i0 + 1], v2 = xd[i2], v3 = xd[i2 + 1];
+        const top = i0 + (+(v1 > v0) | +(v1 !== v1));
+        const bottom = i2 + (+(v3 > v2) | +(v3 !== v3));
+        const vb = xd[bottom];
+        const best = top ^ ((top ^ bottom) & -(+(vb > xd[top]) | +(vb !== vb)));
         yd[o] = xd[best];
         argmax[o] = best;
       }
