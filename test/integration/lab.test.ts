@@ -111,6 +111,15 @@ describe('BN Lab training, notebooks and settings', function () {
     assert.match(summary, /\ntiny no BN: completed/);
   });
 
+  it('Train with a lab cell in focus runs that cell', async () => {
+    const uri = writeNotebook('focus.bnlab', [{ kind: 'lab', source: `name: focused\nmodel: ${TINY.model}\ndata: "${TINY.dataset}"\nsteps: 2\nbatch: 50` }]);
+    const editor = await vscode.window.showNotebookDocument(await vscode.workspace.openNotebookDocument(uri));
+    editor.selection = new vscode.NotebookRange(0, 1);
+    const outcome = await vscode.commands.executeCommand<TrainOutcome>('bnLab.train');
+    assert.deepEqual(outcome, { status: 'notebook', ok: true });
+    assert.ok(api.training.all().some((r) => r.label === 'focused' && r.done?.reason === 'completed'));
+  });
+
   it('a malformed .bnlab file is refused with a message naming the fault', async () => {
     const file = join(work, 'broken.bnlab');
     writeFileSync(file, '{"bnlab": 1, "cells": [{"kind": "python", "source": "x"}]}');

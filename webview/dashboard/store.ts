@@ -105,7 +105,12 @@ export function applyEvents(state: DashboardState, runId: string, label: string,
   let run = state.runs.find((r) => r.runId === runId);
   if (!run) run = newRun(state, runId, label);
   run.label = label || run.label;
-  if (state.selectedRun === null || !state.runs.some((r) => r.runId === state.selectedRun)) state.selectedRun = runId;
+  const selected = state.runs.find((r) => r.runId === state.selectedRun);
+  // The per-layer panel follows a starting run unless the one shown is still running.
+  if (!selected || (selected.status !== 'running' && events.some((e) => e.type === 'start'))) {
+    state.selectedRun = runId;
+    state.selectedLayer = null;
+  }
   for (const e of events) applyEvent(run, e);
 }
 

@@ -18,6 +18,16 @@ describe('dashboard store', () => {
     assert.equal(st.selectedRun, 'r');
   });
 
+  it('shows a starting run in the per-layer panel unless the selected one is still running', () => {
+    const st = emptyState();
+    applyEvents(st, 'a', 'a', [start('a')]);
+    applyEvents(st, 'b', 'b', [start('b')]);
+    assert.equal(st.selectedRun, 'a', 'a is still running');
+    applyEvents(st, 'a', 'a', [{ type: 'done', reason: 'completed', step: 0 }]);
+    applyEvents(st, 'c', 'c', [start('c')]);
+    assert.equal(st.selectedRun, 'c');
+  });
+
   it('ignores replayed events, so the host may resend history', () => {
     const st = emptyState();
     const events = [start('r'), step(1), step(2), { type: 'stats', step: 2, epoch: 0, bn: [], gradNorms: [{ layer: 0, kind: 'conv', norm: 1 }] } as TrainEvent];

@@ -9,10 +9,10 @@ import { train } from '../../../src/engine/trainer';
  * images for 2 epochs (60 steps) and evaluated on the first 2,000 test images after each epoch.
  * PyTorch, same subset and recipe, seeds 0–29 (`/usr/bin/python3 scripts/torch/seed_ref.py --data
  * fashion --train 3000 --test 2000 --epochs 2 --seeds 0-29`): epoch 1 0.759–0.802 (median 0.78),
- * epoch 2 0.8105–0.8505 (median 0.838). BN Lab seeds 0–5 measured 0.747–0.791 and 0.800–0.8505
- * (seed 0, used here: 0.791 and 0.8505; 0.7905 and 0.851 after a kernel change). The lower bounds sit ~0.03 under PyTorch's lowest seed,
- * so a change of float rounding (another backend) does not flip the test; the upper bound catches
- * a test/train leak. The full-epoch figure on all 60,000/10,000 is in README.
+ * epoch 2 0.8105–0.8505 (median 0.838). BN Lab seeds 0–5 measured 0.747–0.791 and 0.800–0.8505;
+ * seed 0 (used here) 0.791 / 0.8505, then 0.7905 / 0.851 after a kernel change. The lower bounds
+ * sit ~0.03 under PyTorch's lowest seed so that float-rounding changes (another backend) do not
+ * flip the test; the upper bound catches a test/train leak. The full-epoch figure is in README.
  */
 const TRAIN = 3000;
 const TEST = 2000;
