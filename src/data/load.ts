@@ -31,6 +31,7 @@ const cache = new Map<string, Promise<Dataset>>();
 /**
  * Loads (and decodes once per process) a data set: see DATA_SOURCE_HELP for the source strings.
  * Every fault in the source or its files is a DataError naming the file and the fault.
+ * Cached data sets are shared between callers: treat them as read-only.
  */
 export function loadDataset(sourceIn = 'digits', opts: LoadOptions = {}): Promise<Dataset> {
   const source = sourceIn.trim() || 'digits';

@@ -1,44 +1,34 @@
 import assert from 'node:assert/strict';
-import type { Dataset, Split } from '../../../src/data/dataset';
 import { loadDataset } from '../../../src/data/load';
 import { train } from '../../../src/engine/trainer';
 
 /**
- * Real-data accuracy against PyTorch 1.13 (issue 4, item 4), on a fixed subset so it fits CI:
- * the `seed` net, Adam 1e-3, batch 100, x/255, trained on the first 3,000 Fashion-MNIST training
- * images for 2 epochs (60 steps) and evaluated on the first 2,000 test images after each epoch.
- * PyTorch, same subset and recipe, seeds 0–29 (`/usr/bin/python3 scripts/torch/seed_ref.py --data
- * fashion --train 3000 --test 2000 --epochs 2 --seeds 0-29`): epoch 1 0.759–0.802 (median 0.78),
- * epoch 2 0.8105–0.8505 (median 0.838). BN Lab seeds 0–5 measured 0.747–0.791 and 0.800–0.8505;
- * seed 0 (used here) 0.791 / 0.8505, then 0.7905 / 0.851 after a kernel change. The lower bounds
- * sit ~0.03 under PyTorch's lowest seed so that float-rounding changes (another backend) do not
- * flip the test; the upper bound catches a test/train leak. The full-epoch figure is in README.
+ * Real-data accuracy against PyTorch 1.13 (issue 4, item 4): the `seed` net trained one full epoch
+ * on Fashion-MNIST (60,000 images, 600 steps), Adam 1e-3, batch 100, x/255, seed 0, then test
+ * accuracy on all 10,000 test images in eval mode.
+ * PyTorch, same recipe: 0.8932–0.899 over seeds 0–2 (`/usr/bin/python3 scripts/torch/seed_ref.py
+ * --data fashion --epochs 1 --seeds 0-2`), 0.887–0.896 in ../shared/notes/offline-facts.md.
+ * BN Lab seed 0 measured 0.8996 and 0.8985 (two kernel versions). The lower bound sits 0.01 under
+ * the lowest PyTorch figure, so float-rounding changes (another backend) do not flip the test;
+ * the upper bound catches a test/train leak.
  */
-const TRAIN = 3000;
-const TEST = 2000;
-const MIN_ACC = [0.73, 0.79];
-const MAX_ACC = 0.9;
+const MIN_ACC = 0.877;
+const MAX_ACC = 0.92;
 
-const head = (s: Split, n: number, size: number): Split => ({ count: n, pixels: s.pixels.subarray(0, n * size), labels: s.labels.subarray(0, n) });
-
-describe('Fashion-MNIST accuracy against PyTorch (fixed subset)', function () {
-  this.timeout(15 * 60_000);
-  it(`seed net, Adam 1e-3, batch 100: test accuracy at PyTorch's level after epochs 1 and 2`, async () => {
-    const full = await loadDataset('fashion-mnist:/usr/share/datasets/fashion-mnist');
-    const dataset: Dataset = { ...full, train: head(full.train, TRAIN, 784), test: head(full.test, TEST, 784) };
+describe('Fashion-MNIST accuracy against PyTorch (one full epoch)', function () {
+  this.timeout(20 * 60_000);
+  it(`seed net, Adam 1e-3, batch 100, x/255: test accuracy in [${MIN_ACC}, ${MAX_ACC}] after one epoch`, async () => {
+    const dataset = await loadDataset('fashion-mnist:/usr/share/datasets/fashion-mnist');
     const acc: number[] = [];
     const { done } = await train({
       dataset,
-      config: { spec: 'seed', epochs: 2, batchSize: 100, optimizer: 'adam', lr: 1e-3, seed: 0, shuffle: true, statsEvery: 0 },
+      config: { spec: 'seed', epochs: 1, batchSize: 100, optimizer: 'adam', lr: 1e-3, seed: 0, shuffle: true, statsEvery: 0 },
       onEvent: (e) => {
         if (e.type === 'eval' && e.split === 'test') acc.push(e.accuracy);
       },
     });
-    console.log(`      Fashion-MNIST subset test accuracy per epoch: ${acc.join(", ")}`);
     assert.equal(done.reason, 'completed', done.message);
-    assert.equal(acc.length, 2, `test evaluations: ${acc}`);
-    acc.forEach((a, i) => {
-      assert.ok(a >= MIN_ACC[i] && a <= MAX_ACC, `epoch ${i + 1}: test accuracy ${a} outside [${MIN_ACC[i]}, ${MAX_ACC}]`);
-    });
+    assert.equal(acc.length, 1, `test evaluations: ${acc}`);
+    assert.ok(acc[0] >= MIN_ACC && acc[0] <= MAX_ACC, `test accuracy ${acc[0]} outside [${MIN_ACC}, ${MAX_ACC}]`);
   });
 });
