@@ -1,7 +1,7 @@
 /**
  * Messages between the extension host and the training worker thread (dist/worker/train-worker.js).
  * Host → worker: `start` once, then maybe `stop`. Worker → host: trainer events, the BN
- * train/eval-mode accuracies, then `finished`. Both sides validate what they receive.
+ * train/eval-mode accuracies, `stopping` when a stop arrives, then `finished`. Both sides validate what they receive.
  */
 import * as z from 'zod/mini';
 import type { TrainConfig } from '../engine/trainer';
@@ -25,6 +25,8 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
 export const fromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('event'), event: trainEventSchema }),
   z.object({ type: z.literal('modes'), eval: num, train: num }),
+  /** The worker received `stop` after finishing `step` steps; it stops before the next one ends. */
+  z.object({ type: z.literal('stopping'), step: z.number() }),
   z.object({ type: z.literal('finished') }),
 ]);
 

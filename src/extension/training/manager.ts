@@ -28,6 +28,8 @@ export class Run {
   batchSize = 0;
   checkpoint: string | undefined;
   modes: { eval: number; train: number } | undefined;
+  /** Steps the worker had finished when it received Stop. */
+  stopReceivedAtStep: number | undefined;
   done: DoneEvent | undefined;
   readonly finished: Promise<Run>;
   private resolve!: (r: Run) => void;
@@ -138,6 +140,7 @@ export class TrainingManager implements vscode.Disposable {
       const m = parsed.message;
       if (m.type === 'event') this.deliver(run, m.event);
       else if (m.type === 'modes') run.modes = { eval: m.eval, train: m.train };
+      else if (m.type === 'stopping') run.stopReceivedAtStep = m.step;
       else void worker.terminate();
     });
     worker.on('error', (e) => fail(`the training worker crashed: ${e.message}`));

@@ -16,12 +16,16 @@ if (!port) throw new Error('train-worker must run in a worker thread');
 const send = (m: FromWorker) => port.postMessage(m);
 const abort = new AbortController();
 let started = false;
+let lastStep = 0;
 
 port.on('message', (raw: unknown) => {
   const parsed = parseWorkerMessage(toWorkerSchema, raw);
   if (!parsed.ok) return send({ type: 'event', event: { type: 'done', reason: 'failed', step: 0, message: parsed.reason } });
   const msg = parsed.message;
-  if (msg.type === 'stop') abort.abort();
+  if (msg.type === 'stop') {
+    if (!abort.signal.aborted) send({ type: 'stopping', step: lastStep });
+    abort.abort();
+  }
   else if (!started) {
     started = true;
     run(msg).finally(() => send({ type: 'finished' }));
@@ -29,7 +33,6 @@ port.on('message', (raw: unknown) => {
 });
 
 async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
-  let lastStep = 0;
   const emit = (event: TrainEvent) => {
     if ('step' in event) lastStep = event.step;
     send({ type: 'event', event });
