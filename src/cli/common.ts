@@ -31,8 +31,9 @@ export function positiveArg(v: string): number {
 }
 
 /** bn momentum: a number in [0, 1] or `none` (cumulative average). */
-export function momentumOrNone(v: string): number | null {
-  return v.trim().toLowerCase() === 'none' ? null : numArg(0, 1, 'a number in [0, 1] or none')(v);
+/** `none` stays a string: commander turns a parser's null into ''. */
+export function momentumOrNone(v: string): number | 'none' {
+  return v.trim().toLowerCase() === 'none' ? 'none' : numArg(0, 1, 'a number in [0, 1] or none')(v);
 }
 
 export const NORMALIZE_HELP = 'unit (x/255, default) | raw (x) | standard (per-channel mean/std of the training set, after /255) | mean=M[,M…],std=S[,S…] (after /255)';

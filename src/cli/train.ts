@@ -22,7 +22,7 @@ interface TrainFlags {
   momentum: number;
   nesterov?: boolean;
   weightDecay: number;
-  bnMomentum?: number | null;
+  bnMomentum?: number | 'none';
   bnEps?: number;
   bnAffine: boolean;
   bnRunningStats: boolean;
@@ -87,7 +87,7 @@ async function runTrain(f: TrainFlags): Promise<void> {
   const dataset = await loadDataset(f.data);
   const normalization = resolveNormalization(f.normalize, dataset);
   const bn: TrainConfig['bn'] = {};
-  if (f.bnMomentum !== undefined) bn.momentum = f.bnMomentum;
+  if (f.bnMomentum !== undefined) bn.momentum = f.bnMomentum === 'none' ? null : f.bnMomentum;
   if (f.bnEps !== undefined) bn.eps = f.bnEps;
   if (!f.bnAffine) bn.affine = false;
   if (!f.bnRunningStats) bn.track = false;

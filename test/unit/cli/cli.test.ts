@@ -94,6 +94,17 @@ describe('bnlab CLI', function () {
     failsWith(bnlab('train', '--model', SPEC, '--data', DATA, '--no-bn', '--init', out, '--out', join(dir, 'run3')), /unexpected keys 1\.weight/);
   });
 
+  it('BN flags reach every bn layer: --bn-momentum none (cumulative average), --bn-eps, --no-bn-affine', async () => {
+    const out = join(dir, 'bnflags');
+    const r = bnlab('train', '--model', SPEC, '--data', DATA, '--steps', '2', '--batch', '20', '--bn-momentum', 'none', '--bn-eps', '0.001', '--no-bn-affine', '--json', '--out', out);
+    assert.equal(r.code, 0, r.stderr);
+    const meta = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    assert.match(meta.spec, /bn\(momentum=none,eps=0\.001,affine=false\)/);
+    const { model } = await modelFromCheckpoint(out);
+    const sd = model.stateDict();
+    assert.ok(!sd.has('1.weight') && sd.has('1.running_mean'), 'affine off: no γ/β, running stats kept');
+  });
+
   it('Ctrl-C (SIGINT) cancels at the next step, keeps a checkpoint and exits 130', async () => {
     const out = join(dir, 'interrupted');
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'train', '--model', SPEC, '--data', DATA, '--epochs', '1000', '--batch', '20', '--json', '--out', out], { cwd: root });
