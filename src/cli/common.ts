@@ -8,10 +8,10 @@ export function isUserFacing(e: unknown): e is Error {
   return e instanceof UserError || (e instanceof Error && ['DataError', 'OpError', 'InvalidArgumentError'].includes(e.name));
 }
 
-export function intArg(min: number): (v: string) => number {
+export function intArg(min: number, max = Infinity): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}.`);
+    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(max === Infinity ? `expected an integer ≥ ${min}.` : `expected an integer in [${min}, ${max}].`);
     return n;
   };
 }

@@ -18,6 +18,8 @@ export function registerEval(program: Command): void {
       const { model, meta } = await modelFromCheckpoint(f.checkpoint);
       const dataset = await loadDataset(f.data ?? meta.dataset ?? 'digits');
       checkSampleShape(model.inputShape, dataset.sampleShape, f.checkpoint, `data "${dataset.source}"`);
+      const classes = model.outputShape.reduce((a, b) => a * b, 1);
+      if (dataset.numClasses > classes) throw new UserError(`checkpoint "${f.checkpoint}" predicts ${classes} classes, but data "${dataset.source}" has ${dataset.numClasses}`);
       if (dataset.test.count === 0) throw new UserError(`data "${dataset.source}" has no test split`);
       const r = evaluate(model, dataset.test, meta.normalization ?? DEFAULT_NORMALIZATION);
       if (f.json) process.stdout.write(JSON.stringify({ split: 'test', data: dataset.source, ...r }) + '\n');

@@ -1,9 +1,10 @@
 /** `bnlab train`: trains a model and writes DIR/model.safetensors, DIR/model.json and DIR/metrics.jsonl. */
 import { Command, Option } from 'commander';
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDataset } from '../data/load';
+import { absoluteSource, loadDataset } from '../data/load';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
+import { UserError } from '../engine/errors';
 import type { TrainEvent } from '../engine/events';
 import type { OptimizerName } from '../engine/optim';
 import { LAYER_HELP, PRESETS } from '../engine/spec';
@@ -59,12 +60,12 @@ export function registerTrain(program: Command): void {
     .option('--no-bn-affine', 'BN without learnable γ/β')
     .option('--no-bn-running-stats', 'BN without running statistics (batch statistics in eval too)')
     .option('--no-bn', 'remove the bn layers from the spec')
-    .option('--seed <n>', 'seed for init, shuffling and dropout', intArg(0), 0)
+    .option('--seed <n>', 'seed for init, shuffling and dropout (32 bits)', intArg(0, 2 ** 32 - 1), 0)
     .option('--no-shuffle', 'consecutive batches in file order')
     .option('--init <checkpoint>', 'start from these weights (a checkpoint directory or a .safetensors file)')
     .option('--out <dir>', 'output directory (default runs/<timestamp>)')
     .option('--json', 'JSON lines on stdout instead of a progress bar')
-    .option('--normalize <how>', NORMALIZE_HELP, normalizeArg, 'unit')
+    .option('--normalize <how>', `${NORMALIZE_HELP}; without it, --init's normalization`, normalizeArg, 'unit')
     .addOption(new Option('--schedule <kind>', 'LR schedule (StepLR / CosineAnnealingLR)').choices(['none', 'step', 'cosine']).default('none'))
     .addOption(new Option('--schedule-per <unit>', 'step the schedule per epoch or per step').choices(['epoch', 'step']).default('epoch'))
     .option('--step-size <n>', 'StepLR step_size', intArg(1), 1)
@@ -81,11 +82,28 @@ function defaultOutDir(): string {
   return dir;
 }
 
-async function runTrain(f: TrainFlags): Promise<void> {
+/** Flags that would be parsed but have no effect with the others given: one clear error instead. */
+function checkIgnoredFlags(f: TrainFlags, cmd: Command): void {
+  const given = (name: keyof TrainFlags) => cmd.getOptionValueSource(name) === 'cli';
+  const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const unused = (names: (keyof TrainFlags)[], why: string) => {
+    const bad = names.filter(given).map((n) => (n === 'bnAffine' || n === 'bnRunningStats' ? flag(`no-${n}`) : flag(n)));
+    if (bad.length) throw new UserError(`${bad.join(', ')} ${bad.length === 1 ? 'has' : 'have'} no effect ${why}`);
+  };
+  if (!f.bn) unused(['bnMomentum', 'bnEps', 'bnAffine', 'bnRunningStats'], 'with --no-bn (it removes every bn layer)');
+  if (f.optimizer !== 'sgd') unused(['momentum', 'nesterov'], `with --optimizer ${f.optimizer} (SGD only)`);
+  if (f.schedule !== 'step') unused(['stepSize', 'gamma'], `with --schedule ${f.schedule} (StepLR only: --schedule step)`);
+  if (f.schedule === 'none') unused(['schedulePer'], 'without --schedule step or cosine');
+}
+
+async function runTrain(f: TrainFlags, cmd: Command): Promise<void> {
+  checkIgnoredFlags(f, cmd);
   const init = f.init ? await loadCheckpoint(f.init) : undefined;
   const spec = f.model ?? init?.meta?.spec ?? 'seed';
   const dataset = await loadDataset(f.data);
-  const normalization = resolveNormalization(f.normalize, dataset);
+  // Like the spec, the normalization defaults to the --init checkpoint's (its weights expect that input).
+  const initNorm = cmd.getOptionValueSource('normalize') === 'cli' ? undefined : init?.meta?.normalization;
+  const normalization = initNorm ?? resolveNormalization(f.normalize, dataset);
   const bn: TrainConfig['bn'] = {};
   if (f.bnMomentum !== undefined) bn.momentum = f.bnMomentum === 'none' ? null : f.bnMomentum;
   if (f.bnEps !== undefined) bn.eps = f.bnEps;
@@ -109,11 +127,10 @@ async function runTrain(f: TrainFlags): Promise<void> {
     ...(f.schedule !== 'none' ? { schedule: { kind: f.schedule, per: f.schedulePer, stepSize: f.stepSize, gamma: f.gamma } } : {}),
   };
   const out = f.out ?? defaultOutDir();
-  mkdirSync(out, { recursive: true });
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new UserError(`--out "${out}" is a file, not a folder`);
   const metrics = join(out, 'metrics.jsonl');
-  writeFileSync(metrics, '');
 
-  const training = { ...config, normalize: f.normalize, init: f.init ?? null, data: f.data } as Record<string, unknown>;
+  const training = { ...config, normalize: initNorm ? 'init' : f.normalize, init: f.init ?? null, data: f.data } as Record<string, unknown>;
   const tty = !f.json && process.stderr.isTTY;
   const reporter = new Reporter(f.json ? 'json' : tty ? 'tty' : 'plain');
   const abort = new AbortController();
@@ -126,6 +143,11 @@ async function runTrain(f: TrainFlags): Promise<void> {
       signal: abort.signal,
       initState: init?.stateDict,
       onEvent: (e) => {
+        // The run folder appears with the first event, so a bad spec or option leaves nothing behind.
+        if (e.type === 'start') {
+          mkdirSync(out, { recursive: true });
+          writeFileSync(metrics, '');
+        }
         appendFileSync(metrics, JSON.stringify(e) + '\n');
         reporter.event(e);
       },
@@ -134,7 +156,7 @@ async function runTrain(f: TrainFlags): Promise<void> {
           numClasses: dataset.numClasses,
           ...(dataset.classNames ? { classNames: [...dataset.classNames] } : {}),
           normalization,
-          dataset: dataset.source,
+          dataset: absoluteSource(dataset.source),
           training,
           step: req.step,
           epoch: req.epoch,

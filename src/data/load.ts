@@ -79,6 +79,23 @@ async function loadParsed(src: DataSource, source: string, opts: LoadOptions): P
   }
 }
 
+/** The source with its paths made absolute (as recorded in a checkpoint, so it loads from any folder). */
+export function absoluteSource(source: string, cwd = process.cwd()): string {
+  const src = resolvePaths(parseDataSource(source), cwd);
+  switch (src.kind) {
+    case 'mnist':
+    case 'fashion-mnist':
+    case 'cifar10':
+      return `${src.kind}:${src.dir}`;
+    case 'idx': {
+      const files = [src.trainImages, src.trainLabels, ...(src.testImages && src.testLabels ? [src.testImages, src.testLabels] : [])];
+      return `idx:${files.join(',')}${src.classes !== undefined ? `,classes=${src.classes}` : ''}`;
+    }
+    default:
+      return source.trim();
+  }
+}
+
 function resolvePaths(src: DataSource, cwd: string): DataSource {
   switch (src.kind) {
     case 'mnist':

@@ -36,6 +36,7 @@ export type CheckpointInfo = Omit<CheckpointMeta, 'format' | 'bnlabVersion' | 's
 
 /** Writes `data` to a temp file beside `file`, then renames it over `file`. */
 export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
+  if (existsSync(file) && statSync(file).isDirectory()) throw new UserError(`"${file}" is a folder; give a file name`);
   await mkdir(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
@@ -99,7 +100,19 @@ export async function modelFromCheckpoint(path: string): Promise<{ model: Sequen
   const ck = await loadCheckpoint(path);
   if (!ck.meta) throw new UserError(`"${path}" has no ${META_FILE} beside it, so the model is unknown; pass the checkpoint directory`);
   const { meta } = ck;
-  if (typeof meta.spec !== 'string' || !Array.isArray(meta.sampleShape)) throw new UserError(`${META_FILE} in "${path}" lacks spec or sampleShape`);
+  const bad = (what: string) => new UserError(`${META_FILE} in "${path}": ${what}`);
+  if (typeof meta !== 'object' || Array.isArray(meta) || typeof meta.spec !== 'string' || !Array.isArray(meta.sampleShape)) throw new UserError(`${META_FILE} in "${path}" lacks spec or sampleShape`);
+  if (!meta.sampleShape.every((d) => Number.isInteger(d) && d >= 1)) throw bad(`sampleShape ${JSON.stringify(meta.sampleShape)} is not a list of integers ≥ 1`);
+  if (meta.dataset !== undefined && typeof meta.dataset !== 'string') throw bad(`dataset ${JSON.stringify(meta.dataset)} is not a string`);
+  const norm = meta.normalization as unknown;
+  if (norm !== undefined) {
+    const channels = meta.sampleShape.length === 3 ? meta.sampleShape[0] : 1;
+    const n = norm as Partial<Normalization> | null;
+    const list = (a: unknown, min: number) => a === undefined || (Array.isArray(a) && a.length === channels && a.every((x) => Number.isFinite(x) && x >= min));
+    if (typeof n !== 'object' || n === null || !(Number.isFinite(n.scale) && n.scale! > 0) || !list(n.mean, -Infinity) || !list(n.std, Number.MIN_VALUE) || (n.mean === undefined) !== (n.std === undefined)) {
+      throw bad(`normalization ${JSON.stringify(norm)} is not {scale > 0, mean and std: ${channels} numbers each (std > 0)}`);
+    }
+  }
   const model = buildModel(meta.spec, { sampleShape: meta.sampleShape, numClasses: meta.numClasses });
   model.loadStateDict(ck.stateDict);
   return { model: model.eval(), meta };

@@ -80,15 +80,20 @@ function parseLayer(word: string, position: number): LayerSpec {
     const part = raw.trim();
     const eq = part.indexOf('=');
     if (eq < 0) {
-      if (FLAGS.includes(part.toLowerCase())) spec.kwargs[part.toLowerCase()] = true;
+      if (FLAGS.includes(part.toLowerCase())) setKwarg(spec, part.toLowerCase(), true, at);
       else spec.args.push(parseValue(part, at));
     } else {
       const key = part.slice(0, eq).trim().toLowerCase();
       if (!/^[a-z_]\w*$/.test(key)) throw new UserError(`${at}: bad argument name "${key}"`);
-      spec.kwargs[key] = parseValue(part.slice(eq + 1).trim(), at);
+      setKwarg(spec, key, parseValue(part.slice(eq + 1).trim(), at), at);
     }
   }
   return spec;
+}
+
+function setKwarg(spec: LayerSpec, key: string, value: ArgValue, at: string): void {
+  if (key in spec.kwargs) throw new UserError(`${at}: ${key} is given twice`);
+  spec.kwargs[key] = value;
 }
 
 function parseValue(v: string, at: string): ArgValue {
@@ -182,13 +187,16 @@ const FACTORIES: Record<string, (a: Args, o: BuildOptions, s: LayerSpec) => Laye
       groups: a.int('groups', 1, 1),
       bias: a.bool('bias', true),
     }),
-  bn: (a, o) => {
+  bn: (a, o, s) => {
     const d = { ...BN_DEFAULTS, ...o.bn };
     const keras = a.bool('keras', false);
     const opts: BnOptions = keras
       ? (() => {
-          const km = a.num('momentum', KERAS_BN_DEFAULTS.momentum, inUnit, 'in [0, 1]');
-          return { ...d, momentum: 1 - km, kerasMomentum: km, eps: a.num('eps', KERAS_BN_DEFAULTS.eps, positive, '> 0') };
+          // CLI defaults (PyTorch convention) reach keras layers too, unless the layer gives its own.
+          const cli = 'momentum' in s.kwargs ? undefined : o.bn?.momentum;
+          if (cli === null) throw new UserError(`${where(s)}: the Keras convention has no cumulative average (momentum none); give bn(keras,momentum=…)`);
+          const km = a.num('momentum', cli !== undefined ? 1 - cli : KERAS_BN_DEFAULTS.momentum, inUnit, 'in [0, 1]');
+          return { ...d, momentum: cli ?? 1 - km, kerasMomentum: km, eps: a.num('eps', o.bn?.eps ?? KERAS_BN_DEFAULTS.eps, positive, '> 0') };
         })()
       : { ...d, momentum: a.numOrNone('momentum', d.momentum, inUnit, 'in [0, 1]'), eps: a.num('eps', d.eps, positive, '> 0') };
     opts.affine = a.bool('affine', d.affine);

@@ -94,7 +94,7 @@ export function validateConfig(c: TrainConfig): void {
   const m = c.bn?.momentum;
   if (m !== undefined && m !== null && !(m >= 0 && m <= 1)) throw bad('bn momentum', m, 'in [0, 1] or none');
   if (c.bn?.eps !== undefined && !(c.bn.eps > 0)) throw bad('bn eps', c.bn.eps, '> 0');
-  if (!isInt(c.seed, 0)) throw bad('seed', c.seed, 'an integer ≥ 0');
+  if (!isInt(c.seed, 0) || c.seed > 0xffffffff) throw bad('seed', c.seed, 'an integer in [0, 4294967295]');
   if (c.statsEvery !== undefined && !isInt(c.statsEvery, 0)) throw bad('stats interval', c.statsEvery, 'an integer ≥ 0');
 }
 

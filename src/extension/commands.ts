@@ -121,6 +121,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         await run.finished;
         sub.dispose();
         done.push(run);
+        // Stop Training (or the dashboard's Stop) ends the whole sweep, not just its current run.
+        if (run.done?.reason === 'cancelled') break;
       }
     });
     const failed = done.filter((r) => r.done?.reason === 'failed' || r.done?.reason === 'diverged');
@@ -133,7 +135,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 
   const train = async (): Promise<TrainOutcome> => {
     const editor = vscode.window.activeNotebookEditor;
-    if (editor?.notebook.notebookType === NOTEBOOK_TYPE) {
+    // An empty notebook has no selection (and no cell): train from the settings.
+    if (editor?.notebook.notebookType === NOTEBOOK_TYPE && editor.notebook.cellCount > 0 && editor.selection) {
       const cell = editor.notebook.cellAt(editor.selection.start);
       if (cell?.kind === vscode.NotebookCellKind.Code) return { status: 'notebook', ok: await deps.controller.execute([cell], editor.notebook) };
     }

@@ -10,9 +10,10 @@ export function readSettings(scope?: vscode.ConfigurationScope): SettingsInput {
   const input: SettingsInput = {};
   for (const key of SETTING_KEYS) {
     if (CONVENTION_DEFAULTED.has(key)) {
-      const i = config.inspect(key);
-      const set = [i?.workspaceFolderValue, i?.workspaceValue, i?.globalValue].find((v) => v !== undefined);
-      if (set !== undefined) input[key] = set;
+      // inspect() drops a user's `null` from globalValue (it keeps it in globalLocalValue), and null is
+      // momentum "none": any non-default *Value counts as set, and get() returns it, null included.
+      const i = (config.inspect(key) ?? {}) as Record<string, unknown>;
+      if (Object.entries(i).some(([k, v]) => k.endsWith('Value') && !k.startsWith('default') && v !== undefined)) input[key] = config.get(key);
     } else input[key] = config.get(key);
   }
   return input;

@@ -101,12 +101,19 @@ export async function validateOnnx(opts: ValidateOnnxOptions): Promise<ValidateR
     throw new UserError(code === 'ENOENT' ? `ONNX file "${opts.onnxFile}" does not exist` : `cannot read "${opts.onnxFile}" (${code})`);
   }
   let onnxSpec: string | undefined;
+  let onnxSample: number[] | undefined;
   try {
-    onnxSpec = onnx.ModelProto.decode(bytes).metadataProps?.find((p) => p.key === 'spec')?.value ?? undefined;
+    const proto = onnx.ModelProto.decode(bytes);
+    onnxSpec = proto.metadataProps?.find((p) => p.key === 'spec')?.value ?? undefined;
+    const dims = proto.graph?.input?.[0]?.type?.tensorType?.shape?.dim;
+    if (dims && dims.length > 1 && dims.slice(1).every((d) => (d as onnx.TensorShapeProto.Dimension).value === 'dimValue')) onnxSample = dims.slice(1).map((d) => Number(d.dimValue));
   } catch (e) {
     throw new UserError(`"${opts.onnxFile}" is not an ONNX model (${(e as Error).message})`);
   }
   const { model, meta } = await modelFromCheckpoint(opts.checkpointDir);
+  if (onnxSample && onnxSample.join() !== model.inputShape.join()) {
+    throw new UserError(`"${opts.onnxFile}" takes samples [${onnxSample.join(', ')}], but checkpoint "${opts.checkpointDir}" expects [${model.inputShape.join(', ')}]: it is not this checkpoint's model`);
+  }
   const held = await heldOutBatches(model, meta, opts.data, opts.samples);
   const session = await openOnnx(bytes, `"${opts.onnxFile}"`);
   let result: ValidationResult;

@@ -12,7 +12,7 @@ interface TestResult {
 }
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec', ...(process.env.BNLAB_GREP ? { grep: process.env.BNLAB_GREP } : {}) });
   for (const f of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(join(__dirname, f));
   const tests: TestResult[] = [];
   return new Promise((done, fail) => {

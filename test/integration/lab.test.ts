@@ -81,6 +81,15 @@ describe('BN Lab training, notebooks and settings', function () {
     if (process.env.BNLAB_TEST_RESULTS) writeFileSync(join(process.env.BNLAB_TEST_RESULTS, '..', 'stop-latency.txt'), `${line}\n`);
   });
 
+  it('Stop during Compare BN Settings ends the sweep, not just its current run', async () => {
+    const result = withSettings({ ...TINY, dataset: 'synthetic:shapes,n=3000,test=60' }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.compare', 'batch'));
+    await until('the first run of the sweep past step 2', () => api.training.active.find((r) => r.label === 'batch 16' && r.step >= 2));
+    await vscode.commands.executeCommand('bnLab.stop');
+    const outcome = await result;
+    assert.ok(outcome.status === 'done', JSON.stringify(outcome));
+    assert.deepEqual(outcome.runs.map((r) => [r.label, r.reason]), [['batch 16', 'cancelled']]);
+  });
+
   it('invalid settings produce a message naming the setting and start nothing', async () => {
     const before = api.training.all().length;
     const outcome = await withSettings({ bnMomentum: 2, batchSize: 0 }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
@@ -89,6 +98,24 @@ describe('BN Lab training, notebooks and settings', function () {
     assert.ok(errors.some((e) => /bnLab\.bnMomentum: 2 is out of range/.test(e)), errors.join(' | '));
     assert.ok(errors.some((e) => /bnLab\.batchSize/.test(e)), errors.join(' | '));
     assert.equal(api.training.all().length, before);
+  });
+
+  it('bnMomentum null in the settings (momentum none) trains with the cumulative average', async () => {
+    const outcome = await withSettings({ ...TINY, bnMomentum: null }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
+    assert.ok(outcome.status === 'done' && outcome.runs[0].reason === 'completed', JSON.stringify(outcome));
+    assert.equal(api.training.get(outcome.runs[0].runId)!.config.bn?.momentum, null);
+  });
+
+  it('Train with an empty .bnlab notebook in focus trains from the settings', async () => {
+    const file = join(work, 'empty.bnlab');
+    writeFileSync(file, '');
+    await vscode.window.showNotebookDocument(await vscode.workspace.openNotebookDocument(vscode.Uri.file(file)));
+    try {
+      const outcome = await withSettings(TINY, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
+      assert.ok(outcome.status === 'done' && outcome.runs[0].reason === 'completed', JSON.stringify(outcome));
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
   });
 
   it('a .bnlab notebook opens, a lab cell executes and produces the rich output and a text summary', async () => {
@@ -113,6 +140,23 @@ describe('BN Lab training, notebooks and settings', function () {
     const summary = new TextDecoder().decode(text.data);
     assert.match(summary, /^tiny BN: completed, step 4\/4, loss [\d.]+, test accuracy [\d.]+, BN eval mode [\d.]+ vs train mode [\d.]+/);
     assert.match(summary, /\ntiny no BN: completed/);
+  });
+
+  it('Stop Training during a lab cell with compare ends the cell: its later runs do not start', async () => {
+    const uri = writeNotebook('stop.bnlab', [
+      { kind: 'lab', source: `name: long\nmodel: ${TINY.model}\ndata: "synthetic:shapes,n=20000,test=60"\nepochs: 1\nbatch: 20\ncompare:\n  - { label: long no BN, bn: off }` },
+    ]);
+    const nb = await vscode.workspace.openNotebookDocument(uri);
+    await vscode.window.showNotebookDocument(nb);
+    const executed = api.controller.execute([nb.cellAt(0)], nb);
+    await until('the first run past step 2', () => api.training.active.find((r) => r.label === 'long' && r.step >= 2));
+    await vscode.commands.executeCommand('bnLab.stop');
+    assert.equal(await executed, false);
+    const rich = nb.cellAt(0).outputs.flatMap((o) => o.items).find((i) => i.mime === RUN_OUTPUT_MIME)!;
+    const parsed = parseNotebookOutput(JSON.parse(new TextDecoder().decode(rich.data)));
+    assert.ok(parsed.ok);
+    assert.deepEqual(parsed.value.runs.map((r) => [r.label, r.status]), [['long', 'cancelled']]);
+    assert.ok(!api.training.all().some((r) => r.label === 'long no BN'), 'the second run never started');
   });
 
   it('Train with a lab cell in focus runs that cell', async () => {

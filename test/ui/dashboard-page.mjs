@@ -27,7 +27,7 @@ writeFileSync(
   window.__posted = []; window.__states = []; window.__violations = [];
   document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
   window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => window.__initialState, setState: (s) => window.__states.push(JSON.stringify(s)) });
-  window.__initialState = JSON.parse(sessionStorage.getItem('state') || 'null') || undefined;
+  window.__initialState = JSON.parse(window.__savedState || 'null') || undefined;
 </script></head>
 <body class="vscode-dark"><div id="root"></div><script nonce="${nonce}" src="${pathToFileURL(script)}"></script></body></html>`,
 );
@@ -110,6 +110,13 @@ try {
     const hidden = await tab.evaluate(() => document.querySelector('[data-testid="run-chip"][data-run="plain"]').classList.contains('hidden'));
     assert(hidden, 'chip not marked hidden');
     await tab.click('[data-testid="run-chip"][data-run="plain"]');
+    // The run without BN is still running but has sent its (empty) BN statistics: say so, not "waiting".
+    await tab.selectOption('[data-testid="select-run"]', 'plain');
+    await frames(2);
+    const hint = await tab.evaluate(() => document.querySelector('[data-testid="bn-step"]').textContent);
+    assert(hint === 'this run has no BN layers', `BN hint for the running no-BN run: ${hint}`);
+    await tab.selectOption('[data-testid="select-run"]', 'bn');
+    await frames(2);
   });
 
   await check('switches to the light theme (CSS variables) and redraws', async () => {
@@ -125,7 +132,8 @@ try {
     assert(saved && JSON.parse(saved).runs.length === 2, 'no state saved');
     assert(JSON.parse(saved).runs[0].status === 'completed', 'done not recorded');
     console.log(`      saved state: ${(saved.length / 1024).toFixed(1)} KiB`);
-    await tab.evaluate((s) => sessionStorage.setItem('state', s), saved);
+    // An init script hands the saved state to the reloaded page (sessionStorage raced the reload under load).
+    await tab.addInitScript((s) => (window.__savedState = s), saved);
     await tab.reload();
     await tab.waitForFunction(() => document.getElementById('bn-dashboard')?.dataset.runs === '2');
     await frames(3);

@@ -252,7 +252,7 @@ function drawLayer(): void {
   syncOptions(ui.selectLayer, run.bn.map((l) => [String(l.layer), `BN layer ${l.layer} (${l.channels} ch)`]), String(state.selectedLayer));
   ui.selectLayer.disabled = layers.length === 0;
   const stats = run.bn.find((l) => l.layer === state.selectedLayer);
-  ui.bnStep.textContent = stats ? `statistics at step ${run.statsStep}` : run.status === 'running' ? 'waiting for BN statistics…' : 'this run has no BN layers';
+  ui.bnStep.textContent = stats ? `statistics at step ${run.statsStep}` : run.status === 'running' && run.statsStep < 0 ? 'waiting for BN statistics…' : 'this run has no BN layers';
   const color = colorOf(theme, run.color);
   const other = colorOf(theme, run.color + 1);
   const channels = stats ? Array.from({ length: stats.channels }, (_, i) => i) : [];

@@ -77,7 +77,7 @@ function viewFor(element: HTMLElement): View {
   element.replaceChildren(root);
   const view: View = {
     loss: new Chart(lossHost, { title: 'Training loss', xLabel: 'step', height: 150 }),
-    accuracy: new Chart(accHost, { title: 'Test accuracy', xLabel: 'step', height: 150 }),
+    accuracy: new Chart(accHost, { title: 'Test accuracy', xLabel: 'step', height: 150, xFromZero: true }),
     runs,
     table,
   };

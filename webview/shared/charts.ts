@@ -58,7 +58,12 @@ export interface ChartOptions {
   yRange?: [number, number];
   /** Auto y range that always includes 0 (bars of variances). */
   yFromZero?: boolean;
+  /** x from 0 to the last x (sparse series: one evaluation must not stretch the axis to twice its step). */
+  xFromZero?: boolean;
 }
+
+/** Tick spacings for x (steps and channels are whole numbers): 1, 2, 5, 10, 20, 50, … */
+const INTEGER_STEPS = Array.from({ length: 30 }, (_, i) => [1, 2, 5][i % 3] * 10 ** Math.floor(i / 3));
 
 /** One uPlot chart that is rebuilt when its series (or the theme) change and only refilled otherwise. */
 export class Chart {
@@ -99,7 +104,8 @@ export class Chart {
 
   private build(theme: Theme, specs: LineSpec[]): uPlot.Options {
     const o = this.options;
-    const axis = (label: string | undefined, size: number): uPlot.Axis => ({
+    const axis = (label: string | undefined, size: number, incrs?: number[]): uPlot.Axis => ({
+      ...(incrs ? { incrs } : {}),
       label,
       stroke: theme.muted,
       font: theme.font,
@@ -118,7 +124,7 @@ export class Chart {
       legend: { show: specs.length > 0, live: false },
       cursor: { drag: { x: true, y: false } },
       scales: {
-        x: { time: false },
+        x: o.xFromZero ? { time: false, range: (_u, _min, max) => [0, max > 0 ? max : 1] } : { time: false },
         y: o.logY
           ? { distr: 3 }
           : o.yRange
@@ -127,7 +133,7 @@ export class Chart {
               ? { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] }
               : { auto: true },
       },
-      axes: [axis(o.xLabel, 26), axis(o.yLabel, 52)],
+      axes: [axis(o.xLabel, 26, INTEGER_STEPS), axis(o.yLabel, 52)],
       series: [
         { label: o.xLabel },
         ...specs.map(

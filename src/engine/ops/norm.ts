@@ -138,6 +138,11 @@ export function instanceNormBackward(dy: Tensor, saved: NormSaved, gamma: Tensor
  * Statistics over the trailing dims whose product is normalizedSize (PyTorch's normalized_shape);
  * γ, β elementwise over those dims (size normalizedSize). invStd is [x.size / normalizedSize].
  */
+/** γ/β of layerNorm may have the normalized shape (nn.LayerNorm's weight), so only their size must match. */
+function checkSize(op: string, what: string, t: Tensor | null, n: number): void {
+  if (t && t.size !== n) fail(op, `${what} must have shape [${n}], got ${shapeToString(t.shape)}`);
+}
+
 export function layerNorm(
   x: Tensor, normalizedSize: number, gamma: Tensor | null, beta: Tensor | null, eps: number, out?: Partial<NormResult>,
 ): NormResult {
@@ -151,8 +156,8 @@ export function layerNorm(
   if (!fits || normalizedSize < 1) {
     fail(op, `normalized size ${normalizedSize} is not the product of trailing dims of input ${shapeToString(x.shape)}`);
   }
-  checkVector(op, 'gamma', gamma, normalizedSize);
-  checkVector(op, 'beta', beta, normalizedSize);
+  checkSize(op, 'gamma', gamma, normalizedSize);
+  checkSize(op, 'beta', beta, normalizedSize);
   checkEps(op, eps);
   const r: NormResult = { y: reuse(out?.y, x.shape), invStd: reuse(out?.invStd, [x.size / normalizedSize]), xhat: reuse(out?.xhat, x.shape) };
   kernel<LayerNormKernel>('LayerNorm')(x, normalizedSize, gamma, beta, eps, r);
@@ -165,8 +170,9 @@ export function layerNormBackward(dy: Tensor, saved: NormSaved, gamma: Tensor | 
   const rows = saved.invStd.size;
   const D = rows === 0 ? 0 : dy.size / rows;
   if (!Number.isInteger(D)) fail(op, `invStd has ${rows} rows, which does not divide dy ${shapeToString(dy.shape)}`);
-  checkVector(op, 'gamma', gamma, D);
-  const g = grads(out, dy, D);
+  checkSize(op, 'gamma', gamma, D);
+  const affineShape = gamma ? gamma.shape : [D];
+  const g: NormGrads = { dx: reuse(out?.dx, dy.shape), dgamma: reuse(out?.dgamma, affineShape), dbeta: reuse(out?.dbeta, affineShape) };
   kernel<LayerNormBackwardKernel>('LayerNormBackward')(dy, saved.xhat, saved.invStd, gamma, g);
   return g;
 }

@@ -143,6 +143,8 @@ export class LabController implements vscode.Disposable {
         if (run.modes) builder.setModes(run.modes);
         if (run.done?.reason === 'completed') this.remember(key, run);
         else ok = false;
+        // Stopped from outside the cell (Stop Training, the dashboard): the cell's later runs do not start.
+        if (run.done?.reason === 'cancelled') cancelled = true;
         await write();
       }
     } finally {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { decodeSafetensors, Rng } from '../../../src/engine';
 import { modelFromCheckpoint } from '../../../src/engine/checkpoint';
@@ -35,6 +35,7 @@ describe('bnlab CLI', function () {
   it('rejects bad flag values, unknown layers and missing files with one clear line', () => {
     failsWith(bnlab('train', '--bn-momentum', '2'), /--bn-momentum.*'2' is invalid.*\[0, 1\] or none/);
     failsWith(bnlab('train', '--batch', '0'), /--batch.*'0' is invalid.*integer ≥ 1/);
+    failsWith(bnlab('train', '--seed', '4294967296'), /--seed.*'4294967296' is invalid.*integer in \[0, 4294967295\]/);
     failsWith(bnlab('train', '--data', DATA, '--model', 'conv(4,3) foo'), /layer 2 "foo": unknown layer "foo"/);
     failsWith(bnlab('train', '--data', DATA, '--model', 'conv(4,3) linear(10)'), /layer 2 "linear\(10\)".*\[4, 26, 26\]/);
     failsWith(bnlab('train', '--data', 'fashion-mnist:/no/such/dir'), /\/no\/such\/dir/);
@@ -42,6 +43,23 @@ describe('bnlab CLI', function () {
     failsWith(bnlab('eval', '--checkpoint', join(dir, 'missing')), /does not exist/);
     failsWith(bnlab('train', '--epochs', '1', '--steps', '2'), /cannot be used with/);
     failsWith(bnlab('train', '--frobnicate'), /unknown option '--frobnicate'/);
+  });
+
+  it('rejects flags that would have no effect, and --out paths of the wrong kind, with one clear line', () => {
+    failsWith(bnlab('train', '--data', DATA, '--no-bn', '--bn-momentum', '0.5', '--no-bn-affine'), /--bn-momentum, --no-bn-affine have no effect with --no-bn/);
+    failsWith(bnlab('train', '--data', DATA, '--momentum', '0.9'), /--momentum has no effect with --optimizer adam/);
+    failsWith(bnlab('train', '--data', DATA, '--schedule', 'cosine', '--gamma', '0.5'), /--gamma has no effect with --schedule cosine/);
+    failsWith(bnlab('train', '--data', DATA, '--step-size', '3'), /--step-size has no effect with --schedule none/);
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    failsWith(bnlab('train', '--model', SPEC, '--data', DATA, '--steps', '1', '--out', file), /--out ".*a-file" is a file, not a folder/);
+    for (const args of [['--model', 'conv(4,3) foo'], ['--optimizer', 'sgd', '--nesterov']]) {
+      failsWith(bnlab('train', ...args, '--data', DATA, '--out', join(dir, 'bad-run')), /foo|nesterov/);
+      assert.ok(!existsSync(join(dir, 'bad-run')), `a failed ${args.join(' ')} left its run folder behind`);
+    }
+    const three = join(dir, 'three-classes');
+    assert.equal(bnlab('train', '--model', SPEC, '--data', 'synthetic:shapes,n=30,test=10,classes=3', '--steps', '1', '--out', three).code, 0);
+    failsWith(bnlab('eval', '--checkpoint', three, '--data', DATA), /checkpoint ".*three-classes" predicts 3 classes, but data "synthetic:shapes,n=60,test=20" has 10/);
   });
 
   it('trains (JSON lines), then evals and predicts from the checkpoint; --init with --lr 0 keeps the weights', async () => {
@@ -81,10 +99,13 @@ describe('bnlab CLI', function () {
     const logits = new Float32Array(bytes.buffer.slice(bytes.byteOffset + 10 + headerLen, bytes.byteOffset + bytes.length));
     const { model, meta: m2 } = await modelFromCheckpoint(out);
     assert.deepEqual(Array.from(logits), Array.from(predict(model, new Uint8Array(images.subarray(16)), 3, m2.normalization).data));
+    failsWith(bnlab('predict', '--checkpoint', out, '--input', join(dir, 'images.idx.gz'), '--out', dir), /".*" is a folder; give a file name/);
 
     const out2 = join(dir, 'run2');
     const r2 = bnlab('train', '--model', SPEC, '--data', DATA, '--steps', '2', '--batch', '20', '--lr', '0', '--init', out, '--out', out2);
     assert.equal(r2.code, 0, r2.stderr);
+    const meta2 = JSON.parse(readFileSync(join(out2, 'model.json'), 'utf8'));
+    assert.deepEqual(meta2.normalization, { scale: 1 / 255, mean: [0.5], std: [0.25] }, "--init's normalization is kept without --normalize");
     const before = decodeSafetensors(readFileSync(join(out, 'model.safetensors'))).tensors;
     const after = decodeSafetensors(readFileSync(join(out2, 'model.safetensors'))).tensors;
     for (const [k, v] of before) {
@@ -92,6 +113,22 @@ describe('bnlab CLI', function () {
       assert.deepEqual(after.get(k)!.tensor.data, v.tensor.data, k);
     }
     failsWith(bnlab('train', '--model', SPEC, '--data', DATA, '--no-bn', '--init', out, '--out', join(dir, 'run3')), /unexpected keys 1\.weight/);
+  });
+
+  it('records idx: paths absolute in model.json, so eval works from another folder', () => {
+    const idx = (dims: number[]) => {
+      const b = Buffer.alloc(4 + 4 * dims.length + dims.reduce((a, d) => a * d, 1));
+      b.writeUInt32BE(0x800 + dims.length, 0);
+      dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
+      for (let i = 4 + 4 * dims.length, k = 0; i < b.length; i++, k++) b[i] = dims.length === 1 ? k % 2 : (k * 7) % 256;
+      return b;
+    };
+    writeFileSync(join(dir, 'i.idx'), idx([20, 28, 28]));
+    writeFileSync(join(dir, 'l.idx'), idx([20]));
+    const out = join(dir, 'relative-idx');
+    const rel = relative(root, dir);
+    assert.equal(bnlab('train', '--model', 'flatten linear', '--data', `idx:${rel}/i.idx,${rel}/l.idx`, '--steps', '1', '--out', out).code, 0);
+    assert.equal(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).dataset, `idx:${join(dir, 'i.idx')},${join(dir, 'l.idx')}`);
   });
 
   it('BN flags reach every bn layer: --bn-momentum none (cumulative average), --bn-eps, --no-bn-affine', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DataError, parseDataSource } from '../../../src/data/load';
+import { absoluteSource, DataError, parseDataSource } from '../../../src/data/load';
 
 describe('parseDataSource', () => {
   it('parses every kind', () => {
@@ -37,4 +37,15 @@ describe('parseDataSource', () => {
       assert.throws(() => parseDataSource(source), (e: unknown) => e instanceof DataError && why.test(e.message) && e.message.includes(`'${source}'`));
     });
   }
+});
+
+describe('absoluteSource', () => {
+  it('makes paths absolute (a checkpoint records it, so eval/export work from any folder) and leaves the rest', () => {
+    assert.equal(absoluteSource('idx: a/i.idx , l.idx ,classes=3', '/w'), 'idx:/w/a/i.idx,/w/l.idx,classes=3');
+    assert.equal(absoluteSource('idx:i,l,../ti,tl', '/w/x'), 'idx:/w/x/i,/w/x/l,/w/ti,/w/x/tl');
+    assert.equal(absoluteSource('fashion-mnist:data', '/w'), 'fashion-mnist:/w/data');
+    assert.equal(absoluteSource('cifar10:/abs/c', '/w'), 'cifar10:/abs/c');
+    assert.equal(absoluteSource('synthetic:blobs,n=10', '/w'), 'synthetic:blobs,n=10');
+    assert.equal(absoluteSource('digits', '/w'), 'digits');
+  });
 });

@@ -90,6 +90,23 @@ describe('safetensors', () => {
     await assert.rejects(modelFromCheckpoint(join(dir, 'bare', 'w.safetensors')), /no model\.json beside it/);
   });
 
+  it('rejects a model.json with a bad sampleShape, dataset or normalization, naming the file and the field', async () => {
+    const m = buildModel('conv(2,3) flatten linear', { sampleShape: [1, 6, 6], numClasses: 3 });
+    const ck = join(dir, 'tampered');
+    await saveCheckpoint(ck, m, { numClasses: 3, normalization: { scale: 1 / 255 } });
+    const meta = JSON.parse(readFileSync(join(ck, 'model.json'), 'utf8'));
+    for (const [patch, re] of [
+      [{ normalization: 'unit' }, /normalization "unit" is not \{scale > 0, mean and std: 1 numbers each/],
+      [{ normalization: { scale: 1 / 255, mean: [0.1, 0.2], std: [0.3, 0.3] } }, /normalization .* is not/],
+      [{ normalization: { scale: 1 / 255, mean: [0.1] } }, /normalization .* is not/],
+      [{ sampleShape: [1, 'a', 6] }, /sampleShape \[1,"a",6\] is not a list of integers ≥ 1/],
+      [{ dataset: 5 }, /dataset 5 is not a string/],
+    ] as const) {
+      writeFileSync(join(ck, 'model.json'), JSON.stringify({ ...meta, ...patch }));
+      await assert.rejects(modelFromCheckpoint(ck), (e: unknown) => e instanceof UserError && /model\.json in ".*tampered": /.test(e.message) && re.test(e.message));
+    }
+  });
+
   it('writes atomically: a failed write leaves the old file and no temp file', async () => {
     const file = join(dir, 'atomic', 'f.txt');
     await writeFileAtomic(file, 'good');

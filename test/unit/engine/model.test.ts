@@ -60,6 +60,29 @@ describe('Sequential model', () => {
     assert.ok(losses[4] < losses[0], `loss did not fall: ${losses}`);
   });
 
+  it('layernorm over [C, H, W] (after a conv) trains: dγ = Σ dy·x̂ and dβ = Σ dy land in its [C, H, W] params', () => {
+    const m = buildModel('layernorm', { sampleShape: [2, 3, 3] }).train();
+    const x = randomInput([4, 2, 3, 3], 1), dy = randomInput([4, 2, 3, 3], 2), D = 18;
+    m.forward(x);
+    m.backward(dy);
+    const [w, b] = m.params().map((p) => p.param);
+    assert.deepEqual([w.grad.shape, b.grad.shape], [[2, 3, 3], [2, 3, 3]]);
+    const dGamma = new Float64Array(D), dBeta = new Float64Array(D);
+    for (let n = 0; n < 4; n++) {
+      const row = Array.from(x.data.subarray(n * D, (n + 1) * D));
+      const mean = row.reduce((a, v) => a + v, 0) / D;
+      const std = Math.sqrt(row.reduce((a, v) => a + (v - mean) ** 2, 0) / D + 1e-5);
+      for (let i = 0; i < D; i++) {
+        dGamma[i] += dy.data[n * D + i] * ((row[i] - mean) / std);
+        dBeta[i] += dy.data[n * D + i];
+      }
+    }
+    for (let i = 0; i < D; i++) {
+      assert.ok(Math.abs(w.grad.data[i] - dGamma[i]) < 1e-4, `dγ[${i}] ${w.grad.data[i]} vs ${dGamma[i]}`);
+      assert.ok(Math.abs(b.grad.data[i] - dBeta[i]) < 1e-4, `dβ[${i}] ${b.grad.data[i]} vs ${dBeta[i]}`);
+    }
+  });
+
   it('rejects inputs of the wrong shape', () => {
     assert.throws(() => buildModel('seed', img).forward(new Tensor([2, 1, 27, 28])), /expects input \[N, 1, 28, 28\], got \[2, 1, 27, 28\]/);
   });

@@ -46,6 +46,10 @@ describe('model spec', () => {
   it('applies bn defaults (CLI flags) unless the layer overrides them, and --no-bn drops bn layers', () => {
     const m = buildModel('flatten bn bn(momentum=0.5) linear', { sampleShape: [3], numClasses: 2, bn: { momentum: null, affine: false } });
     assert.equal(m.describe(), 'flatten bn(momentum=none,affine=false) bn(momentum=0.5,affine=false) linear(2)');
+    const k = buildModel('bn(keras) bn(keras,momentum=0.9)', { sampleShape: [4], bn: { momentum: 0.25, eps: 0.1 } });
+    assert.equal(k.describe(), 'bn(keras,momentum=0.75,eps=0.1) bn(keras,momentum=0.9,eps=0.1)', 'CLI bn defaults reach keras layers (PyTorch convention)');
+    assert.equal((k.layers[0] as unknown as { opts: { momentum: number } }).opts.momentum, 0.25);
+    throwsUser(() => buildModel('bn(keras)', { sampleShape: [4], bn: { momentum: null } }), /layer 1 "bn\(keras\)": the Keras convention has no cumulative average/);
     assert.equal(buildModel('seed', { ...img, noBn: true }).describe(), 'conv(32,5,pad=2) relu maxpool(2) flatten linear(128) relu linear(10)');
   });
 
@@ -56,6 +60,8 @@ describe('model spec', () => {
     throwsUser(() => buildModel('maxpool(2,3,4)', img), /layer 1 "maxpool\(2,3,4\)": takes at most 1 positional/);
     throwsUser(() => buildModel('bn(momentum=2)', img), /layer 1 "bn\(momentum=2\)": momentum must be in \[0, 1\] or none, got 2/);
     throwsUser(() => buildModel('dropout(1)', img), /layer 1 "dropout\(1\)": p must be in \[0, 1\)/);
+    throwsUser(() => buildModel('bn(momentum=0.1,momentum=0.2)', img), /layer 1 "bn\(momentum=0\.1,momentum=0\.2\)": momentum is given twice/);
+    throwsUser(() => buildModel('conv(8,3,bias=false,bias)', img), /layer 1 .*: bias is given twice/);
     throwsUser(() => buildModel('conv(32', img), /unbalanced "\("/);
     throwsUser(() => buildModel('', img), /empty/);
   });

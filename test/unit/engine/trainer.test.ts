@@ -148,7 +148,7 @@ describe('trainer', () => {
 
   it('rejects bad config values with a UserError naming them', async () => {
     for (const [c, re] of [[{ batchSize: 0 }, /batch size must be an integer ≥ 1, got 0/], [{ bn: { momentum: 2 } }, /bn momentum must be in \[0, 1\] or none, got 2/],
-      [{ lr: -1 }, /learning rate/], [{ epochs: 0 }, /epochs/]] as const) {
+      [{ lr: -1 }, /learning rate/], [{ epochs: 0 }, /epochs/], [{ seed: 2 ** 32 }, /seed must be an integer in \[0, 4294967295\], got 4294967296/]] as const) {
       await assert.rejects(run(c as Partial<TrainConfig>), (e: unknown) => e instanceof UserError && re.test(e.message));
     }
   });

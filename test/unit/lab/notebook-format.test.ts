@@ -4,6 +4,7 @@ import { deepChecks } from '../../../src/lab/deep-checks';
 import { parseLabCell } from '../../../src/lab/lab-language';
 import { decodeOutputItem, deserializeNotebook, encodeOutputItem, NotebookFormatError, serializeNotebook, type LabNotebook } from '../../../src/lab/notebook-format';
 import { starterNotebook } from '../../../src/lab/starter';
+import reference from './seed-ref-digits-epoch1.json';
 
 const fails = (text: string, message: RegExp) =>
   assert.throws(() => deserializeNotebook(text, 'x.bnlab'), (e: unknown) => e instanceof NotebookFormatError && message.test(e.message));
@@ -85,5 +86,13 @@ describe('starter notebook', () => {
     const exp = parsed[parsed.length - 1].cell;
     assert.ok(exp?.kind === 'export' && exp.export.run === 'seed with BN', 'exports the BN run at the end');
     assert.deepEqual(deserializeNotebook(serializeNotebook(nb)), nb);
+  });
+
+  it("quotes PyTorch's epoch-1 accuracy ranges as the reference measured them", () => {
+    const text = starterNotebook().cells.map((c) => c.source).join('\n');
+    const m = /reaches ([\d.]+)–([\d.]+) with BN and ([\d.]+)–([\d.]+) without after epoch 1 \(seeds 0–9\)/.exec(text.replace(/\n/g, ' '));
+    assert.ok(m, 'the starter states the reference ranges');
+    const range = (a: number[]) => [String(Math.min(...a)), String(Math.max(...a))];
+    assert.deepEqual(m.slice(1), [...range(reference.bn), ...range(reference.noBn)]);
   });
 });

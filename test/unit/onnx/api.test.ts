@@ -60,6 +60,9 @@ describe('onnx export/validate API (checkpoint → file)', () => {
     const bad = await validateOnnx({ onnxFile: out, checkpointDir: other });
     assert.equal(bad.passed, false);
     assert.ok(bad.maxAbsDiff > 1e-2 && bad.top1Agreement < 1);
+    const rgb = tempDir('bnlab-onnxtest-ckpt-');
+    await saveCheckpoint(rgb, randomModel('conv(4,5) flatten linear(10)', [3, 32, 32], 1), { numClasses: 10, normalization: { scale: 1 / 255 }, dataset: 'cifar10:/nowhere' });
+    await rejects(validateOnnx({ onnxFile: out, checkpointDir: rgb }), /"[^"]*model\.onnx" takes samples \[1, 28, 28\], but checkpoint "[^"]*" expects \[3, 32, 32\]/);
   });
 
   it('--no-fold writes the unfolded model', async () => {
