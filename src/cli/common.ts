@@ -5,7 +5,12 @@ import { UserError } from '../engine/errors';
 
 /** Errors whose message is meant for the user: printed as one line, no stack trace. */
 export function isUserFacing(e: unknown): e is Error {
-  return e instanceof UserError || (e instanceof Error && ['DataError', 'OpError', 'InvalidArgumentError'].includes(e.name));
+  return e instanceof UserError || (e instanceof Error && ['DataError', 'OpError', 'InvalidArgumentError'].includes(e.name)) || isFsError(e);
+}
+
+/** A failed file-system call on a path (ENOTDIR, EACCES, ENOSPC, ...): its message names the call and the path. */
+function isFsError(e: unknown): e is Error {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).path === 'string';
 }
 
 export function intArg(min: number, max = Infinity): (v: string) => number {

@@ -53,6 +53,7 @@ describe('bnlab CLI', function () {
     const file = join(dir, 'a-file');
     writeFileSync(file, '');
     failsWith(bnlab('train', '--model', SPEC, '--data', DATA, '--steps', '1', '--out', file), /--out ".*a-file" is a file, not a folder/);
+    failsWith(bnlab('train', '--model', SPEC, '--data', DATA, '--steps', '1', '--out', join(file, 'sub')), /^bnlab: ENOTDIR: not a directory, mkdir '.*a-file\/sub'$/);
     for (const args of [['--model', 'conv(4,3) foo'], ['--optimizer', 'sgd', '--nesterov']]) {
       failsWith(bnlab('train', ...args, '--data', DATA, '--out', join(dir, 'bad-run')), /foo|nesterov/);
       assert.ok(!existsSync(join(dir, 'bad-run')), `a failed ${args.join(' ')} left its run folder behind`);
