@@ -106,8 +106,11 @@ export function applyEvents(state: DashboardState, runId: string, label: string,
   if (!run) run = newRun(state, runId, label);
   run.label = label || run.label;
   const selected = state.runs.find((r) => r.runId === state.selectedRun);
-  // The per-layer panel follows a starting run unless the one shown is still running.
-  if (!selected || (selected.status !== 'running' && events.some((e) => e.type === 'start'))) {
+  const start = events.find((e) => e.type === 'start');
+  // The per-layer panel follows a starting run unless the one shown is still running, or shows BN
+  // layers and the new run has none (a BN vs no-BN comparison keeps showing the BN run).
+  const startsWithoutBn = start?.type === 'start' && !/(^|\s)bn(\(|\s|$)/.test(start.spec);
+  if (!selected || (selected.status !== 'running' && start && !(startsWithoutBn && selected.bn.length > 0))) {
     state.selectedRun = runId;
     state.selectedLayer = null;
   }

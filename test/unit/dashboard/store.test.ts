@@ -28,6 +28,16 @@ describe('dashboard store', () => {
     assert.equal(st.selectedRun, 'c');
   });
 
+  it('keeps a finished run with BN layers in the per-layer panel when a run without BN starts', () => {
+    const st = emptyState();
+    const bnStats = { layer: 1, channels: 1, batchMean: [0], batchVar: [1], runningMean: [0], runningVar: [1], gamma: [1], beta: [0], histBefore: hist, histAfter: hist };
+    applyEvents(st, 'bn', 'with BN', [{ ...start('bn'), spec: 'conv(2,3) bn relu flatten linear(10)' } as TrainEvent, { type: 'stats', step: 1, epoch: 1, bn: [bnStats], gradNorms: [] }, { type: 'done', reason: 'completed', step: 1 }]);
+    applyEvents(st, 'plain', 'without BN', [{ ...start('plain'), spec: 'conv(2,3) relu flatten linear(10)' } as TrainEvent]);
+    assert.equal(st.selectedRun, 'bn');
+    applyEvents(st, 'bn2', 'BN again', [{ ...start('bn2'), spec: 'conv(2,3) bn(momentum=none) relu flatten linear(10)' } as TrainEvent]);
+    assert.equal(st.selectedRun, 'bn2', 'a starting run with BN is followed');
+  });
+
   it('ignores replayed events, so the host may resend history', () => {
     const st = emptyState();
     const events = [start('r'), step(1), step(2), { type: 'stats', step: 2, epoch: 0, bn: [], gradNorms: [{ layer: 0, kind: 'conv', norm: 1 }] } as TrainEvent];
