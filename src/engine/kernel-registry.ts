@@ -37,3 +37,10 @@ export function hasKernel(backend: BackendName, name: KernelName): boolean {
 export function listKernels(backend: BackendName): KernelName[] {
   return [...registry.values()].filter((c) => c.backendName === backend).map((c) => c.kernelName);
 }
+
+/** Registers a backend's kernels given as { KernelName: implementation }. */
+export function registerKernels(backendName: BackendName, kernels: Partial<Record<KernelName, KernelFunc>>): void {
+  for (const [kernelName, kernelFunc] of Object.entries(kernels) as Array<[KernelName, KernelFunc]>) {
+    registerKernel({ kernelName, backendName, kernelFunc });
+  }
+}

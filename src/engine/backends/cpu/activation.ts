@@ -1,5 +1,5 @@
 /** Elementwise activations and dropout on the CPU. */
-import { registerKernel } from '../../kernel-registry';
+import { registerKernels } from '../../kernel-registry';
 import { simdHeap } from './simd';
 import type {
   DropoutGradKernel, DropoutKernel, LeakyReluGradKernel, LeakyReluKernel, ReluGradKernel, ReluKernel,
@@ -83,9 +83,11 @@ export const dropoutGrad: DropoutGradKernel = (dy, mask, dx) => {
   for (let i = 0; i < g.length; i++) out[i] = g[i] * mask[i];
 };
 
-registerKernel({ kernelName: 'Relu', backendName: 'cpu', kernelFunc: relu });
-registerKernel({ kernelName: 'ReluGrad', backendName: 'cpu', kernelFunc: reluGrad });
-registerKernel({ kernelName: 'LeakyRelu', backendName: 'cpu', kernelFunc: leakyRelu });
-registerKernel({ kernelName: 'LeakyReluGrad', backendName: 'cpu', kernelFunc: leakyReluGrad });
-registerKernel({ kernelName: 'Dropout', backendName: 'cpu', kernelFunc: dropout });
-registerKernel({ kernelName: 'DropoutGrad', backendName: 'cpu', kernelFunc: dropoutGrad });
+registerKernels('cpu', {
+  Relu: relu,
+  ReluGrad: reluGrad,
+  LeakyRelu: leakyRelu,
+  LeakyReluGrad: leakyReluGrad,
+  Dropout: dropout,
+  DropoutGrad: dropoutGrad,
+});

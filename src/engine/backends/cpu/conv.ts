@@ -4,7 +4,7 @@
  * the filter gradient uses the "patch-major" layout cols[P, taps] (one row per output pixel), so
  * each product reads its operands in the layout the GEMM wants.
  */
-import { registerKernel } from '../../kernel-registry';
+import { registerKernels } from '../../kernel-registry';
 import type { Conv2DAttrs } from '../../kernel-names';
 import type { Conv2DBackpropFilterKernel, Conv2DBackpropInputKernel, Conv2DKernel } from '../../ops/kernels';
 import { copyRows, matmul, matmulFilled, type Fill } from './gemm';
@@ -157,6 +157,8 @@ export const conv2dBackpropFilter: Conv2DBackpropFilterKernel = (dy, x, attrs, d
   }
 };
 
-registerKernel({ kernelName: 'Conv2D', backendName: 'cpu', kernelFunc: conv2dForward });
-registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'cpu', kernelFunc: conv2dBackpropInput });
-registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'cpu', kernelFunc: conv2dBackpropFilter });
+registerKernels('cpu', {
+  Conv2D: conv2dForward,
+  Conv2DBackpropInput: conv2dBackpropInput,
+  Conv2DBackpropFilter: conv2dBackpropFilter,
+});

@@ -1,5 +1,5 @@
 /** Linear (fully connected) on the CPU: y = x·wᵀ + b and its gradients, all through matmul. */
-import { registerKernel } from '../../kernel-registry';
+import { registerKernels } from '../../kernel-registry';
 import type { LinearBackwardKernel, LinearKernel } from '../../ops/kernels';
 import { matmul } from './gemm';
 
@@ -28,5 +28,7 @@ export const linearBackward: LinearBackwardKernel = (dy, x, w, dx, dw, db) => {
   }
 };
 
-registerKernel({ kernelName: 'Linear', backendName: 'cpu', kernelFunc: linearForward });
-registerKernel({ kernelName: 'LinearBackward', backendName: 'cpu', kernelFunc: linearBackward });
+registerKernels('cpu', {
+  Linear: linearForward,
+  LinearBackward: linearBackward,
+});

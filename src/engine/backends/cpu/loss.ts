@@ -1,5 +1,5 @@
 /** Softmax cross-entropy on the CPU, numerically stable (shifted by the row max), loss summed in float64. */
-import { registerKernel } from '../../kernel-registry';
+import { registerKernels } from '../../kernel-registry';
 import type { SoftmaxCrossEntropyGradKernel, SoftmaxCrossEntropyKernel } from '../../ops/kernels';
 
 export const softmaxCrossEntropy: SoftmaxCrossEntropyKernel = (logits, labels, probs) => {
@@ -35,5 +35,7 @@ export const softmaxCrossEntropyGrad: SoftmaxCrossEntropyGradKernel = (probs, la
   for (let n = 0; n < N; n++) d[n * K + labels[n]] -= inv;
 };
 
-registerKernel({ kernelName: 'SoftmaxCrossEntropy', backendName: 'cpu', kernelFunc: softmaxCrossEntropy });
-registerKernel({ kernelName: 'SoftmaxCrossEntropyGrad', backendName: 'cpu', kernelFunc: softmaxCrossEntropyGrad });
+registerKernels('cpu', {
+  SoftmaxCrossEntropy: softmaxCrossEntropy,
+  SoftmaxCrossEntropyGrad: softmaxCrossEntropyGrad,
+});

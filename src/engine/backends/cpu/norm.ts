@@ -4,7 +4,7 @@
  * stored as float32.
  * Layout [N, C, ...rest]: S = product of rest (1 for [N, C]).
  */
-import { registerKernel } from '../../kernel-registry';
+import { registerKernels } from '../../kernel-registry';
 import type { Tensor } from '../../tensor';
 import type {
   NormGrads, NormOut, BatchNormBackwardKernel, BatchNormInferKernel, BatchNormTrainKernel,
@@ -309,10 +309,12 @@ export const layerNormBackward: LayerNormBackwardKernel = (dy, xhat, invStd, gam
   normalizeBlocksBackward(dy.data, xhat.data, invStd.data, layerBlocks(dy, R === 0 ? 0 : dy.size / R), gamma, out);
 };
 
-registerKernel({ kernelName: 'BatchNormTrain', backendName: 'cpu', kernelFunc: batchNormTrain });
-registerKernel({ kernelName: 'BatchNormInfer', backendName: 'cpu', kernelFunc: batchNormInfer });
-registerKernel({ kernelName: 'BatchNormBackward', backendName: 'cpu', kernelFunc: batchNormBackward });
-registerKernel({ kernelName: 'GroupNorm', backendName: 'cpu', kernelFunc: groupNorm });
-registerKernel({ kernelName: 'GroupNormBackward', backendName: 'cpu', kernelFunc: groupNormBackward });
-registerKernel({ kernelName: 'LayerNorm', backendName: 'cpu', kernelFunc: layerNorm });
-registerKernel({ kernelName: 'LayerNormBackward', backendName: 'cpu', kernelFunc: layerNormBackward });
+registerKernels('cpu', {
+  BatchNormTrain: batchNormTrain,
+  BatchNormInfer: batchNormInfer,
+  BatchNormBackward: batchNormBackward,
+  GroupNorm: groupNorm,
+  GroupNormBackward: groupNormBackward,
+  LayerNorm: layerNorm,
+  LayerNormBackward: layerNormBackward,
+});

@@ -3,7 +3,7 @@
  * padding as −∞ and propagates NaN; average pooling counts the padding (count_include_pad=true).
  * argmax holds flat indices into x.
  */
-import { registerKernel } from '../../kernel-registry';
+import { registerKernels } from '../../kernel-registry';
 import type { AvgPool2DGradKernel, AvgPool2DKernel, MaxPool2DGradKernel, MaxPool2DKernel } from '../../ops/kernels';
 
 /**
@@ -117,7 +117,9 @@ export const avgPool2dGrad: AvgPool2DGradKernel = (dy, attrs, dx) => {
   }
 };
 
-registerKernel({ kernelName: 'MaxPool2D', backendName: 'cpu', kernelFunc: maxPool2d });
-registerKernel({ kernelName: 'MaxPool2DGrad', backendName: 'cpu', kernelFunc: maxPool2dGrad });
-registerKernel({ kernelName: 'AvgPool2D', backendName: 'cpu', kernelFunc: avgPool2d });
-registerKernel({ kernelName: 'AvgPool2DGrad', backendName: 'cpu', kernelFunc: avgPool2dGrad });
+registerKernels('cpu', {
+  MaxPool2D: maxPool2d,
+  MaxPool2DGrad: maxPool2dGrad,
+  AvgPool2D: avgPool2d,
+  AvgPool2DGrad: avgPool2dGrad,
+});
