@@ -1,14 +1,14 @@
 /**
  * Micro-benchmark of the CPU ops at the seed net's shapes (batch 100):
  *   conv(32,5,pad=2) bn relu maxpool(2) flatten linear(128) bn relu linear(10), 1×28×28 input.
- * Run: npx tsx scripts/bench-ops.ts [--reps N] [--only TEXT] [--no-simd]   (--no-simd: plain-JS kernels only)
+ * Run: npx tsx scripts/bench/ops.ts [--reps N] [--only TEXT] [--no-simd]   (--no-simd: plain-JS kernels only)
  * Prints per op the median and the minimum wall-clock ms over N runs, and the minimum CPU ms
  * (process.cpuUsage; the steadiest number on a busy machine, as it excludes waiting for a core).
  */
-import { setSimdEnabled } from '../src/engine/backends/cpu/simd';
-import * as ops from '../src/engine/ops';
-import { Rng } from '../src/engine/rng';
-import { Tensor, type Shape } from '../src/engine/tensor';
+import { setSimdEnabled } from '../../src/engine/backends/cpu/simd';
+import * as ops from '../../src/engine/ops';
+import { Rng } from '../../src/engine/rng';
+import { Tensor, type Shape } from '../../src/engine/tensor';
 
 const repsArg = process.argv.indexOf('--reps');
 const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 10;

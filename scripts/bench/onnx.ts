@@ -1,24 +1,24 @@
 /**
  * Export + validation timing for a checkpoint (not a test): onnxruntime-web is started first,
  * then each run exports folded and unfolded in memory and validates both against the engine.
- *   npx tsx scripts/bench-onnx.ts --checkpoint DIR [--samples N|all] [--runs R] [--data SOURCE]
+ *   npx tsx scripts/bench/onnx.ts --checkpoint DIR [--samples N|all] [--runs R] [--data SOURCE]
  * Prints one JSON line per measurement and a summary with medians.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { modelFromCheckpoint } from '../src/engine/checkpoint';
-import { buildModel } from '../src/engine/model';
-import { Tensor } from '../src/engine/tensor';
-import { exportOnnx, exportSequential } from '../src/onnx/export';
-import { openSession } from '../src/onnx/ort';
-import { formatValidation, heldOutBatches, validateVariants } from '../src/onnx/validate';
+import { modelFromCheckpoint } from '../../src/engine/checkpoint';
+import { buildModel } from '../../src/engine/model';
+import { Tensor } from '../../src/engine/tensor';
+import { exportOnnx, exportSequential } from '../../src/onnx/export';
+import { openSession } from '../../src/onnx/ort';
+import { formatValidation, heldOutBatches, validateVariants } from '../../src/onnx/validate';
 
 const { values: args } = parseArgs({
   options: { checkpoint: { type: 'string' }, samples: { type: 'string', default: '500' }, runs: { type: 'string', default: '5' }, data: { type: 'string' } },
 });
-if (!args.checkpoint) throw new Error('usage: bench-onnx.ts --checkpoint DIR [--samples N|all] [--runs R] [--data SOURCE]');
+if (!args.checkpoint) throw new Error('usage: onnx.ts --checkpoint DIR [--samples N|all] [--runs R] [--data SOURCE]');
 const samples = args.samples === 'all' ? undefined : Number(args.samples);
 const runs = Number(args.runs);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
