@@ -21,7 +21,7 @@ export function registerEval(program: Command): void {
       const classes = model.outputShape.reduce((a, b) => a * b, 1);
       if (dataset.numClasses > classes) throw new UserError(`checkpoint "${f.checkpoint}" predicts ${classes} classes, but data "${dataset.source}" has ${dataset.numClasses}`);
       if (dataset.test.count === 0) throw new UserError(`data "${dataset.source}" has no test split`);
-      const r = evaluate(model, dataset.test, meta.normalization ?? DEFAULT_NORMALIZATION);
+      const r = await evaluate(model, dataset.test, meta.normalization ?? DEFAULT_NORMALIZATION);
       if (f.json) process.stdout.write(JSON.stringify({ split: 'test', data: dataset.source, ...r }) + '\n');
       else process.stdout.write(`test loss ${r.loss.toFixed(4)} accuracy ${r.accuracy.toFixed(4)} (${r.count} samples of ${dataset.source})\n`);
     });

@@ -20,7 +20,7 @@ export function registerPredict(program: Command): void {
       const idx = parseIdx(await readBytes(f.input), f.input, 3);
       const [n, rows, cols] = idx.dims;
       checkSampleShape(model.inputShape, [1, rows, cols], f.checkpoint, `"${f.input}"`);
-      const logits = predict(model, idx.data, n, meta.normalization ?? DEFAULT_NORMALIZATION);
+      const logits = await predict(model, idx.data, n, meta.normalization ?? DEFAULT_NORMALIZATION);
       await writeFileAtomic(f.out, encodeNpyFloat32(logits.shape, logits.data));
       process.stdout.write(`wrote ${f.out}: float32 [${logits.shape.join(', ')}]\n`);
     });

@@ -62,7 +62,7 @@ export function makeMeta(model: Sequential, info: CheckpointInfo): CheckpointMet
 /** Saves dir/model.safetensors then dir/model.json, each atomically. Returns dir. */
 export async function saveCheckpoint(dir: string, model: Sequential, info: CheckpointInfo): Promise<string> {
   const meta = makeMeta(model, info);
-  const bytes = encodeSafetensors(model.stateDict(), { format: 'pt', bnlab: BNLAB_VERSION, spec: meta.spec });
+  const bytes = encodeSafetensors(await model.readStateDict(), { format: 'pt', bnlab: BNLAB_VERSION, spec: meta.spec });
   await writeFileAtomic(join(dir, WEIGHTS_FILE), bytes);
   await writeFileAtomic(join(dir, META_FILE), JSON.stringify(meta, null, 2) + '\n');
   return dir;

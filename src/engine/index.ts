@@ -13,13 +13,18 @@
  *   model.train() / model.eval(); model.training
  *   const logits = model.forward(x);  // x: Tensor [N, ...sampleShape]; mode = model.training
  *                                     // (outputs live in per-layer buffers reused by the next forward: clone() to keep)
- *   const { loss, correct, dLogits } = crossEntropy(logits, labels);   // mean loss (nn.CrossEntropyLoss), dL/dlogits
+ *   const r = crossEntropy(logits, labels);   // mean loss (nn.CrossEntropyLoss) into r.metrics, dL/dlogits in r.dLogits
+ *   lossValues(r) -> { loss, correct }        // on the CPU; any backend: await read(r.metrics)
  *   model.backward(dLogits!);         // writes (not accumulates) every Param.grad
  *   model.params()                    // NamedParam[] { key: '0.weight', layer: 0, param: Param {name, value, grad} }
  *
  * State dict (PyTorch names and layouts; num_batches_tracked is int64 with shape []):
  *   model.stateDict(): StateDict      // Map<string, { tensor: Tensor, dtype: 'float32' | 'int64' }>, live tensors
  *   model.loadStateDict(sd)           // strict; UserError on missing/unexpected keys or shape mismatch
+ *   await model.readStateDict()       // host copies, from any backend
+ *
+ * Backends (backend.ts): setBackend('cpu' | 'webgpu'); model.to(name) moves params and buffers;
+ *   tensors of a device backend are read only by `await read(t)`; t.data works for host tensors only.
  *
  * Optimizers (torch.optim 1.13 formulas) and LR schedules (torch.optim.lr_scheduler, closed form):
  *   const opt = new Adam(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });  // params: Param[]
@@ -34,13 +39,15 @@
  *
  * Trainer (pure: no fs, no console; events are plain JSON, see events.ts):
  *   const { done, model } = await train({ dataset, config: TrainConfig, onEvent, signal, saveCheckpoint, initState });
- *   evaluate(model, split, normalization) -> { loss, accuracy, count }; predict(model, pixels, count, normalization) -> logits
- *   collectBnStats(model) / gradNorms(model) / histogram(values)  (stats.ts)
+ *   await evaluate(model, split, normalization) -> { loss, accuracy, count }; await predict(model, pixels, count, normalization) -> logits
+ *   await collectBnStats(model) / await gradNorms(model) / histogram(values)  (stats.ts)
  *
  * Errors: UserError (errors.ts) = bad input from a user; its message is one clear line.
  */
-export { Tensor, reuse, sizeOf, shapeToString } from './tensor';
-export type { Shape } from './tensor';
+export { Tensor, sizeOf, shapeToString } from './tensor';
+export type { Shape, DType } from './tensor';
+export { empty, getBackend, read, readFloats, reuse, setBackend, upload, write, type BackendName } from './backend';
+export { lossValues } from './ops';
 export { Rng } from './rng';
 export * from './layers';
 export * from './errors';

@@ -1,46 +1,34 @@
 /**
- * One op interface, many backends: every kernel is registered under (backend, kernel name),
- * so a kernel is findable by name in every backend (see kernel-names.ts for the names).
+ * One op interface, many backends: every kernel is registered under (backend, kernel name), so a
+ * kernel is findable by name in every backend (kernel-names.ts lists the names, ops/kernels.ts
+ * their signatures). A backend registers all of them at once: a missing one is a compile error.
  */
-import type { KernelName } from './kernel-names';
+import { KERNEL_NAMES } from './kernel-names';
+import type { KernelName, KernelSignatures } from './ops/kernels';
 
 export type BackendName = 'cpu' | 'webgpu';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type KernelFunc = (...args: any[]) => any;
+const registry = new Map<BackendName, KernelSignatures>();
 
-export interface KernelConfig {
-  kernelName: KernelName;
-  backendName: BackendName;
-  kernelFunc: KernelFunc;
+/** Registers a backend's kernels; every name of KernelSignatures must be there. */
+export function registerKernels(backend: BackendName, kernels: KernelSignatures): void {
+  if (registry.has(backend)) throw new Error(`kernels are already registered for backend ${backend}`);
+  const missing = KERNEL_NAMES.filter((k) => typeof kernels[k] !== 'function');
+  if (missing.length) throw new Error(`backend ${backend} is missing kernels: ${missing.join(', ')}`);
+  registry.set(backend, kernels);
 }
 
-const registry = new Map<string, KernelConfig>();
-const key = (backend: BackendName, name: KernelName) => `${backend}_${name}`;
-
-export function registerKernel(config: KernelConfig): void {
-  const k = key(config.backendName, config.kernelName);
-  if (registry.has(k)) throw new Error(`kernel ${config.kernelName} is already registered for backend ${config.backendName}`);
-  registry.set(k, config);
-}
-
-export function getKernel(backend: BackendName, name: KernelName): KernelFunc {
-  const config = registry.get(key(backend, name));
-  if (!config) throw new Error(`kernel ${name} is not registered for backend ${backend}`);
-  return config.kernelFunc;
+export function getKernel<K extends KernelName>(backend: BackendName, name: K): KernelSignatures[K] {
+  const kernels = registry.get(backend);
+  if (!kernels) throw new Error(`kernel ${name} is not registered for backend ${backend}`);
+  return kernels[name];
 }
 
 export function hasKernel(backend: BackendName, name: KernelName): boolean {
-  return registry.has(key(backend, name));
+  return registry.get(backend)?.[name] !== undefined;
 }
 
 export function listKernels(backend: BackendName): KernelName[] {
-  return [...registry.values()].filter((c) => c.backendName === backend).map((c) => c.kernelName);
-}
-
-/** Registers a backend's kernels given as { KernelName: implementation }. */
-export function registerKernels(backendName: BackendName, kernels: Partial<Record<KernelName, KernelFunc>>): void {
-  for (const [kernelName, kernelFunc] of Object.entries(kernels) as Array<[KernelName, KernelFunc]>) {
-    registerKernel({ kernelName, backendName, kernelFunc });
-  }
+  const kernels = registry.get(backend);
+  return kernels ? KERNEL_NAMES.filter((k) => kernels[k]) : [];
 }

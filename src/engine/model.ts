@@ -3,6 +3,7 @@ import { UserError } from './errors';
 import type { ForwardContext, Layer, Param } from './layers/layer';
 import { Rng } from './rng';
 import { createLayer, parseSpec, removeBn, where, type BuildOptions, type LayerSpec } from './spec';
+import { readFloats, store, write, type BackendName } from './backend';
 import { Tensor, shapeToString, type Shape } from './tensor';
 
 export type Dtype = 'float32' | 'int64';
@@ -138,8 +139,31 @@ export class Sequential {
         throw new UserError(`the weights do not fit the model: ${k} has shape ${shapeToString(src.shape)} in the file, ${shapeToString(tensor.shape)} in the model`);
       }
     }
-    for (const [k, { tensor }] of own) tensor.data.set(sd.get(k)!.tensor.data);
+    for (const [k, { tensor }] of own) write(tensor, hostValues(sd.get(k)!.tensor));
   }
+
+  /** Moves every parameter, gradient and buffer to the backend `name` (in place, like PyTorch's module.to()). */
+  to(name: BackendName): this {
+    if (name === 'cpu') return this;
+    const s = store(name);
+    for (const l of this.layers) {
+      for (const p of l.params()) for (const t of [p.value, p.grad]) if (t.backend !== name) s.adopt(t);
+      for (const b of l.buffers()) if (b.value.backend !== name) s.adopt(b.value);
+    }
+    return this;
+  }
+
+  /** A host copy of the state dict, snapshotted now (for checkpoints and exports from any backend). */
+  async readStateDict(): Promise<StateDict> {
+    const entries = [...this.stateDict()];
+    const values = await Promise.all(entries.map(([, e]) => readFloats(e.tensor)));
+    return new Map(entries.map(([k, e], i) => [k, { tensor: new Tensor(e.tensor.shape, values[i]), dtype: e.dtype }]));
+  }
+}
+
+function hostValues(t: Tensor): Float32Array {
+  if (t.backend !== 'cpu') throw new Error('loadStateDict takes host tensors (read() device ones first)');
+  return t.data;
 }
 
 /** Builds a Sequential from spec text (or a preset name) for samples of `sampleShape`. */
@@ -149,15 +173,19 @@ export function buildModel(spec: string, options: ModelOptions): Sequential {
   return new Sequential(specs, options);
 }
 
-export interface LossResult {
-  loss: number;
-  correct: number;
+export interface LossResult extends ops.SoftmaxCrossEntropyResult {
   /** dL/dlogits, null when not asked for. */
   dLogits: Tensor | null;
 }
 
-/** Mean softmax cross-entropy (nn.CrossEntropyLoss), argmax hits and (if `grad`) dL/dlogits. */
-export function crossEntropy(logits: Tensor, labels: Int32Array | Uint8Array, grad = true): LossResult {
-  const { loss, probs, correct } = ops.softmaxCrossEntropy(logits, labels);
-  return { loss, correct, dLogits: grad ? ops.softmaxCrossEntropyGrad(probs, labels) : null };
+/**
+ * Mean softmax cross-entropy (nn.CrossEntropyLoss) and argmax hits, written into `metrics` at
+ * `slot` (ops.lossValues reads them on the CPU), and (if `grad`) dL/dlogits. `reuse` passes the
+ * previous result back so its buffers are reused.
+ */
+export function crossEntropy(
+  logits: Tensor, labels: ops.Labels, grad = true, metrics?: Tensor, slot = 0, reuse?: Partial<LossResult>,
+): LossResult {
+  const r = ops.softmaxCrossEntropy(logits, labels, { probs: reuse?.probs, metrics: metrics ?? reuse?.metrics }, slot);
+  return { ...r, dLogits: grad ? ops.softmaxCrossEntropyGrad(r.probs, r.labels, reuse?.dLogits ?? undefined) : null };
 }

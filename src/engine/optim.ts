@@ -1,9 +1,12 @@
 /**
- * Optimizers with torch.optim 1.13's update formulas (single-tensor, non-amsgrad, non-maximize).
- * State is float32 like PyTorch's; each element's arithmetic runs in double and is stored as float32.
+ * Optimizers with torch.optim 1.13's update formulas (single-tensor, non-amsgrad, non-maximize),
+ * run by each backend's SgdStep/AdamStep kernels; state is float32 like PyTorch's.
  */
+import { empty } from './backend';
 import { UserError } from './errors';
 import type { Param } from './layers/layer';
+import * as ops from './ops';
+import type { Tensor } from './tensor';
 
 export interface Optimizer {
   lr: number;
@@ -18,14 +21,14 @@ export interface SgdOptions {
   weightDecay?: number;
 }
 
-/** torch.optim.SGD: d = g + wd·p; buf = d (first step) else μ·buf + (1−τ)·d; d = nesterov ? d + μ·buf : buf; p −= lr·d. */
+/** torch.optim.SGD (the update is the SgdStep kernel); momentum buffers live on the params' backend. */
 export class SGD implements Optimizer {
   lr: number;
   readonly momentum: number;
   readonly dampening: number;
   readonly nesterov: boolean;
   readonly weightDecay: number;
-  private bufs: (Float32Array | null)[];
+  private bufs: (Tensor | null)[];
 
   constructor(readonly params: Param[], o: SgdOptions) {
     this.lr = o.lr;
@@ -38,20 +41,11 @@ export class SGD implements Optimizer {
   }
 
   step(): void {
-    const { lr, momentum: mu, dampening, nesterov, weightDecay: wd } = this;
+    const { lr, momentum, dampening, nesterov, weightDecay } = this;
     this.params.forEach((p, k) => {
-      const w = p.value.data, g = p.grad.data;
-      let buf = this.bufs[k];
-      const first = buf === null;
-      if (mu !== 0 && !buf) buf = this.bufs[k] = new Float32Array(w.length);
-      for (let i = 0; i < w.length; i++) {
-        let d = wd !== 0 ? Math.fround(g[i] + wd * w[i]) : g[i];
-        if (buf) {
-          buf[i] = first ? d : mu * buf[i] + (1 - dampening) * d;
-          d = nesterov ? Math.fround(d + mu * buf[i]) : buf[i];
-        }
-        w[i] = w[i] - lr * d;
-      }
+      const first = this.bufs[k] === null;
+      if (momentum !== 0 && first) this.bufs[k] = empty(p.value.shape);
+      ops.sgdStep(p.value, p.grad, this.bufs[k], { lr, momentum, dampening, nesterov, weightDecay, first });
     });
   }
 }
@@ -66,6 +60,7 @@ export interface AdamOptions {
 /**
  * torch.optim.Adam: g += wd·p; m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
  * p −= lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε).  AdamW instead first does p *= 1 − lr·wd (decoupled).
+ * The update is the AdamStep kernel; the moments are allocated on the params' backend at the first step.
  */
 export class Adam implements Optimizer {
   lr: number;
@@ -74,37 +69,21 @@ export class Adam implements Optimizer {
   readonly eps: number;
   readonly weightDecay: number;
   t = 0;
-  private m: Float32Array[];
-  private v: Float32Array[];
+  private moments: { m: Tensor; v: Tensor }[] = [];
 
   constructor(readonly params: Param[], o: AdamOptions, readonly decoupled = false) {
     this.lr = o.lr;
     [this.beta1, this.beta2] = o.betas ?? [0.9, 0.999];
     this.eps = o.eps ?? 1e-8;
     this.weightDecay = o.weightDecay ?? (decoupled ? 1e-2 : 0);
-    this.m = params.map((p) => new Float32Array(p.value.size));
-    this.v = params.map((p) => new Float32Array(p.value.size));
   }
 
   step(): void {
-    const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, decoupled } = this;
+    const { lr, beta1, beta2, eps, weightDecay, decoupled } = this;
     this.t++;
-    const stepSize = lr / (1 - b1 ** this.t);
-    const bc2Sqrt = Math.sqrt(1 - b2 ** this.t);
-    this.params.forEach((p, k) => {
-      const w = p.value.data, g = p.grad.data, m = this.m[k], v = this.v[k];
-      for (let i = 0; i < w.length; i++) {
-        let gi = g[i];
-        if (wd !== 0) {
-          if (decoupled) w[i] = w[i] * (1 - lr * wd);
-          else gi = Math.fround(gi + wd * w[i]);
-        }
-        m[i] = m[i] + (gi - m[i]) * (1 - b1);
-        v[i] = v[i] * b2 + (1 - b2) * gi * gi;
-        const denom = Math.fround(Math.fround(Math.sqrt(v[i])) / bc2Sqrt) + eps;
-        w[i] = w[i] - stepSize * Math.fround(m[i] / Math.fround(denom));
-      }
-    });
+    if (this.moments.length === 0) this.moments = this.params.map((p) => ({ m: empty(p.value.shape), v: empty(p.value.shape) }));
+    const attrs = { lr, beta1, beta2, eps, weightDecay, decoupled, stepSize: lr / (1 - beta1 ** this.t), bc2Sqrt: Math.sqrt(1 - beta2 ** this.t) };
+    this.params.forEach((p, k) => ops.adamStep(p.value, p.grad, this.moments[k].m, this.moments[k].v, attrs));
   }
 }
 

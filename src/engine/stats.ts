@@ -2,7 +2,8 @@
 import type { BnLayerStats, GradNorm, Histogram } from './events';
 import { BatchNorm } from './layers/batchnorm';
 import type { Sequential } from './model';
-import type { Tensor } from './tensor';
+import { readFloats } from './backend';
+import { Tensor } from './tensor';
 
 /** Histogram of the finite values (strided down to at most `maxSamples` values). */
 export function histogram(data: Float32Array, bins = 32, maxSamples = 1 << 16): Histogram {
@@ -46,39 +47,46 @@ export function channelMoments(x: Tensor): { mean: number[]; variance: number[] 
   return { mean, variance };
 }
 
-/** Stats of every BN layer after its last forward (call before the next forward overwrites buffers). */
-export function collectBnStats(model: Sequential, bins = 32): BnLayerStats[] {
-  const out: BnLayerStats[] = [];
-  model.layers.forEach((layer, i) => {
-    if (!(layer instanceof BatchNorm) || !layer.lastInput || !layer.lastOutput) return;
-    const moments = layer.lastMean && layer.lastVar
-      ? { mean: Array.from(layer.lastMean.data), variance: Array.from(layer.lastVar.data) }
-      : channelMoments(layer.lastInput);
-    out.push({
-      layer: i,
-      channels: layer.numFeatures,
-      batchMean: moments.mean,
-      batchVar: moments.variance,
-      runningMean: layer.runningMean ? Array.from(layer.runningMean.data) : [],
-      runningVar: layer.runningVar ? Array.from(layer.runningVar.data) : [],
-      gamma: layer.weight ? Array.from(layer.weight.value.data) : null,
-      beta: layer.bias ? Array.from(layer.bias.value.data) : null,
-      histBefore: histogram(layer.lastInput.data, bins),
-      histAfter: histogram(layer.lastOutput.data, bins),
-    });
+/**
+ * Stats of every BN layer after its last forward. Every value is snapshotted when this is called
+ * (call it before the next forward or optimizer step changes them); the promise resolves later.
+ */
+export function collectBnStats(model: Sequential, bins = 32): Promise<BnLayerStats[]> {
+  const values = (t: Tensor | null | undefined) => (t ? readFloats(t) : Promise.resolve(null));
+  const pending = model.layers.flatMap((layer, i) => {
+    if (!(layer instanceof BatchNorm) || !layer.lastInput || !layer.lastOutput) return [];
+    const reads = [layer.lastInput, layer.lastOutput, layer.lastMean, layer.lastVar, layer.runningMean, layer.runningVar, layer.weight?.value, layer.bias?.value].map(values);
+    return [Promise.all(reads).then(([input, output, mean, variance, runningMean, runningVar, gamma, beta]): BnLayerStats => {
+      const moments = mean && variance
+        ? { mean: Array.from(mean), variance: Array.from(variance) }
+        : channelMoments(new Tensor(layer.lastInput!.shape, input!));
+      return {
+        layer: i,
+        channels: layer.numFeatures,
+        batchMean: moments.mean,
+        batchVar: moments.variance,
+        runningMean: runningMean ? Array.from(runningMean) : [],
+        runningVar: runningVar ? Array.from(runningVar) : [],
+        gamma: gamma ? Array.from(gamma) : null,
+        beta: beta ? Array.from(beta) : null,
+        histBefore: histogram(input!, bins),
+        histAfter: histogram(output!, bins),
+      };
+    })];
   });
-  return out;
+  return Promise.all(pending);
 }
 
-/** L2 norm of all parameter gradients of each layer that has parameters. */
-export function gradNorms(model: Sequential): GradNorm[] {
-  const out: GradNorm[] = [];
-  model.layers.forEach((layer, i) => {
+/** L2 norm of all parameter gradients of each layer that has parameters (snapshotted at the call). */
+export function gradNorms(model: Sequential): Promise<GradNorm[]> {
+  const pending = model.layers.flatMap((layer, i) => {
     const ps = layer.params();
-    if (!ps.length) return;
-    let s = 0;
-    for (const p of ps) for (const g of p.grad.data) s += g * g;
-    out.push({ layer: i, kind: layer.kind, norm: Math.sqrt(s) });
+    if (!ps.length) return [];
+    return [Promise.all(ps.map((p) => readFloats(p.grad))).then((grads): GradNorm => {
+      let s = 0;
+      for (const g of grads) for (const v of g) s += v * v;
+      return { layer: i, kind: layer.kind, norm: Math.sqrt(s) };
+    })];
   });
-  return out;
+  return Promise.all(pending);
 }

@@ -9,7 +9,8 @@ import { DEFAULT_NORMALIZATION, gatherBatch, type Dataset, type Normalization, t
 import { UserError } from './errors';
 import type { DoneEvent, TrainEvent } from './events';
 import type { BnOptions } from './layers/batchnorm';
-import { buildModel, crossEntropy, type Sequential, type StateDict } from './model';
+import { empty, getBackend, readFloats, setBackend, store, uploadInto, type BackendName } from './backend';
+import { buildModel, crossEntropy, type LossResult, type Sequential, type StateDict } from './model';
 import { createOptimizer, OPTIMIZERS, type OptimizerName } from './optim';
 import { Rng } from './rng';
 import { createSchedule, type ScheduleConfig } from './schedule';
@@ -72,7 +73,8 @@ export interface TrainOptions {
   /** Starting weights (e.g. --init), loaded strictly after building. */
   initState?: StateDict;
   runId?: string;
-  backend?: string;
+  /** Where to train (default cpu). */
+  backend?: BackendName;
 }
 
 export interface TrainResult {
@@ -112,13 +114,32 @@ export function modelForConfig(config: TrainConfig, dataset: Dataset): Sequentia
   });
 }
 
+/** Steps whose loss a device backend keeps on the device before one readback (the CPU reads every step). */
+const DEVICE_READ_WINDOW = 16;
+
+/**
+ * Trains on `o.backend` (default cpu; the active backend is restored afterwards). Kernels only
+ * queue work; the trainer reads numbers back once per window of steps (every step on the CPU), at
+ * the stats interval, and at the end of each epoch (eval, finite check, checkpoint).
+ */
 export async function train(o: TrainOptions): Promise<TrainResult> {
+  const previous = getBackend();
+  setBackend(o.backend ?? 'cpu');
+  try {
+    return await trainOnActiveBackend(o);
+  } finally {
+    setBackend(previous);
+  }
+}
+
+async function trainOnActiveBackend(o: TrainOptions): Promise<TrainResult> {
   const config = { ...DEFAULT_TRAIN_CONFIG, ...o.config };
   validateConfig(config);
   const { dataset, signal } = o;
+  const backend = getBackend();
   const emit = o.onEvent ?? (() => {});
   const norm = config.normalization ?? DEFAULT_NORMALIZATION;
-  const model = modelForConfig(config, dataset);
+  const model = modelForConfig(config, dataset).to(backend);
   if (o.initState) model.loadStateDict(o.initState);
   const n = dataset.train.count;
   if (n === 0) throw new UserError(`data set "${dataset.source}" has no training samples`);
@@ -138,9 +159,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const labels = new Int32Array(batch);
   const indices = Int32Array.from({ length: n }, (_, i) => i);
   const statsEvery = config.statsEvery ?? 50;
+  const window = backend === 'cpu' ? 1 : DEVICE_READ_WINDOW;
+  const metrics = empty([2 * window]);
+  const device = store();
 
   emit({
-    type: 'start', runId: o.runId ?? `run-${Date.now()}`, spec: model.describe(), dataset: dataset.source, backend: o.backend ?? 'cpu',
+    type: 'start', runId: o.runId ?? `run-${Date.now()}`, spec: model.describe(), dataset: dataset.source, backend: device.describe(),
     totalSteps, stepsPerEpoch, batchSize: batch, config: { ...config, spec: config.spec } as unknown as Record<string, unknown>,
   });
 
@@ -152,22 +176,44 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   };
   const checkpoint = async (reason: CheckpointRequest['reason']) => {
     if (!o.saveCheckpoint || checkpointStep === step) return true;
-    if (!allFinite(model)) return false;
+    if (!(await allFinite(model))) return false;
     lastCheckpoint = await o.saveCheckpoint(model, { step, epoch, reason });
     checkpointStep = step;
     emit({ type: 'checkpoint', step, dir: lastCheckpoint });
     return true;
   };
-  const evaluateTest = () => {
+  const evaluateTest = async () => {
     if (dataset.test.count === 0) return;
-    const r = evaluate(model, dataset.test, norm, config.evalBatchSize ?? 500);
+    const r = await evaluate(model, dataset.test, norm, config.evalBatchSize ?? 500);
     emit({ type: 'eval', step, epoch, split: 'test', loss: r.loss, accuracy: r.accuracy });
   };
-  const diverged = (what: string) =>
-    finish('diverged', `${what} at step ${step + 1} (epoch ${epoch}); stopped${lastCheckpoint ? `, the last good checkpoint is ${lastCheckpoint}` : ' with no checkpoint written'}`);
+  const diverged = (what: string, atStep: number) =>
+    finish('diverged', `${what} at step ${atStep} (epoch ${epoch}); stopped${lastCheckpoint ? `, the last good checkpoint is ${lastCheckpoint}` : ' with no checkpoint written'}`);
+
+  // Steps whose loss and accuracy are still in `metrics` on the device, read back together.
+  let unread: { step: number; epoch: number; size: number; lr: number }[] = [];
+  let windowStart = performance.now();
+  /** Reads the window's losses and emits their step events; returns the first non-finite loss, if any. */
+  const readSteps = async (): Promise<{ step: number; loss: number } | null> => {
+    if (!unread.length) return null;
+    const v = await readFloats(metrics);
+    const now = performance.now();
+    const seconds = (now - windowStart) / 1000;
+    const samplesPerSec = seconds > 0 ? unread.reduce((s, u) => s + u.size, 0) / seconds : 0;
+    windowStart = now;
+    const steps = unread;
+    unread = [];
+    for (let k = 0; k < steps.length; k++) {
+      const loss = v[2 * k];
+      if (!Number.isFinite(loss)) return { step: steps[k].step, loss };
+      emit({ type: 'step', step: steps[k].step, epoch: steps[k].epoch, loss, accuracy: v[2 * k + 1] / steps[k].size, lr: steps[k].lr, samplesPerSec });
+    }
+    return null;
+  };
 
   try {
     model.train();
+    let x: Tensor | undefined, y: Tensor | undefined, loss: LossResult | undefined;
     while (step < totalSteps) {
       epoch++;
       opt.lr = schedule.lrAt(perStep ? step : epoch - 1);
@@ -175,30 +221,37 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       let b = 0;
       for (; b < stepsPerEpoch && step < totalSteps; b++) {
         if (signal?.aborted) {
+          const bad = await readSteps();
+          if (bad) return diverged(`the loss became ${bad.loss}`, bad.step);
           await checkpoint('cancelled');
           return finish('cancelled', 'training was cancelled');
         }
-        const t0 = performance.now();
         if (perStep) opt.lr = schedule.lrAt(step);
         const from = b * batch, to = Math.min(n, from + batch), m = to - from;
         gatherBatch(dataset.train, sampleShape, indices, from, to, norm, xbuf, labels);
-        const x = new Tensor([m, ...sampleShape], xbuf.subarray(0, m * sampleSize));
+        x = uploadInto(x, [m, ...sampleShape], xbuf.subarray(0, m * sampleSize));
+        y = uploadInto(y, [m], labels.subarray(0, m));
         const logits = model.forward(x);
-        const { loss, correct, dLogits } = crossEntropy(logits, labels.subarray(0, m));
-        if (!Number.isFinite(loss)) return diverged(`the loss became ${loss}`);
+        loss = crossEntropy(logits, y, true, metrics, unread.length, loss);
+        unread.push({ step: step + 1, epoch, size: m, lr: opt.lr });
         const wantStats = statsEvery > 0 && (step + 1) % statsEvery === 0;
-        const bn = wantStats ? collectBnStats(model) : [];
-        model.backward(dLogits!);
+        const endOfEpoch = b === stepsPerEpoch - 1 || step + 1 === totalSteps;
+        if (unread.length === window || wantStats || endOfEpoch) {
+          const bad = await readSteps();
+          if (bad) return diverged(`the loss became ${bad.loss}`, bad.step);
+        }
+        const bn = wantStats ? collectBnStats(model) : null;
+        model.backward(loss.dLogits!);
+        const grads = wantStats ? gradNorms(model) : null;
         opt.step();
+        device.flush();
         step++;
-        const dt = (performance.now() - t0) / 1000;
-        emit({ type: 'step', step, epoch, loss, accuracy: correct / m, lr: opt.lr, samplesPerSec: dt > 0 ? m / dt : 0 });
-        if (wantStats) emit({ type: 'stats', step, epoch, bn, gradNorms: gradNorms(model) });
+        if (bn && grads) emit({ type: 'stats', step, epoch, bn: await bn, gradNorms: await grads });
         await nextTick();
       }
       if (b === stepsPerEpoch || step === totalSteps) {
-        if (!allFinite(model)) return diverged('the weights became non-finite');
-        evaluateTest();
+        if (!(await allFinite(model))) return diverged('the weights became non-finite', step);
+        await evaluateTest();
         await checkpoint(step === totalSteps ? 'end' : 'epoch');
       }
     }
@@ -215,8 +268,8 @@ export function epochOrder(indices: Int32Array, rng: Rng | null): Int32Array {
   return rng ? rng.shuffle(indices) : indices;
 }
 
-function allFinite(model: Sequential): boolean {
-  for (const { tensor } of model.stateDict().values()) for (const v of tensor.data) if (!Number.isFinite(v)) return false;
+async function allFinite(model: Sequential): Promise<boolean> {
+  for (const { tensor } of (await model.readStateDict()).values()) for (const v of tensor.data) if (!Number.isFinite(v)) return false;
   return true;
 }
 
@@ -229,7 +282,7 @@ export interface EvalResult {
 /** Runs `fn` on consecutive eval-mode batches of a split, in order (restores the model's mode). */
 function inEvalBatches(
   model: Sequential, split: Split, norm: Normalization, batch: number,
-  fn: (logits: Tensor, labels: Int32Array, from: number) => void,
+  fn: (logits: Tensor, labels: Tensor, from: number) => void,
 ): void {
   const sampleShape = model.inputShape;
   const sampleSize = sizeOf(sampleShape);
@@ -237,36 +290,48 @@ function inEvalBatches(
   const labels = new Int32Array(batch);
   const identity = Int32Array.from({ length: Math.min(split.count, batch) }, (_, i) => i);
   const wasTraining = model.training;
+  let x: Tensor | undefined, y: Tensor | undefined;
   model.eval();
   try {
     for (let from = 0; from < split.count; from += batch) {
       const to = Math.min(split.count, from + batch), m = to - from;
       const sub: Split = { count: m, pixels: split.pixels.subarray(from * sampleSize, to * sampleSize), labels: split.labels.subarray(from, to) };
       gatherBatch(sub, sampleShape, identity, 0, m, norm, xbuf, labels);
-      fn(model.forward(new Tensor([m, ...sampleShape], xbuf.subarray(0, m * sampleSize))), labels.subarray(0, m), from);
+      x = uploadInto(x, [m, ...sampleShape], xbuf.subarray(0, m * sampleSize));
+      y = uploadInto(y, [m], labels.subarray(0, m));
+      fn(model.forward(x), y, from);
     }
   } finally {
     model.training = wasTraining;
   }
 }
 
-/** Mean loss and accuracy of `model` in eval mode over a split. */
-export function evaluate(model: Sequential, split: Split, norm: Normalization, batch = 500): EvalResult {
-  let lossSum = 0, correct = 0;
+/** Mean loss and accuracy of `model` in eval mode over a split (one readback at the end). */
+export async function evaluate(model: Sequential, split: Split, norm: Normalization, batch = 500): Promise<EvalResult> {
+  const batches = Math.ceil(split.count / batch);
+  const metrics = empty([2 * Math.max(1, batches)]);
+  let k = 0;
+  let loss: LossResult | undefined;
   inEvalBatches(model, split, norm, batch, (logits, labels) => {
-    const r = crossEntropy(logits, labels, false);
-    lossSum += r.loss * labels.length;
-    correct += r.correct;
+    loss = crossEntropy(logits, labels, false, metrics, k++, loss);
   });
+  const v = await readFloats(metrics);
+  let lossSum = 0, correct = 0;
+  for (let i = 0; i < batches; i++) {
+    lossSum += v[2 * i] * (Math.min(split.count, (i + 1) * batch) - i * batch);
+    correct += v[2 * i + 1];
+  }
   return { loss: lossSum / split.count, accuracy: correct / split.count, count: split.count };
 }
 
-/** Eval-mode logits [count, classes] for raw samples (0..255 scale, NCHW per sample). */
-export function predict(model: Sequential, pixels: Uint8Array | Float32Array, count: number, norm: Normalization, batch = 500): Tensor {
+/** Eval-mode logits [count, classes] for raw samples (0..255 scale, NCHW per sample), as a host tensor. */
+export async function predict(model: Sequential, pixels: Uint8Array | Float32Array, count: number, norm: Normalization, batch = 500): Promise<Tensor> {
   const classes = sizeOf(model.outputShape);
   const out = new Tensor([count, classes]);
+  const pending: Promise<void>[] = [];
   inEvalBatches(model, { count, pixels, labels: new Uint8Array(count) }, norm, batch, (logits, _labels, from) => {
-    out.data.set(logits.data, from * classes);
+    pending.push(readFloats(logits).then((v) => out.data.set(v, from * classes)));
   });
+  await Promise.all(pending);
   return out;
 }

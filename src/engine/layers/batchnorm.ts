@@ -99,7 +99,9 @@ export class BatchNorm implements Layer {
       const perChannel = x.size / this.numFeatures;
       if (perChannel <= 1) throw new UserError(`expected more than 1 value per channel when training, got input size ${shapeToString(x.shape)}`);
       const r = (this.trainOut = ops.batchNormTrain(x4, gamma, beta, this.opts.eps, this.trainOut));
-      if (training && this.opts.track) this.updateRunningStats(r.mean, r.varUnbiased);
+      if (training && this.opts.track) {
+        ops.batchNormRunningStats(r.mean, r.varUnbiased, this.runningMean!, this.runningVar!, this.numBatchesTracked!, this.opts.momentum);
+      }
       this.saved = { xhat: r.xhat, invStd: r.invStd };
       this.lastMean = r.mean;
       this.lastVar = r.varBiased;
@@ -115,16 +117,6 @@ export class BatchNorm implements Layer {
     return y;
   }
 
-  private updateRunningStats(mean: Tensor, varUnbiased: Tensor): void {
-    const nbt = this.numBatchesTracked!.data;
-    nbt[0] += 1;
-    const m = this.opts.momentum ?? 1 / nbt[0];
-    const rm = this.runningMean!.data, rv = this.runningVar!.data;
-    for (let c = 0; c < rm.length; c++) {
-      rm[c] = m * mean.data[c] + (1 - m) * rm[c];
-      rv[c] = m * varUnbiased.data[c] + (1 - m) * rv[c];
-    }
-  }
 
   backward(dy: Tensor, _needDx: boolean): Tensor | null {
     const dy4 = this.inShape.length === 2 ? dy.reshape([...dy.shape, 1]) : dy;

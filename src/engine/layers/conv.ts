@@ -3,7 +3,8 @@ import * as ops from '../ops';
 import { initConvOrLinear } from '../init';
 import type { Rng } from '../rng';
 import { UserError } from '../errors';
-import { Tensor, reuse, type Shape } from '../tensor';
+import { reuse } from '../backend';
+import type { Shape, Tensor } from '../tensor';
 import type { ForwardContext, Layer, Param, StateBuffer } from './layer';
 import { fmtArgs, makeParam, shapeError } from './common';
 
@@ -67,7 +68,7 @@ export class Conv2d implements Layer {
 
   backward(dy: Tensor, needDx: boolean): Tensor | null {
     // Gradients land directly in the params' grad buffers.
-    const db = this.bias?.grad ?? (this.dbScratch ??= new Tensor([this.outChannels]));
+    const db = this.bias?.grad ?? (this.dbScratch = reuse(this.dbScratch, [this.outChannels]));
     const g = ops.conv2dBackward(dy, this.x!, this.weight.value, this.attrs, needDx, { dw: this.weight.grad, db, dx: this.dx });
     return (this.dx = g.dx);
   }

@@ -1,7 +1,8 @@
 import * as ops from '../ops';
 import { initConvOrLinear } from '../init';
 import type { Rng } from '../rng';
-import { Tensor, reuse, type Shape } from '../tensor';
+import { reuse } from '../backend';
+import type { Shape, Tensor } from '../tensor';
 import type { ForwardContext, Layer, Param, StateBuffer } from './layer';
 import { fmtArgs, makeParam, shapeError } from './common';
 
@@ -39,7 +40,7 @@ export class Linear implements Layer {
 
   backward(dy: Tensor, needDx: boolean): Tensor | null {
     // Gradients land directly in the params' grad buffers.
-    const db = this.bias?.grad ?? (this.dbScratch ??= new Tensor([this.outFeatures]));
+    const db = this.bias?.grad ?? (this.dbScratch = reuse(this.dbScratch, [this.outFeatures]));
     const g = ops.linearBackward(dy, this.x!, this.weight.value, needDx, { dw: this.weight.grad, db, dx: this.dx });
     return (this.dx = g.dx);
   }

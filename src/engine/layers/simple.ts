@@ -2,7 +2,8 @@ import type { Pool2DAttrs } from '../kernel-names';
 import * as ops from '../ops';
 import { UserError } from '../errors';
 import type { Rng } from '../rng';
-import { Tensor, reuse, sizeOf, type Shape } from '../tensor';
+import { reuse } from '../backend';
+import { sizeOf, type Shape, type Tensor } from '../tensor';
 import type { ForwardContext, Layer, Param, StateBuffer } from './layer';
 import { fmtArgs, shapeError } from './common';
 
@@ -136,7 +137,7 @@ export class Dropout extends Stateless {
   forward(x: Tensor, ctx: ForwardContext): Tensor {
     this.active = ctx.training && this.p > 0;
     if (!this.active) return x;
-    this.fwd = ops.dropout(x, this.p, ctx.rng, this.fwd);
+    this.fwd = ops.dropout(x, this.p, ctx.rng.nextU32(), this.fwd);
     return this.fwd.y;
   }
   backward(dy: Tensor): Tensor {

@@ -1,8 +1,7 @@
-import { kernel } from '../backend';
+import { kernel, reuse } from '../backend';
 import type { Conv2DAttrs } from '../kernel-names';
-import { reuse, shapeToString, type Shape, type Tensor } from '../tensor';
+import { shapeToString, type Shape, type Tensor } from '../tensor';
 import { checkPositiveInts, checkRank, checkShape, checkVector, fail } from './check';
-import type { Conv2DBackpropFilterKernel, Conv2DBackpropInputKernel, Conv2DKernel } from './kernels';
 
 /** Full attributes from partial ones (PyTorch's defaults: stride 1, padding 0, dilation 1, groups 1). */
 export function conv2dAttrs(a: {
@@ -46,7 +45,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, attrs: Conv2DAttr
   const shape = conv2dOutputShape(x.shape, w.shape, attrs);
   checkVector('conv2d', 'bias', b, w.shape[0]);
   const y = reuse(out, shape);
-  kernel<Conv2DKernel>('Conv2D')(x, w, b, attrs, y);
+  kernel('Conv2D')(x, w, b, attrs, y);
   return y;
 }
 
@@ -64,11 +63,11 @@ export function conv2dBackward(
   checkRank('conv2dBackward', 'dy', dy, 4, '[N, O, OH, OW]');
   const dw = reuse(out?.dw, w.shape);
   const db = reuse(out?.db, [w.shape[0]]);
-  kernel<Conv2DBackpropFilterKernel>('Conv2DBackpropFilter')(dy, x, attrs, dw, db);
+  kernel('Conv2DBackpropFilter')(dy, x, attrs, dw, db);
   let dx: Tensor | null = null;
   if (needDx) {
     dx = reuse(out?.dx ?? undefined, x.shape);
-    kernel<Conv2DBackpropInputKernel>('Conv2DBackpropInput')(dy, w, attrs, dx);
+    kernel('Conv2DBackpropInput')(dy, w, attrs, dx);
   }
   return { dx, dw, db };
 }

@@ -57,3 +57,4 @@ export * from './norm';
 export * from './activation';
 export * from './pool';
 export * from './loss';
+export * from './state';

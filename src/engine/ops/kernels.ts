@@ -1,19 +1,11 @@
 /**
- * The signature of every kernel, for backends to implement and ops to call (see backend.ts).
- * Ops validate shapes and allocate (or reuse) outputs; kernels only compute, writing into the
- * output tensors they are given (which they fully overwrite).
+ * The signature of every kernel, by name: what each backend implements (a backend registers a
+ * whole `KernelSignatures`, so a missing kernel is a compile error) and what ops call (backend.ts).
+ * Kernels take tensors and scalar attributes only, and write into the output tensors they are
+ * given (fully overwriting them); ops validate shapes and allocate or reuse the outputs.
  */
-import type { Rng } from '../rng';
-import type { Tensor } from '../tensor';
 import type { Conv2DAttrs, Pool2DAttrs } from '../kernel-names';
-
-export type Conv2DKernel = (x: Tensor, w: Tensor, b: Tensor | null, attrs: Conv2DAttrs, y: Tensor) => void;
-export type Conv2DBackpropInputKernel = (dy: Tensor, w: Tensor, attrs: Conv2DAttrs, dx: Tensor) => void;
-/** Writes dw and db (db = sums of dy per output channel). */
-export type Conv2DBackpropFilterKernel = (dy: Tensor, x: Tensor, attrs: Conv2DAttrs, dw: Tensor, db: Tensor) => void;
-
-export type LinearKernel = (x: Tensor, w: Tensor, b: Tensor | null, y: Tensor) => void;
-export type LinearBackwardKernel = (dy: Tensor, x: Tensor, w: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor) => void;
+import type { Tensor } from '../tensor';
 
 export interface BatchNormTrainOut {
   y: Tensor;
@@ -23,42 +15,119 @@ export interface BatchNormTrainOut {
   invStd: Tensor;
   xhat: Tensor;
 }
-export type BatchNormTrainKernel = (x: Tensor, gamma: Tensor | null, beta: Tensor | null, eps: number, out: BatchNormTrainOut) => void;
 export interface NormOut {
   y: Tensor;
   invStd: Tensor;
   xhat: Tensor;
 }
-export type BatchNormInferKernel = (
-  x: Tensor, mean: Tensor, variance: Tensor, gamma: Tensor | null, beta: Tensor | null, eps: number, out: NormOut,
-) => void;
 export interface NormGrads {
   dx: Tensor;
   dgamma: Tensor;
   dbeta: Tensor;
 }
-export type BatchNormBackwardKernel = (
-  dy: Tensor, xhat: Tensor, invStd: Tensor, gamma: Tensor | null, training: boolean, out: NormGrads,
-) => void;
-export type GroupNormKernel = (x: Tensor, groups: number, gamma: Tensor | null, beta: Tensor | null, eps: number, out: NormOut) => void;
-export type GroupNormBackwardKernel = (dy: Tensor, xhat: Tensor, invStd: Tensor, gamma: Tensor | null, groups: number, out: NormGrads) => void;
-export type LayerNormKernel = (x: Tensor, normalizedSize: number, gamma: Tensor | null, beta: Tensor | null, eps: number, out: NormOut) => void;
-export type LayerNormBackwardKernel = (dy: Tensor, xhat: Tensor, invStd: Tensor, gamma: Tensor | null, out: NormGrads) => void;
 
-export type ReluKernel = (x: Tensor, y: Tensor) => void;
-export type ReluGradKernel = (dy: Tensor, y: Tensor, dx: Tensor) => void;
-export type LeakyReluKernel = (x: Tensor, slope: number, y: Tensor) => void;
-export type LeakyReluGradKernel = (dy: Tensor, x: Tensor, slope: number, dx: Tensor) => void;
+/** torch.optim.SGD's update; `first` is true on a parameter's first step (momentum buffer = d). */
+export interface SgdStepAttrs {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+  first: boolean;
+}
 
-export type MaxPool2DKernel = (x: Tensor, attrs: Pool2DAttrs, y: Tensor, argmax: Int32Array) => void;
-export type MaxPool2DGradKernel = (dy: Tensor, argmax: Int32Array, dx: Tensor) => void;
-export type AvgPool2DKernel = (x: Tensor, attrs: Pool2DAttrs, y: Tensor) => void;
-export type AvgPool2DGradKernel = (dy: Tensor, attrs: Pool2DAttrs, dx: Tensor) => void;
+/** torch.optim.Adam/AdamW's update at step t: stepSize = lr/(1−β1^t), bc2Sqrt = √(1−β2^t). */
+export interface AdamStepAttrs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  decoupled: boolean;
+  stepSize: number;
+  bc2Sqrt: number;
+}
 
-export type DropoutKernel = (x: Tensor, p: number, rng: Rng, y: Tensor, mask: Float32Array) => void;
-export type DropoutGradKernel = (dy: Tensor, mask: Float32Array, dx: Tensor) => void;
+export interface KernelSignatures {
+  Conv2D(x: Tensor, w: Tensor, b: Tensor | null, attrs: Conv2DAttrs, y: Tensor): void;
+  Conv2DBackpropInput(dy: Tensor, w: Tensor, attrs: Conv2DAttrs, dx: Tensor): void;
+  /** Writes dw and db (db = sums of dy per output channel). */
+  Conv2DBackpropFilter(dy: Tensor, x: Tensor, attrs: Conv2DAttrs, dw: Tensor, db: Tensor): void;
+  Linear(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor): void;
+  LinearBackward(dy: Tensor, x: Tensor, w: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor): void;
+  BatchNormTrain(x: Tensor, gamma: Tensor | null, beta: Tensor | null, eps: number, out: BatchNormTrainOut): void;
+  BatchNormInfer(x: Tensor, mean: Tensor, variance: Tensor, gamma: Tensor | null, beta: Tensor | null, eps: number, out: NormOut): void;
+  BatchNormBackward(dy: Tensor, xhat: Tensor, invStd: Tensor, gamma: Tensor | null, training: boolean, out: NormGrads): void;
+  /**
+   * numBatchesTracked += 1; running = (1−m)·running + m·batch for the mean and the unbiased
+   * variance, with m = momentum, or 1/numBatchesTracked when momentum is null (cumulative average).
+   */
+  BatchNormRunningStats(
+    mean: Tensor, varUnbiased: Tensor, runningMean: Tensor, runningVar: Tensor, numBatchesTracked: Tensor, momentum: number | null,
+  ): void;
+  GroupNorm(x: Tensor, groups: number, gamma: Tensor | null, beta: Tensor | null, eps: number, out: NormOut): void;
+  GroupNormBackward(dy: Tensor, xhat: Tensor, invStd: Tensor, gamma: Tensor | null, groups: number, out: NormGrads): void;
+  LayerNorm(x: Tensor, normalizedSize: number, gamma: Tensor | null, beta: Tensor | null, eps: number, out: NormOut): void;
+  LayerNormBackward(dy: Tensor, xhat: Tensor, invStd: Tensor, gamma: Tensor | null, out: NormGrads): void;
+  Relu(x: Tensor, y: Tensor): void;
+  ReluGrad(dy: Tensor, y: Tensor, dx: Tensor): void;
+  LeakyRelu(x: Tensor, slope: number, y: Tensor): void;
+  LeakyReluGrad(dy: Tensor, x: Tensor, slope: number, dx: Tensor): void;
+  /** argmax (int32): flat index into x of each output's maximum. */
+  MaxPool2D(x: Tensor, attrs: Pool2DAttrs, y: Tensor, argmax: Tensor): void;
+  MaxPool2DGrad(dy: Tensor, argmax: Tensor, dx: Tensor): void;
+  AvgPool2D(x: Tensor, attrs: Pool2DAttrs, y: Tensor): void;
+  AvgPool2DGrad(dy: Tensor, attrs: Pool2DAttrs, dx: Tensor): void;
+  /** mask[i] = 0 where dropoutBits(seed, i) < threshold (= ⌈p·2^24⌉), else 1/(1−p); y = x·mask. */
+  Dropout(x: Tensor, p: number, seed: number, y: Tensor, mask: Tensor): void;
+  DropoutGrad(dy: Tensor, mask: Tensor, dx: Tensor): void;
+  /**
+   * Writes probs (softmax of each row) and, into metrics[2·slot] and metrics[2·slot+1], the mean
+   * loss and the count of rows whose argmax is the label (int32 labels).
+   */
+  SoftmaxCrossEntropy(logits: Tensor, labels: Tensor, probs: Tensor, metrics: Tensor, slot: number): void;
+  SoftmaxCrossEntropyGrad(probs: Tensor, labels: Tensor, dlogits: Tensor): void;
+  SgdStep(param: Tensor, grad: Tensor, momentumBuf: Tensor | null, attrs: SgdStepAttrs): void;
+  AdamStep(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, attrs: AdamStepAttrs): void;
+}
 
-export type Labels = Int32Array | Uint8Array;
-/** Writes probs; returns the mean loss (float64 sum) and the count of correct argmax predictions. */
-export type SoftmaxCrossEntropyKernel = (logits: Tensor, labels: Labels, probs: Tensor) => { loss: number; correct: number };
-export type SoftmaxCrossEntropyGradKernel = (probs: Tensor, labels: Labels, dlogits: Tensor) => void;
+export type KernelName = keyof KernelSignatures;
+
+// Per-kernel aliases, for backends' implementations.
+export type Conv2DKernel = KernelSignatures['Conv2D'];
+export type Conv2DBackpropInputKernel = KernelSignatures['Conv2DBackpropInput'];
+export type Conv2DBackpropFilterKernel = KernelSignatures['Conv2DBackpropFilter'];
+export type LinearKernel = KernelSignatures['Linear'];
+export type LinearBackwardKernel = KernelSignatures['LinearBackward'];
+export type BatchNormTrainKernel = KernelSignatures['BatchNormTrain'];
+export type BatchNormInferKernel = KernelSignatures['BatchNormInfer'];
+export type BatchNormBackwardKernel = KernelSignatures['BatchNormBackward'];
+export type GroupNormKernel = KernelSignatures['GroupNorm'];
+export type GroupNormBackwardKernel = KernelSignatures['GroupNormBackward'];
+export type LayerNormKernel = KernelSignatures['LayerNorm'];
+export type LayerNormBackwardKernel = KernelSignatures['LayerNormBackward'];
+export type ReluKernel = KernelSignatures['Relu'];
+export type ReluGradKernel = KernelSignatures['ReluGrad'];
+export type LeakyReluKernel = KernelSignatures['LeakyRelu'];
+export type LeakyReluGradKernel = KernelSignatures['LeakyReluGrad'];
+export type MaxPool2DKernel = KernelSignatures['MaxPool2D'];
+export type MaxPool2DGradKernel = KernelSignatures['MaxPool2DGrad'];
+export type AvgPool2DKernel = KernelSignatures['AvgPool2D'];
+export type AvgPool2DGradKernel = KernelSignatures['AvgPool2DGrad'];
+export type DropoutKernel = KernelSignatures['Dropout'];
+export type DropoutGradKernel = KernelSignatures['DropoutGrad'];
+export type SoftmaxCrossEntropyKernel = KernelSignatures['SoftmaxCrossEntropy'];
+export type SoftmaxCrossEntropyGradKernel = KernelSignatures['SoftmaxCrossEntropyGrad'];
+
+/** Dropout's counter-based random bits (24 bits of a murmur3-style mix of seed and index), the same on every backend. */
+export function dropoutBits(seed: number, i: number): number {
+  let h = (seed ^ Math.imul(i, 0x9e3779b9)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 8) & 0xffffff;
+}
+
+/** Elements whose dropoutBits fall below this are dropped: ⌈p·2^24⌉. */
+export function dropoutThreshold(p: number): number {
+  return Math.min(1 << 24, Math.ceil(p * (1 << 24)));
+}

@@ -1,7 +1,6 @@
-import { kernel } from '../backend';
-import { reuse, shapeToString, type Tensor } from '../tensor';
+import { kernel, reuse } from '../backend';
+import { shapeToString, type Tensor } from '../tensor';
 import { checkRank, checkShape, checkVector, fail } from './check';
-import type { LinearBackwardKernel, LinearKernel } from './kernels';
 
 function checkLinear(op: string, x: Tensor, w: Tensor): void {
   checkRank(op, 'input', x, 2, '[N, in_features]');
@@ -16,7 +15,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, out?: Tensor): Te
   checkLinear('linear', x, w);
   checkVector('linear', 'bias', b, w.shape[0]);
   const y = reuse(out, [x.shape[0], w.shape[0]]);
-  kernel<LinearKernel>('Linear')(x, w, b, y);
+  kernel('Linear')(x, w, b, y);
   return y;
 }
 
@@ -32,7 +31,7 @@ export function linearBackward(dy: Tensor, x: Tensor, w: Tensor, needDx: boolean
   const dx = needDx ? reuse(out?.dx ?? undefined, x.shape) : null;
   const dw = reuse(out?.dw, w.shape);
   const db = reuse(out?.db, [w.shape[0]]);
-  kernel<LinearBackwardKernel>('LinearBackward')(dy, x, w, dx, dw, db);
+  kernel('LinearBackward')(dy, x, w, dx, dw, db);
   return { dx, dw, db };
 }
 

@@ -1,10 +1,7 @@
-import { kernel } from '../backend';
-import { reuse, shapeToString, type Tensor } from '../tensor';
+import { kernel, reuse } from '../backend';
+import { shapeToString, type Tensor } from '../tensor';
 import { checkShape, checkVector, fail, OpError } from './check';
-import type {
-  BatchNormBackwardKernel, BatchNormInferKernel, BatchNormTrainKernel, BatchNormTrainOut,
-  GroupNormBackwardKernel, GroupNormKernel, LayerNormBackwardKernel, LayerNormKernel, NormGrads, NormOut,
-} from './kernels';
+import type { BatchNormTrainOut, NormGrads, NormOut } from './kernels';
 
 export type BatchNormTrainResult = BatchNormTrainOut;
 export type NormResult = NormOut;
@@ -49,7 +46,7 @@ export function batchNormTrain(
     invStd: reuse(out?.invStd, [C]),
     xhat: reuse(out?.xhat, x.shape),
   };
-  kernel<BatchNormTrainKernel>('BatchNormTrain')(x, gamma, beta, eps, r);
+  kernel('BatchNormTrain')(x, gamma, beta, eps, r);
   return r;
 }
 
@@ -65,7 +62,7 @@ export function batchNormInfer(
   checkVector(op, 'beta', beta, C);
   checkEps(op, eps);
   const r: NormResult = { y: reuse(out?.y, x.shape), invStd: reuse(out?.invStd, [C]), xhat: reuse(out?.xhat, x.shape) };
-  kernel<BatchNormInferKernel>('BatchNormInfer')(x, mean, variance, gamma, beta, eps, r);
+  kernel('BatchNormInfer')(x, mean, variance, gamma, beta, eps, r);
   return r;
 }
 
@@ -82,7 +79,7 @@ export function batchNormBackward(
   checkShape(op, 'invStd', saved.invStd, [C]);
   checkVector(op, 'gamma', gamma, C);
   const g = grads(out, dy, C);
-  kernel<BatchNormBackwardKernel>('BatchNormBackward')(dy, saved.xhat, saved.invStd, gamma, training, g);
+  kernel('BatchNormBackward')(dy, saved.xhat, saved.invStd, gamma, training, g);
   return g;
 }
 
@@ -108,7 +105,7 @@ export function groupNorm(
   checkVector(op, 'beta', beta, C);
   checkEps(op, eps);
   const r: NormResult = { y: reuse(out?.y, x.shape), invStd: reuse(out?.invStd, [x.shape[0] * groups]), xhat: reuse(out?.xhat, x.shape) };
-  kernel<GroupNormKernel>('GroupNorm')(x, groups, gamma, beta, eps, r);
+  kernel('GroupNorm')(x, groups, gamma, beta, eps, r);
   return r;
 }
 
@@ -121,7 +118,7 @@ export function groupNormBackward(
   checkShape(op, 'invStd', saved.invStd, [dy.shape[0] * groups]);
   checkVector(op, 'gamma', gamma, C);
   const g = grads(out, dy, C);
-  kernel<GroupNormBackwardKernel>('GroupNormBackward')(dy, saved.xhat, saved.invStd, gamma, groups, g);
+  kernel('GroupNormBackward')(dy, saved.xhat, saved.invStd, gamma, groups, g);
   return g;
 }
 
@@ -160,7 +157,7 @@ export function layerNorm(
   checkSize(op, 'beta', beta, normalizedSize);
   checkEps(op, eps);
   const r: NormResult = { y: reuse(out?.y, x.shape), invStd: reuse(out?.invStd, [x.size / normalizedSize]), xhat: reuse(out?.xhat, x.shape) };
-  kernel<LayerNormKernel>('LayerNorm')(x, normalizedSize, gamma, beta, eps, r);
+  kernel('LayerNorm')(x, normalizedSize, gamma, beta, eps, r);
   return r;
 }
 
@@ -173,6 +170,6 @@ export function layerNormBackward(dy: Tensor, saved: NormSaved, gamma: Tensor | 
   checkSize(op, 'gamma', gamma, D);
   const affineShape = gamma ? gamma.shape : [D];
   const g: NormGrads = { dx: reuse(out?.dx, dy.shape), dgamma: reuse(out?.dgamma, affineShape), dbeta: reuse(out?.dbeta, affineShape) };
-  kernel<LayerNormBackwardKernel>('LayerNormBackward')(dy, saved.xhat, saved.invStd, gamma, g);
+  kernel('LayerNormBackward')(dy, saved.xhat, saved.invStd, gamma, g);
   return g;
 }

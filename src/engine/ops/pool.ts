@@ -1,8 +1,7 @@
-import { kernel } from '../backend';
+import { kernel, reuse } from '../backend';
 import type { Pool2DAttrs } from '../kernel-names';
-import { reuse, shapeToString, type Shape, type Tensor } from '../tensor';
+import { shapeToString, type Shape, type Tensor } from '../tensor';
 import { checkPositiveInts, checkShape, fail } from './check';
-import type { AvgPool2DGradKernel, AvgPool2DKernel, MaxPool2DGradKernel, MaxPool2DKernel } from './kernels';
 
 /** Full attributes from partial ones (PyTorch's defaults: stride = kernel, padding 0). */
 export function pool2dAttrs(a: {
@@ -34,34 +33,34 @@ export function pool2dOutputShape(op: string, xShape: Shape, attrs: Pool2DAttrs)
 
 export interface MaxPoolResult {
   y: Tensor;
-  /** Flat index into x of each output's maximum. */
-  argmax: Int32Array;
+  /** Flat index into x of each output's maximum (int32). */
+  argmax: Tensor;
 }
 
 export function maxPool2d(x: Tensor, attrs: Pool2DAttrs, out?: Partial<MaxPoolResult>): MaxPoolResult {
   const y = reuse(out?.y, pool2dOutputShape('maxPool2d', x.shape, attrs));
-  const argmax = out?.argmax && out.argmax.length === y.size ? out.argmax : new Int32Array(y.size);
-  kernel<MaxPool2DKernel>('MaxPool2D')(x, attrs, y, argmax);
+  const argmax = reuse(out?.argmax, y.shape, 'int32');
+  kernel('MaxPool2D')(x, attrs, y, argmax);
   return { y, argmax };
 }
 
-export function maxPool2dGrad(dy: Tensor, argmax: Int32Array, xShape: Shape, out?: Tensor): Tensor {
-  if (argmax.length !== dy.size) fail('maxPool2dGrad', `argmax has ${argmax.length} values, dy ${shapeToString(dy.shape)} has ${dy.size}`);
+export function maxPool2dGrad(dy: Tensor, argmax: Tensor, xShape: Shape, out?: Tensor): Tensor {
+  if (argmax.size !== dy.size) fail('maxPool2dGrad', `argmax has ${argmax.size} values, dy ${shapeToString(dy.shape)} has ${dy.size}`);
   const dx = reuse(out, xShape);
-  kernel<MaxPool2DGradKernel>('MaxPool2DGrad')(dy, argmax, dx);
+  kernel('MaxPool2DGrad')(dy, argmax, dx);
   return dx;
 }
 
 /** Average pooling with count_include_pad=true (PyTorch's default). */
 export function avgPool2d(x: Tensor, attrs: Pool2DAttrs, out?: Tensor): Tensor {
   const y = reuse(out, pool2dOutputShape('avgPool2d', x.shape, attrs));
-  kernel<AvgPool2DKernel>('AvgPool2D')(x, attrs, y);
+  kernel('AvgPool2D')(x, attrs, y);
   return y;
 }
 
 export function avgPool2dGrad(dy: Tensor, xShape: Shape, attrs: Pool2DAttrs, out?: Tensor): Tensor {
   checkShape('avgPool2dGrad', 'dy', dy, pool2dOutputShape('avgPool2dGrad', xShape, attrs));
   const dx = reuse(out, xShape);
-  kernel<AvgPool2DGradKernel>('AvgPool2DGrad')(dy, attrs, dx);
+  kernel('AvgPool2DGrad')(dy, attrs, dx);
   return dx;
 }

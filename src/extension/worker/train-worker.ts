@@ -55,7 +55,7 @@ async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
         }),
     });
     if (m.evalModes && done.reason === 'completed' && model.layers.some((l) => l.kind === 'bn')) {
-      send({ type: 'modes', ...bnModeAccuracies(model, dataset.test, norm, m.config.batchSize) });
+      send({ type: 'modes', ...(await bnModeAccuracies(model, dataset.test, norm, m.config.batchSize)) });
     }
   } catch (e) {
     emit({ type: 'done', reason: 'failed', step: lastStep, message: e instanceof Error ? e.message : String(e) });

@@ -99,7 +99,7 @@ describe('bnlab CLI', function () {
     assert.match(bytes.subarray(10, 10 + headerLen).toString(), /'descr': '<f4', 'fortran_order': False, 'shape': \(3, 10\)/);
     const logits = new Float32Array(bytes.buffer.slice(bytes.byteOffset + 10 + headerLen, bytes.byteOffset + bytes.length));
     const { model, meta: m2 } = await modelFromCheckpoint(out);
-    assert.deepEqual(Array.from(logits), Array.from(predict(model, new Uint8Array(images.subarray(16)), 3, m2.normalization).data));
+    assert.deepEqual(Array.from(logits), Array.from((await predict(model, new Uint8Array(images.subarray(16)), 3, m2.normalization)).data));
     failsWith(bnlab('predict', '--checkpoint', out, '--input', join(dir, 'images.idx.gz'), '--out', dir), /".*" is a folder; give a file name/);
 
     const out2 = join(dir, 'run2');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildModel, crossEntropy, Rng, Tensor, UserError, type StateDict } from '../../../src/engine';
+import { buildModel, crossEntropy, lossValues, Rng, Tensor, UserError, type StateDict } from '../../../src/engine';
 import type { Conv2d } from '../../../src/engine/layers/conv';
 
 const img = { sampleShape: [1, 28, 28], numClasses: 10 };
@@ -49,8 +49,9 @@ describe('Sequential model', () => {
     const labels = Int32Array.from([0, 1, 2, 0, 1, 2]);
     const losses: number[] = [];
     for (let s = 0; s < 5; s++) {
-      const { loss, dLogits } = crossEntropy(m.forward(x), labels);
-      losses.push(loss);
+      const r = crossEntropy(m.forward(x), labels);
+      losses.push(lossValues(r).loss);
+      const { dLogits } = r;
       m.backward(dLogits!);
       for (const { key, param } of m.params()) {
         if (key !== '0.bias' && key !== '5.bias') assert.ok(param.grad.data.some((g) => g !== 0), `${key} has an all-zero gradient`);

@@ -18,11 +18,11 @@ describe('stats', () => {
     assert.deepEqual(variance, [5, 68.75]);
   });
 
-  it('collects batch stats in eval mode from the BN input (running stats are used there)', () => {
+  it('collects batch stats in eval mode from the BN input (running stats are used there)', async () => {
     const m = buildModel('bn', { sampleShape: [2] });
     m.eval();
     m.forward(Tensor.from([2, 2], [1, 10, 3, 30]));
-    const [s] = collectBnStats(m);
+    const [s] = await collectBnStats(m);
     assert.deepEqual(s.batchMean, [2, 20]);
     assert.deepEqual(s.batchVar, [1, 100]);
     assert.deepEqual(s.runningMean, [0, 0]);

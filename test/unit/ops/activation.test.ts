@@ -28,23 +28,24 @@ describe('ops/activations and dropout', () => {
 
   it('dropout zeroes about p of the values, scales the rest by 1/(1-p), same stream for the same seed', () => {
     const x = Tensor.filled([10000], 1);
-    const { y, mask } = dropout(x, 0.3, new Rng(5));
-    const kept = mask.filter((m) => m !== 0).length;
+    const { y, mask } = dropout(x, 0.3, 5);
+    const kept = mask.data.filter((m) => m !== 0).length;
     assert.ok(Math.abs(kept / 10000 - 0.7) < 0.02);
-    assert.ok(mask.every((m) => m === 0 || Math.abs(m - 1 / 0.7) < 1e-6));
-    assert.deepEqual(y.data, mask);
-    assert.deepEqual(dropout(x, 0.3, new Rng(5)).mask, mask);
-    assert.ok(dropout(x, 0, new Rng(5)).mask.every((m) => m === 1));
-    assert.ok(dropout(x, 1, new Rng(5)).y.data.every((v) => v === 0));
-    assert.throws(() => dropout(x, 1.5, new Rng(5)), /dropout: probability must be in \[0, 1\], got 1.5/);
+    assert.ok(mask.data.every((m) => m === 0 || Math.abs(m - 1 / 0.7) < 1e-6));
+    assert.deepEqual(y.data, mask.data);
+    assert.deepEqual(dropout(x, 0.3, 5).mask.data, mask.data);
+    assert.notDeepEqual(dropout(x, 0.3, 6).mask.data, mask.data);
+    assert.ok(dropout(x, 0, 5).mask.data.every((m) => m === 1));
+    assert.ok(dropout(x, 1, 5).y.data.every((v) => v === 0));
+    assert.throws(() => dropout(x, 1.5, 5), /dropout: probability must be in \[0, 1\], got 1.5/);
   });
 
   it('dropout gradient (fixed mask) matches finite differences', () => {
     const x = distinct([4, 6], new Rng(3));
     assertGradients({
       inputs: { x },
-      forward: () => dropout(x, 0.5, new Rng(8)).y,
-      backward: (r) => ({ x: dropoutGrad(r!, dropout(x, 0.5, new Rng(8)).mask) }),
+      forward: () => dropout(x, 0.5, 8).y,
+      backward: (r) => ({ x: dropoutGrad(r!, dropout(x, 0.5, 8).mask) }),
     });
   });
 

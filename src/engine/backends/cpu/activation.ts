@@ -1,9 +1,8 @@
 /** Elementwise activations and dropout on the CPU. */
-import { registerKernels } from '../../kernel-registry';
 import { simdHeap } from './simd';
 import type {
-  DropoutGradKernel, DropoutKernel, LeakyReluGradKernel, LeakyReluKernel, ReluGradKernel, ReluKernel,
-} from '../../ops/kernels';
+  DropoutGradKernel, DropoutKernel, LeakyReluGradKernel, LeakyReluKernel, ReluGradKernel, ReluKernel, KernelSignatures } from '../../ops/kernels';
+import { dropoutBits, dropoutThreshold } from '../../ops/kernels';
 
 // The elementwise loops below are branch-free: after BN the signs are random, and a mispredicted
 // branch per element made them ~6x slower. Large ReLUs run the same rule in WebAssembly SIMD.
@@ -68,26 +67,27 @@ function bits(a: Float32Array): Int32Array {
 }
 
 /** Inverted dropout: mask[i] = 0 with probability p, else 1/(1−p); y = x·mask. */
-export const dropout: DropoutKernel = (x, p, rng, y, mask) => {
+export const dropout: DropoutKernel = (x, p, seed, y, maskT) => {
   const scale = p >= 1 ? 0 : 1 / (1 - p);
-  const xd = x.data, yd = y.data;
+  const threshold = dropoutThreshold(p);
+  const xd = x.data, yd = y.data, mask = maskT.data;
   for (let i = 0; i < xd.length; i++) {
-    const m = p > 0 && rng.next() < p ? 0 : scale;
+    const m = dropoutBits(seed, i) < threshold ? 0 : scale;
     mask[i] = m;
     yd[i] = xd[i] * m;
   }
 };
 
-export const dropoutGrad: DropoutGradKernel = (dy, mask, dx) => {
-  const g = dy.data, out = dx.data;
+export const dropoutGrad: DropoutGradKernel = (dy, maskT, dx) => {
+  const g = dy.data, out = dx.data, mask = maskT.data;
   for (let i = 0; i < g.length; i++) out[i] = g[i] * mask[i];
 };
 
-registerKernels('cpu', {
+export const activationKernels = {
   Relu: relu,
   ReluGrad: reluGrad,
   LeakyRelu: leakyRelu,
   LeakyReluGrad: leakyReluGrad,
   Dropout: dropout,
   DropoutGrad: dropoutGrad,
-});
+} satisfies Partial<KernelSignatures>;

@@ -4,9 +4,8 @@
  * the filter gradient uses the "patch-major" layout cols[P, taps] (one row per output pixel), so
  * each product reads its operands in the layout the GEMM wants.
  */
-import { registerKernels } from '../../kernel-registry';
 import type { Conv2DAttrs } from '../../kernel-names';
-import type { Conv2DBackpropFilterKernel, Conv2DBackpropInputKernel, Conv2DKernel } from '../../ops/kernels';
+import type { Conv2DBackpropFilterKernel, Conv2DBackpropInputKernel, Conv2DKernel, KernelSignatures } from '../../ops/kernels';
 import { copyRows, matmul, matmulFilled, type Fill } from './gemm';
 import { scratch } from './scratch';
 
@@ -157,8 +156,8 @@ export const conv2dBackpropFilter: Conv2DBackpropFilterKernel = (dy, x, attrs, d
   }
 };
 
-registerKernels('cpu', {
+export const convKernels = {
   Conv2D: conv2dForward,
   Conv2DBackpropInput: conv2dBackpropInput,
   Conv2DBackpropFilter: conv2dBackpropFilter,
-});
+} satisfies Partial<KernelSignatures>;

@@ -1,6 +1,5 @@
 /** Linear (fully connected) on the CPU: y = x·wᵀ + b and its gradients, all through matmul. */
-import { registerKernels } from '../../kernel-registry';
-import type { LinearBackwardKernel, LinearKernel } from '../../ops/kernels';
+import type { LinearBackwardKernel, LinearKernel, KernelSignatures } from '../../ops/kernels';
 import { matmul } from './gemm';
 
 export const linearForward: LinearKernel = (x, w, b, y) => {
@@ -28,7 +27,7 @@ export const linearBackward: LinearBackwardKernel = (dy, x, w, dx, dw, db) => {
   }
 };
 
-registerKernels('cpu', {
+export const linearKernels = {
   Linear: linearForward,
   LinearBackward: linearBackward,
-});
+} satisfies Partial<KernelSignatures>;

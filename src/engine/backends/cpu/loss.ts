@@ -1,10 +1,9 @@
 /** Softmax cross-entropy on the CPU, numerically stable (shifted by the row max), loss summed in float64. */
-import { registerKernels } from '../../kernel-registry';
-import type { SoftmaxCrossEntropyGradKernel, SoftmaxCrossEntropyKernel } from '../../ops/kernels';
+import type { SoftmaxCrossEntropyGradKernel, SoftmaxCrossEntropyKernel, KernelSignatures } from '../../ops/kernels';
 
-export const softmaxCrossEntropy: SoftmaxCrossEntropyKernel = (logits, labels, probs) => {
+export const softmaxCrossEntropy: SoftmaxCrossEntropyKernel = (logits, labelsT, probs, metrics, slot) => {
   const [N, K] = logits.shape;
-  const l = logits.data, p = probs.data;
+  const l = logits.data, p = probs.data, labels = labelsT.ints;
   let loss = 0;
   let correct = 0;
   for (let n = 0; n < N; n++) {
@@ -24,18 +23,19 @@ export const softmaxCrossEntropy: SoftmaxCrossEntropyKernel = (logits, labels, p
     loss += Math.log(sum) - (l[row + label] - max);
     if (argmax === label) correct++;
   }
-  return { loss: N > 0 ? loss / N : 0, correct };
+  metrics.data[2 * slot] = N > 0 ? loss / N : 0;
+  metrics.data[2 * slot + 1] = correct;
 };
 
-export const softmaxCrossEntropyGrad: SoftmaxCrossEntropyGradKernel = (probs, labels, dlogits) => {
+export const softmaxCrossEntropyGrad: SoftmaxCrossEntropyGradKernel = (probs, labelsT, dlogits) => {
   const [N, K] = probs.shape;
-  const p = probs.data, d = dlogits.data;
+  const p = probs.data, d = dlogits.data, labels = labelsT.ints;
   const inv = 1 / N;
   for (let i = 0; i < N * K; i++) d[i] = p[i] * inv;
   for (let n = 0; n < N; n++) d[n * K + labels[n]] -= inv;
 };
 
-registerKernels('cpu', {
+export const lossKernels = {
   SoftmaxCrossEntropy: softmaxCrossEntropy,
   SoftmaxCrossEntropyGrad: softmaxCrossEntropyGrad,
-});
+} satisfies Partial<KernelSignatures>;

@@ -4,12 +4,10 @@
  * stored as float32.
  * Layout [N, C, ...rest]: S = product of rest (1 for [N, C]).
  */
-import { registerKernels } from '../../kernel-registry';
 import type { Tensor } from '../../tensor';
 import type {
   NormGrads, NormOut, BatchNormBackwardKernel, BatchNormInferKernel, BatchNormTrainKernel,
-  GroupNormBackwardKernel, GroupNormKernel, LayerNormBackwardKernel, LayerNormKernel,
-} from '../../ops/kernels';
+  GroupNormBackwardKernel, GroupNormKernel, LayerNormBackwardKernel, LayerNormKernel, KernelSignatures } from '../../ops/kernels';
 import { zeroedScratch64 } from './scratch';
 import { simdHeap, type SimdHeap } from './simd';
 
@@ -309,7 +307,7 @@ export const layerNormBackward: LayerNormBackwardKernel = (dy, xhat, invStd, gam
   normalizeBlocksBackward(dy.data, xhat.data, invStd.data, layerBlocks(dy, R === 0 ? 0 : dy.size / R), gamma, out);
 };
 
-registerKernels('cpu', {
+export const normKernels = {
   BatchNormTrain: batchNormTrain,
   BatchNormInfer: batchNormInfer,
   BatchNormBackward: batchNormBackward,
@@ -317,4 +315,4 @@ registerKernels('cpu', {
   GroupNormBackward: groupNormBackward,
   LayerNorm: layerNorm,
   LayerNormBackward: layerNormBackward,
-});
+} satisfies Partial<KernelSignatures>;

@@ -3,14 +3,14 @@
  * padding as −∞ and propagates NaN; average pooling counts the padding (count_include_pad=true).
  * argmax holds flat indices into x.
  */
-import { registerKernels } from '../../kernel-registry';
-import type { AvgPool2DGradKernel, AvgPool2DKernel, MaxPool2DGradKernel, MaxPool2DKernel } from '../../ops/kernels';
+import type { AvgPool2DGradKernel, AvgPool2DKernel, MaxPool2DGradKernel, MaxPool2DKernel, KernelSignatures } from '../../ops/kernels';
 
 /**
  * The window scan is branch-free: `best` moves to i when x[i] > x[best] or x[i] is NaN (PyTorch's
  * rule) through an integer mask, since data-dependent branches mispredict on random inputs.
  */
-export const maxPool2d: MaxPool2DKernel = (x, attrs, y, argmax) => {
+export const maxPool2d: MaxPool2DKernel = (x, attrs, y, argmaxT) => {
+  const argmax = argmaxT.ints;
   const [N, C, H, W] = x.shape;
   const [, , OH, OW] = y.shape;
   const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding;
@@ -65,7 +65,8 @@ function maxPool2x2(
   }
 }
 
-export const maxPool2dGrad: MaxPool2DGradKernel = (dy, argmax, dx) => {
+export const maxPool2dGrad: MaxPool2DGradKernel = (dy, argmaxT, dx) => {
+  const argmax = argmaxT.ints;
   const g = dy.data, out = dx.data;
   out.fill(0);
   for (let i = 0; i < g.length; i++) out[argmax[i]] += g[i];
@@ -117,9 +118,9 @@ export const avgPool2dGrad: AvgPool2DGradKernel = (dy, attrs, dx) => {
   }
 };
 
-registerKernels('cpu', {
+export const poolKernels = {
   MaxPool2D: maxPool2d,
   MaxPool2DGrad: maxPool2dGrad,
   AvgPool2D: avgPool2d,
   AvgPool2DGrad: avgPool2dGrad,
-});
+} satisfies Partial<KernelSignatures>;
