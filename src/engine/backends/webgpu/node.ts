@@ -1,0 +1,26 @@
+/**
+ * The WebGPU backend in Node, through the optional npm package `webgpu` (Dawn). Here (no GPU) its
+ * OpenGL ES backend on Mesa works with EGL_PLATFORM=surfaceless; on a GPU machine Dawn picks Vulkan.
+ * Fails with one GpuError line saying why when the package or an adapter is missing.
+ */
+import { GpuError, type GpuContext } from './context';
+import { initWebGpu } from './index';
+
+export interface NodeGpuOptions {
+  /** Dawn toggles/backends, e.g. ['backend=opengles']; default: BNLAB_DAWN_BACKEND, else opengles where no Vulkan GPU is expected. */
+  dawnOptions?: string[];
+}
+
+export async function initNodeWebGpu(o: NodeGpuOptions = {}): Promise<GpuContext> {
+  let mod: { create: (options: string[]) => GPU; globals: Record<string, unknown> };
+  try {
+    mod = (await import('webgpu')) as unknown as typeof mod;
+  } catch (e) {
+    throw new GpuError(`the WebGPU backend for Node needs the npm package "webgpu" (Dawn), which did not load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+  Object.assign(globalThis, mod.globals);
+  const backend = process.env.BNLAB_DAWN_BACKEND ?? 'opengles';
+  if (backend === 'opengles') process.env.EGL_PLATFORM ??= 'surfaceless';
+  const gpu = mod.create(o.dawnOptions ?? (backend === 'default' ? [] : [`backend=${backend}`]));
+  return initWebGpu(gpu, { compatibility: backend === 'opengles' });
+}

@@ -1,0 +1,7 @@
+/** Every parity case, in one list (each file under cases/ adds its own). */
+import type { ParityCase } from '../parity';
+import { elementwiseCases } from './elementwise';
+import { lossCases } from './loss';
+import { stateCases } from './state';
+
+export const allCases: ParityCase[] = [...elementwiseCases, ...stateCases, ...lossCases];
