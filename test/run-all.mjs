@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: setup (installs what is missing), then the tiers typecheck, unit, integration, ui.
+// `npm test`: setup (installs what is missing), then the tiers typecheck, unit, gpu (WebGPU in
+// headless chromium), integration, ui.
 // Ends with one line `N passed, N failed`; exits non-zero if any tier failed or did not run.
 //   node test/run-all.mjs                 everything
 //   node test/run-all.mjs unit ui         a subset (or BNLAB_TIERS=unit,ui)
@@ -26,6 +27,12 @@ const tiers = {
     cmd: [join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--reporter', join(root, 'test', 'harness', 'spec-json-reporter.cjs'), '--reporter-option', `output=${join(results, 'unit.json')}`],
     results: join(results, 'unit.json'),
     timeout: minutes('BNLAB_UNIT_TIMEOUT_MIN', 30),
+  },
+  gpu: {
+    cmd: [join(root, 'test', 'gpu', 'run-browser.mjs'), '--results', join(results, 'gpu.json')],
+    results: join(results, 'gpu.json'),
+    timeout: minutes('BNLAB_GPU_TIMEOUT_MIN', 15),
+    needsCodeServer: true,
   },
   integration: {
     cmd: [join(root, 'test', 'integration', 'run-code-server.mjs'), '--results', join(results, 'integration.json')],

@@ -1,0 +1,22 @@
+/** The parity suite in a browser page: window.bnlabParity() runs every case on navigator.gpu and returns the results. */
+import { initWebGpu } from '../../src/engine/backends/webgpu';
+import '../../src/engine/ops';
+import { allCases } from './cases';
+import type { ParityResult } from './parity';
+
+declare global {
+  interface Window {
+    bnlabParity: (filter?: string) => Promise<{ adapter: string; results: (ParityResult & { kernels: string[]; ms: number })[] }>;
+  }
+}
+
+window.bnlabParity = async (filter) => {
+  const ctx = await initWebGpu(navigator.gpu);
+  const results = [];
+  for (const c of allCases.filter((k) => !filter || k.name.includes(filter))) {
+    const t0 = performance.now();
+    const r = await c.run();
+    results.push({ ...r, kernels: c.kernels, ms: performance.now() - t0 });
+  }
+  return { adapter: ctx.describe(), results };
+};
