@@ -2,7 +2,9 @@
 import { initWebGpu } from '../../src/engine/backends/webgpu';
 import '../../src/engine/ops';
 import { allCases } from './cases';
-import type { ParityResult } from './parity';
+import { setFixtureLoader, type ParityResult } from './parity';
+
+setFixtureLoader(async (file) => new Uint8Array(await (await fetch(`/fixtures/${file}`)).arrayBuffer()));
 
 declare global {
   interface Window {

@@ -2,7 +2,12 @@
 import assert from 'node:assert/strict';
 import { initNodeWebGpu } from '../../src/engine/backends/webgpu/node';
 import '../../src/engine/ops';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { allCases } from './cases';
+import { setFixtureLoader } from './parity';
+
+setFixtureLoader(async (file) => new Uint8Array(await readFile(join(__dirname, '..', 'fixtures', 'golden', file))));
 
 describe('webgpu kernels match the cpu backend (Node, Dawn)', function () {
   this.timeout(120_000);

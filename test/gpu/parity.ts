@@ -86,3 +86,56 @@ export function parity(
     },
   };
 }
+
+/** How this runner reads test/fixtures/golden/<name>.json and its blob (fs in Node, fetch in the browser). */
+export type FixtureLoader = (file: string) => Promise<Uint8Array>;
+let fixtureLoader: FixtureLoader | null = null;
+export function setFixtureLoader(f: FixtureLoader): void {
+  fixtureLoader = f;
+}
+
+interface FixtureEntry {
+  dtype: 'f32' | 'i32';
+  shape: number[];
+  offset: number;
+  count: number;
+  stride?: number;
+}
+
+/** One case of a PyTorch golden fixture set (made by scripts/torch/gen_golden.py). */
+export class Fixture {
+  constructor(readonly attrs: Record<string, unknown>, private tensors: Record<string, FixtureEntry>, private blob: Uint8Array) {}
+
+  static async load(set: string, name: string): Promise<Fixture> {
+    if (!fixtureLoader) throw new Error('no fixture loader set');
+    const manifest = JSON.parse(new TextDecoder().decode(await fixtureLoader(`${set}.json`)));
+    const c = manifest.cases[name];
+    return new Fixture(c.attrs, c.tensors, await fixtureLoader(manifest.blob));
+  }
+
+  has(key: string): boolean {
+    return key in this.tensors;
+  }
+
+  values(key: string): Float32Array | Int32Array {
+    const e = this.tensors[key];
+    if (!e) throw new Error(`fixture has no tensor ${key}`);
+    const copy = this.blob.slice(e.offset, e.offset + 4 * e.count).buffer;
+    return e.dtype === 'f32' ? new Float32Array(copy) : new Int32Array(copy);
+  }
+
+  tensor(key: string): Tensor {
+    return new Tensor(this.tensors[key].shape, this.values(key));
+  }
+
+  /** max over elements of |ours − torch| / max(1, |torch|) (strided fixtures compare every stride-th value). */
+  error(key: string, ours: ArrayLike<number>): number {
+    const want = this.values(key), stride = this.tensors[key].stride ?? 1;
+    let err = 0;
+    for (let i = 0; i < want.length; i++) {
+      const e = Math.abs(ours[i * stride] - want[i]) / Math.max(1, Math.abs(want[i]));
+      if (!(e <= err)) err = Number.isNaN(e) ? Infinity : e;
+    }
+    return err;
+  }
+}

@@ -21,7 +21,9 @@ await esbuild.build({ entryPoints: [join(root, 'test', 'gpu', 'browser-entry.ts'
 
 const page = '<!doctype html><meta charset="utf-8"><title>BN Lab WebGPU parity</title><script src="/gpu-parity.js"></script>';
 const server = createServer((req, res) => {
+  const fixture = /^\/fixtures\/([\w.-]+)$/.exec(req.url ?? '');
   if (req.url === '/gpu-parity.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(bundle));
+  else if (fixture) res.writeHead(200).end(readFileSync(join(root, 'test', 'fixtures', 'golden', fixture[1])));
   else res.writeHead(200, { 'content-type': 'text/html' }).end(page);
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));

@@ -3,5 +3,6 @@ import type { ParityCase } from '../parity';
 import { elementwiseCases } from './elementwise';
 import { lossCases } from './loss';
 import { stateCases } from './state';
+import { trainCases } from './train';
 
-export const allCases: ParityCase[] = [...elementwiseCases, ...stateCases, ...lossCases];
+export const allCases: ParityCase[] = [...elementwiseCases, ...stateCases, ...lossCases, ...trainCases];
