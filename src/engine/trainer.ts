@@ -72,6 +72,11 @@ export interface TrainOptions {
   saveCheckpoint?: (model: Sequential, req: CheckpointRequest) => Promise<string>;
   /** Starting weights (e.g. --init), loaded strictly after building. */
   initState?: StateDict;
+  /**
+   * Resume after this many steps (with initState holding the weights then): the data order and
+   * learning rates continue as in the uninterrupted run; optimizer moments start afresh.
+   */
+  startStep?: number;
   runId?: string;
   /** Where to train (default cpu). */
   backend?: BackendName;
@@ -168,6 +173,8 @@ async function trainOnActiveBackend(o: TrainOptions): Promise<TrainResult> {
     totalSteps, stepsPerEpoch, batchSize: batch, config: { ...config, spec: config.spec } as unknown as Record<string, unknown>,
   });
 
+  const startStep = o.startStep ?? 0;
+  if (!(Number.isInteger(startStep) && startStep >= 0 && startStep < totalSteps)) throw new UserError(`cannot resume at step ${startStep} of ${totalSteps}`);
   let step = 0, epoch = 0, lastCheckpoint: string | undefined, checkpointStep = -1;
   const finish = (reason: DoneEvent['reason'], message?: string): TrainResult => {
     const done: DoneEvent = { type: 'done', reason, step, ...(message ? { message } : {}), ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) };
@@ -219,6 +226,11 @@ async function trainOnActiveBackend(o: TrainOptions): Promise<TrainResult> {
       opt.lr = schedule.lrAt(perStep ? step : epoch - 1);
       epochOrder(indices, config.shuffle ? shuffleRng : null);
       let b = 0;
+      if (step + stepsPerEpoch <= startStep) {
+        step += stepsPerEpoch; // an epoch the resumed run already did (its shuffle was drawn above)
+        continue;
+      }
+      for (; step < startStep; b++) step++;
       for (; b < stepsPerEpoch && step < totalSteps; b++) {
         if (signal?.aborted) {
           const bad = await readSteps();

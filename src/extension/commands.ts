@@ -94,11 +94,6 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       void vscode.window.showErrorMessage(message);
       return { status: 'invalid', errors: [message] };
     }
-    if (variants.some(([, config]) => config.backend === 'webgpu')) {
-      const message = 'BN Lab: the WebGPU backend is not available yet; training on the CPU backend.';
-      log.warn(message);
-      void vscode.window.showWarningMessage(message);
-    }
     void dashboard.reveal();
     const done: Run[] = [];
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `BN Lab: ${title}`, cancellable: true }, async (progress, token) => {

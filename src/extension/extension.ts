@@ -8,6 +8,7 @@ import { LabController, type Exporter } from './notebook/controller';
 import { registerLabDiagnostics } from './notebook/diagnostics';
 import { LabNotebookSerializer } from './notebook/serializer';
 import { feedDashboard } from './training/dashboard-feed';
+import { GpuRunner } from './training/gpu-runner';
 import { TrainingManager } from './training/manager';
 import { trainingStatusBar } from './training/status';
 
@@ -17,6 +18,7 @@ export interface BnLabApi {
   readonly log: vscode.LogOutputChannel;
   readonly training: TrainingManager;
   readonly controller: LabController;
+  readonly gpuRunner: GpuRunner;
 }
 
 /** ONNX export and validation, loaded on first use (onnxruntime-web is large). */
@@ -35,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
   const log = vscode.window.createOutputChannel('BN Lab', { log: true });
   const dashboard = new DashboardViewProvider(context.extensionUri, log);
   const root = context.extensionUri.fsPath;
+  const gpuRunner = new GpuRunner(context.extensionUri, log);
   const training = new TrainingManager(
     {
       workerScript: join(root, 'dist', 'worker', 'train-worker.js'),
@@ -42,12 +45,14 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
       runsDir: join((context.storageUri ?? context.globalStorageUri).fsPath, 'runs'),
     },
     log,
+    gpuRunner,
   );
   const controller = new LabController(training, deepChecks, exporter, log, context.extension.id);
   context.subscriptions.push(
     log,
     dashboard,
     training,
+    gpuRunner,
     controller,
     vscode.window.registerWebviewViewProvider(DashboardViewProvider.viewId, dashboard, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new LabNotebookSerializer(), { transientOutputs: false }),
@@ -57,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
     ...registerCommands({ log, dashboard, training, controller, exporter, validator }),
   );
   log.info(`BN Lab ${context.extension.packageJSON.version} activated`);
-  return { dashboard, log, training, controller };
+  return { dashboard, log, training, controller, gpuRunner };
 }
 
 export function deactivate(): void {}

@@ -4,12 +4,16 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
+import { DEFAULT_NORMALIZATION } from '../../data/dataset';
+import { loadDataset } from '../../data/load';
+import { BNLAB_VERSION, META_FILE, WEIGHTS_FILE, writeFileAtomic, type CheckpointMeta } from '../../engine/checkpoint';
 import type { DoneEvent, TrainEvent } from '../../engine/events';
 import type { ExperimentConfig } from '../../lab/config';
 import { toTrainConfig } from '../../lab/train-config';
-import { fromWorkerSchema, parseWorkerMessage, type ToWorker } from '../../protocol/worker-messages';
+import { fromWorkerSchema, parseWorkerMessage, type FromWorker, type StartMessage, type ToWorker } from '../../protocol/worker-messages';
+import type { AdapterProbe, GpuRunner } from './gpu-runner';
+import { workerTransport, type TrainTransport } from './transport';
 
 /** Events kept per run for replays; older step/stats events are thinned beyond this. */
 const MAX_HISTORY = 4000;
@@ -27,6 +31,11 @@ export class Run {
   stepsPerSec = 0;
   batchSize = 0;
   checkpoint: string | undefined;
+  /** Steps done when the last checkpoint was written. */
+  checkpointStep = 0;
+  /** Where it trains now ('cpu' or 'webgpu'), and the adapter's description from the start event. */
+  backend: 'cpu' | 'webgpu' | undefined;
+  device = '';
   modes: { eval: number; train: number } | undefined;
   /** Steps the worker had finished when it received Stop. */
   stopReceivedAtStep: number | undefined;
@@ -39,17 +48,37 @@ export class Run {
     readonly label: string,
     readonly config: ExperimentConfig,
     readonly outDir: string,
-    private readonly worker: Worker,
   ) {
     this.finished = new Promise((r) => (this.resolve = r));
   }
+  private transport: TrainTransport | undefined;
+  private stopRequested = false;
 
   get running(): boolean {
     return this.done === undefined;
   }
 
+  /** Connects the runner that trains this run (a Stop asked for before is passed on). */
+  attach(t: TrainTransport): void {
+    const old = this.transport;
+    this.transport = t;
+    this.backend = t.backend;
+    old?.terminate();
+    if (this.stopRequested) t.post({ type: 'stop' });
+  }
+
+  isCurrent(t: TrainTransport): boolean {
+    return this.transport === t;
+  }
+
   stop(): void {
-    if (this.running) this.worker.postMessage({ type: 'stop' } satisfies ToWorker);
+    if (!this.running) return;
+    this.stopRequested = true;
+    this.transport?.post({ type: 'stop' } satisfies ToWorker);
+  }
+
+  get stopping(): boolean {
+    return this.stopRequested;
   }
 
   /** Records an event; returns false for a second `done` (ignored). */
@@ -59,6 +88,7 @@ export class Run {
       case 'start':
         this.totalSteps = e.totalSteps;
         this.batchSize = e.batchSize;
+        this.device = e.backend;
         break;
       case 'step':
         this.step = e.step;
@@ -67,6 +97,7 @@ export class Run {
         break;
       case 'checkpoint':
         this.checkpoint = e.dir;
+        this.checkpointStep = e.step;
         break;
       case 'done':
         this.done = e;
@@ -110,6 +141,8 @@ export class TrainingManager implements vscode.Disposable {
   constructor(
     private readonly paths: ManagerPaths,
     private readonly log: vscode.LogOutputChannel,
+    /** Where `webgpu` runs train (a webview); without it every run trains on the CPU. */
+    private readonly gpu?: GpuRunner,
   ) {}
 
   get active(): Run[] {
@@ -129,31 +162,89 @@ export class TrainingManager implements vscode.Disposable {
     const runId = `${stamp}-${++this.counter}`;
     const outDir = join(this.paths.runsDir, `${runId}-${req.label.replace(/[^\w.-]+/g, '_').slice(0, 40)}`);
     mkdirSync(outDir, { recursive: true });
-    const worker = new Worker(this.paths.workerScript);
-    const run = new Run(runId, req.label, req.config, outDir, worker);
+    const run = new Run(runId, req.label, req.config, outDir);
     this.runs.set(runId, run);
     this.log.info(`run ${runId} "${req.label}": ${req.config.model} on ${req.config.data}, ${req.config.steps ? `${req.config.steps} steps` : `${req.config.epochs} epoch(s)`}, batch ${req.config.batchSize}, ${req.config.optimizer} lr ${req.config.lr}, ${req.config.bn ? `BN momentum ${req.config.bn.momentum ?? 'none'} eps ${req.config.bn.eps} (${req.config.bn.convention})` : 'no BN'} → ${outDir}`);
-    const fail = (message: string) => this.deliver(run, { type: 'done', reason: 'failed', step: run.step, message });
-    worker.on('message', (raw: unknown) => {
+    const start: StartMessage = {
+      type: 'start', runId, config: toTrainConfig(req.config), data: req.config.data, digitsPath: this.paths.digitsPath, outDir, evalModes: req.config.evalModes,
+    };
+    void this.chooseBackend(req.config.backend).then(async ({ backend, why }) => {
+      if (why) this.log.info(`run ${runId}: ${why}`);
+      if (req.config.backend === 'webgpu' && backend === 'cpu') void vscode.window.showWarningMessage(`BN Lab: ${why}.`);
+      if (backend === 'webgpu' && this.gpu) await this.startOnGpu(run, start);
+      else this.startOnCpu(run, start);
+    }).catch((e: Error) => this.deliver(run, { type: 'done', reason: 'failed', step: run.step, message: e.message }));
+    this.changeEmitter.fire();
+    return run;
+  }
+
+  private probe: Promise<AdapterProbe> | undefined;
+
+  /** cpu; webgpu when the runner has an adapter; auto: webgpu only on a hardware adapter. Says why when it is not what was asked. */
+  async chooseBackend(asked: 'auto' | 'webgpu' | 'cpu'): Promise<{ backend: 'cpu' | 'webgpu'; why?: string }> {
+    if (asked === 'cpu' || !this.gpu) return { backend: 'cpu', why: asked === 'cpu' ? undefined : 'WebGPU needs the GPU runner, which is not available here; training on the CPU' };
+    const p = await (this.probe ??= this.gpu.probe());
+    if (!p.ok) this.probe = undefined; // ask again next time (the runner may have been closed)
+    if (asked === 'webgpu') return p.ok ? { backend: 'webgpu', why: `training on ${p.description}` } : { backend: 'cpu', why: `WebGPU is not available (${p.description}); training on the CPU` };
+    if (p.ok && !p.software) return { backend: 'webgpu', why: `backend auto chose ${p.description}` };
+    this.gpu.closeIfIdle();
+    return { backend: 'cpu', why: p.ok ? `backend auto chose the CPU: the only WebGPU adapter is a software one (${p.description})` : `backend auto chose the CPU: ${p.description}` };
+  }
+
+  private startOnCpu(run: Run, start: StartMessage): void {
+    const t = workerTransport(this.paths.workerScript);
+    this.wire(run, t);
+    t.post(start);
+  }
+
+  private async startOnGpu(run: Run, start: StartMessage): Promise<void> {
+    const dataset = await loadDataset(start.data, { digitsPath: start.digitsPath });
+    const t = this.gpu!.transport(run.runId);
+    this.wire(run, t, async (m) => {
+      if (m.type === 'saveCheckpoint') {
+        try {
+          const meta: CheckpointMeta = {
+            format: 'bnlab-checkpoint', bnlabVersion: BNLAB_VERSION, spec: m.spec, sampleShape: [...dataset.sampleShape], numClasses: dataset.numClasses,
+            classNames: dataset.classNames ? [...dataset.classNames] : undefined, normalization: start.config.normalization ?? DEFAULT_NORMALIZATION,
+            dataset: start.data, training: { ...start.config }, step: m.step, epoch: m.epoch, createdAt: new Date().toISOString(),
+          };
+          await writeFileAtomic(join(start.outDir, WEIGHTS_FILE), m.weights);
+          await writeFileAtomic(join(start.outDir, META_FILE), JSON.stringify(meta, null, 2) + '\n');
+          t.post({ type: 'checkpointSaved', id: m.id, dir: start.outDir });
+        } catch (e) {
+          t.post({ type: 'checkpointSaved', id: m.id, error: e instanceof Error ? e.message : String(e) });
+        }
+      } else if (m.type === 'backendFailed') {
+        const from = run.checkpoint ? `the checkpoint at step ${run.checkpointStep} (${run.checkpoint})` : 'the start (no checkpoint was written yet)';
+        const message = `BN Lab: WebGPU failed (${m.reason}); run "${run.label}" goes on on the CPU from ${from}.`;
+        this.log.warn(message);
+        void vscode.window.showWarningMessage(message);
+        this.startOnCpu(run, run.checkpoint ? { ...start, resume: { dir: run.checkpoint, step: run.checkpointStep } } : start);
+      }
+    });
+    t.post({ ...start, dataset: { ...dataset, sampleShape: [...dataset.sampleShape], classNames: dataset.classNames ? [...dataset.classNames] : undefined } });
+  }
+
+  /** Routes a runner's validated messages into the run; `extra` handles the webview's own requests. */
+  private wire(run: Run, t: TrainTransport, extra?: (m: FromWorker) => void): void {
+    run.attach(t);
+    t.onMessage((raw: unknown) => {
       const parsed = parseWorkerMessage(fromWorkerSchema, raw);
-      if (!parsed.ok) return this.log.error(`run ${runId}: dropped a message from the worker: ${parsed.reason}`);
+      if (!parsed.ok) return this.log.error(`run ${run.runId}: dropped a message from the ${t.backend} runner: ${parsed.reason}`);
       const m = parsed.message;
       if (m.type === 'event') this.deliver(run, m.event);
       else if (m.type === 'modes') run.modes = { eval: m.eval, train: m.train };
       else if (m.type === 'stopping') run.stopReceivedAtStep = m.step;
-      else void worker.terminate();
+      else if (m.type === 'finished') {
+        t.terminate();
+      } else extra?.(m);
     });
-    worker.on('error', (e) => fail(`the training worker crashed: ${e.message}`));
-    worker.on('exit', (code) => {
-      if (run.running) fail(`the training worker exited (code ${code}) before finishing`);
+    t.onExit((why) => {
+      if (!run.isCurrent(t)) return; // replaced by a fallback runner
+      if (run.running) this.deliver(run, { type: 'done', reason: 'failed', step: run.step, message: why ?? `the ${t.backend} runner ended before finishing` });
       run.settle();
       this.changeEmitter.fire();
     });
-    worker.postMessage({
-      type: 'start', runId, config: toTrainConfig(req.config), data: req.config.data, digitsPath: this.paths.digitsPath, outDir, evalModes: req.config.evalModes,
-    } satisfies ToWorker);
-    this.changeEmitter.fire();
-    return run;
   }
 
   /** Asks the runs (one, or all) to stop; resolves once they have finished. */

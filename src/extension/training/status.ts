@@ -16,8 +16,8 @@ export function trainingStatusBar(training: TrainingManager, openCommand: string
     if (!run) return item.hide();
     const loss = Number.isFinite(run.loss) ? run.loss.toFixed(3) : '–';
     if (run.running) {
-      item.text = `$(loading~spin) BN Lab: loss ${loss} · ${run.stepsPerSec.toFixed(1)} steps/s`;
-      item.tooltip = `${run.label}: step ${run.step}/${run.totalSteps || '?'}${training.active.length > 1 ? ` (${training.active.length} runs)` : ''}. Click to open the dashboard.`;
+      item.text = `$(loading~spin) BN Lab: loss ${loss} · ${run.stepsPerSec.toFixed(1)} steps/s${run.backend ? ` · ${run.backend}` : ''}`;
+      item.tooltip = `${run.label}: step ${run.step}/${run.totalSteps || '?'}${run.device ? ` on ${run.device}` : ''}${training.active.length > 1 ? ` (${training.active.length} runs)` : ''}. Click to open the dashboard.`;
     } else {
       item.text = `$(${run.done?.reason === 'completed' ? 'check' : 'circle-slash'}) BN Lab: loss ${loss}`;
       item.tooltip = `${run.label}: ${run.done?.reason ?? 'finished'} at step ${run.step}${run.done?.message ? ` (${run.done.message})` : ''}. Click to open the dashboard.`;

@@ -79,6 +79,10 @@ export class GpuContext {
     return `webgpu (${name}${software ? ', software' : ''})`;
   }
 
+  get failed(): boolean {
+    return this.failure !== null;
+  }
+
   fail(message: string): void {
     this.failure ??= new GpuError(message);
   }

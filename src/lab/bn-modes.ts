@@ -1,9 +1,9 @@
 /** Test accuracy with BN in eval mode (running statistics) and in train mode (each batch's own statistics). */
-import { gatherBatch, type Normalization, type Split } from '../../data/dataset';
-import { empty, readFloats, uploadInto } from '../../engine/backend';
-import { crossEntropy, type LossResult, type Sequential } from '../../engine/model';
-import type { Tensor } from '../../engine/tensor';
-import { evaluate } from '../../engine/trainer';
+import { gatherBatch, type Normalization, type Split } from '../data/dataset';
+import { empty, readFloats, uploadInto } from '../engine/backend';
+import { crossEntropy, type LossResult, type Sequential } from '../engine/model';
+import type { Tensor } from '../engine/tensor';
+import { evaluate } from '../engine/trainer';
 
 export async function bnModeAccuracies(model: Sequential, test: Split, norm: Normalization, batch: number): Promise<{ eval: number; train: number }> {
   const evalAcc = (await evaluate(model, test, norm)).accuracy;

@@ -1,0 +1,57 @@
+/**
+ * One training run inside a runner (the Node worker thread or the WebGPU webview): trains with the
+ * start message's config on the runner's backend, streams events, measures BN train/eval-mode
+ * accuracy at the end, and tells the host when the GPU gave out so it can go on on the CPU.
+ * Pure: the runner supplies data, checkpoint writing and the backend.
+ */
+import { DEFAULT_NORMALIZATION, type Dataset } from '../data/dataset';
+import type { BackendName } from '../engine/backend';
+import type { TrainEvent } from '../engine/events';
+import type { Sequential, StateDict } from '../engine/model';
+import { train, type CheckpointRequest } from '../engine/trainer';
+import type { FromWorker, StartMessage } from '../protocol/worker-messages';
+import { bnModeAccuracies } from './bn-modes';
+
+export interface RunnerIO {
+  backend: BackendName;
+  send(m: FromWorker): void;
+  loadDataset(): Promise<Dataset>;
+  /** Weights to resume from (start.resume), if any. */
+  loadResumeState?(): Promise<StateDict>;
+  saveCheckpoint(model: Sequential, req: CheckpointRequest, dataset: Dataset): Promise<string>;
+  signal: AbortSignal;
+  /** True for errors of the device itself (the host then falls back to the CPU). */
+  isBackendFailure?(e: unknown): boolean;
+}
+
+/** Runs the session; resolves when it is over (after `done` or `backendFailed`), never rejects. */
+export async function runTrainingSession(m: StartMessage, io: RunnerIO): Promise<void> {
+  let lastStep = m.resume?.step ?? 0;
+  const emit = (event: TrainEvent) => {
+    if ('step' in event) lastStep = event.step;
+    io.send({ type: 'event', event });
+  };
+  try {
+    const dataset = await io.loadDataset();
+    if (io.signal.aborted) return emit({ type: 'done', reason: 'cancelled', step: lastStep, message: 'training was cancelled' });
+    const norm = m.config.normalization ?? DEFAULT_NORMALIZATION;
+    const { done, model } = await train({
+      dataset,
+      config: m.config,
+      runId: m.runId,
+      backend: io.backend,
+      signal: io.signal,
+      onEvent: emit,
+      initState: io.loadResumeState ? await io.loadResumeState() : undefined,
+      startStep: m.resume?.step,
+      saveCheckpoint: (model, req) => io.saveCheckpoint(model, req, dataset),
+    });
+    if (m.evalModes && done.reason === 'completed' && model.layers.some((l) => l.kind === 'bn')) {
+      io.send({ type: 'modes', ...(await bnModeAccuracies(model, dataset.test, norm, m.config.batchSize)) });
+    }
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (io.isBackendFailure?.(e)) io.send({ type: 'backendFailed', reason: message });
+    else emit({ type: 'done', reason: 'failed', step: lastStep, message });
+  }
+}
