@@ -21,6 +21,8 @@ const flag = (name: string, fallback: number) => {
 const steps = flag('steps', 10), warmup = flag('warmup', 2);
 const here = __dirname, root = join(here, '..', '..', '..');
 
+type BenchPage = (steps: number, warmup: number) => Promise<{ adapter: string; bnlab: { stepMs: number; bnMs: number; bnGBs: number }; tfjs: { stepMs: number } | { error: string } }>;
+
 async function main() {
   if (!existsSync(join(here, 'node_modules', '@tensorflow', 'tfjs-backend-webgpu'))) {
     console.log('bench:webgpu: installing the TensorFlow.js reference (scripts/bench/webgpu)');
@@ -37,11 +39,11 @@ async function main() {
   const { chromium } = createRequire(join(root, '.ci', 'e2e', 'package.json'))('playwright-core');
   const { chromiumArgs, chromiumPath } = await import(join(root, 'test', 'harness', 'code-server.mjs'));
   const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
-  let page;
+  let page: Awaited<ReturnType<BenchPage>>;
   try {
     const tab = await browser.newPage();
     await tab.goto(`http://127.0.0.1:${port}/`);
-    page = await tab.evaluate(([s, w]: [number, number]) => window.bnlabBench(s, w), [steps, warmup]);
+    page = await tab.evaluate(([s, w]: [number, number]) => (window as unknown as { bnlabBench: BenchPage }).bnlabBench(s, w), [steps, warmup]);
   } finally {
     await browser.close();
     server.close();
