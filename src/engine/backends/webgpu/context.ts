@@ -61,6 +61,8 @@ export class GpuContext {
   private uniformsInFlight: GPUBuffer[] = [];
   private readonly freeUniforms = new Map<number, GPUBuffer[]>();
   private readonly dummy: GPUBuffer;
+  /** Readback buffers, reused (creating and destroying one per read is slow, and crashed Dawn's GL backend). */
+  private readonly freeStaging = new Map<number, GPUBuffer[]>();
   private failure: GpuError | null = null;
   private readonly released = new FinalizationRegistry<{ size: number; buffer: GPUBuffer }>(({ size, buffer }) => this.release(size, buffer));
   /** Dispatches recorded since the context was made (for benchmarks and tests). */
@@ -200,7 +202,8 @@ export class GpuContext {
   async read(t: Tensor): Promise<Float32Array | Int32Array> {
     this.check();
     const bytes = t.size * 4;
-    const staging = this.device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    const staging = this.freeStaging.get(size)?.pop() ?? this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     if (bytes > 0) this.encode().copyBufferToBuffer(storageOf(t).buffer, 0, staging, 0, Math.ceil(bytes / 4) * 4);
     this.flush();
     try {
@@ -211,7 +214,9 @@ export class GpuContext {
     }
     const copy = staging.getMappedRange(0, bytes).slice(0);
     staging.unmap();
-    staging.destroy();
+    const list = this.freeStaging.get(size) ?? [];
+    list.push(staging);
+    this.freeStaging.set(size, list);
     this.check();
     return t.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
   }
