@@ -14,33 +14,33 @@ import { Fixture, type ParityCase, type ParityResult } from '../parity';
 
 const TRAIN_TOLERANCE = 1e-3;
 
-async function twentySteps(backend: 'cpu' | 'webgpu', bn: TrainConfig['bn']) {
+async function trainSteps(backend: 'cpu' | 'webgpu', spec: string, steps: number, bn: TrainConfig['bn']) {
   const source = 'synthetic:shapes,n=2000,test=200,seed=3';
   const src = parseDataSource(source);
   if (src.kind !== 'synthetic') throw new Error('expected a synthetic source');
   const dataset = generateSynthetic(src, source);
   const losses: number[] = [];
-  const config: TrainConfig = { spec: 'seed', steps: 20, batchSize: 100, optimizer: 'adam', lr: 1e-3, seed: 0, shuffle: true, statsEvery: 0, bn };
+  const config: TrainConfig = { spec, steps, batchSize: 100, optimizer: 'adam', lr: 1e-3, seed: 0, shuffle: true, statsEvery: 0, bn };
   const { model, done } = await train({ dataset, config, backend, onEvent: (e) => e.type === 'step' && losses.push((e as StepEvent).loss) });
   if (done.reason !== 'completed') throw new Error(`${backend} run ended ${done.reason}: ${done.message}`);
   return { losses, state: await model.readStateDict() };
 }
 
-function trainCase(name: string, bn: TrainConfig['bn']): ParityCase {
+/** Per-step losses, final weights and BN buffers of `steps` Adam steps on WebGPU against the CPU. */
+function trainCase(title: string, spec: string, steps: number, bn: TrainConfig['bn']): ParityCase {
   return {
-    name: `seed net, 20 Adam steps on webgpu track the cpu (${name})`,
+    name: title,
     kernels: ['training'],
     run: async (): Promise<ParityResult> => {
-      const title = `seed net, 20 Adam steps on webgpu track the cpu (${name})`;
       try {
-        const cpu = await twentySteps('cpu', bn);
-        const gpu = await twentySteps('webgpu', bn);
+        const cpu = await trainSteps('cpu', spec, steps, bn);
+        const gpu = await trainSteps('webgpu', spec, steps, bn);
         let worst = 0, detail = '';
         cpu.losses.forEach((l, i) => {
           const e = Math.abs(gpu.losses[i] - l) / Math.max(1, Math.abs(l));
           if (!(e <= worst)) [worst, detail] = [Number.isNaN(e) ? Infinity : e, `loss at step ${i + 1}: webgpu ${gpu.losses[i]}, cpu ${l}`];
         });
-        if (gpu.losses.length !== 20) return { name: title, worst: Infinity, tolerance: TRAIN_TOLERANCE, ok: false, detail: `${gpu.losses.length} steps on webgpu` };
+        if (gpu.losses.length !== steps) return { name: title, worst: Infinity, tolerance: TRAIN_TOLERANCE, ok: false, detail: `${gpu.losses.length} steps on webgpu` };
         for (const [k, { tensor }] of cpu.state) {
           const g = gpu.state.get(k)!.tensor.data, c = tensor.data;
           let scale = 1;
@@ -96,4 +96,18 @@ const goldenStep: ParityCase = {
   },
 };
 
-export const trainCases: ParityCase[] = [goldenStep, trainCase('bn', undefined)];
+const SMALL = 'conv(8,3) bn relu maxpool(2) flatten linear(16) bn relu linear';
+/** BN's running statistics (and everything else) after several steps in each BN mode. */
+const BN_MODES: [string, TrainConfig['bn']][] = [
+  ['momentum 0.1', { momentum: 0.1 }],
+  ['momentum none (cumulative average)', { momentum: null }],
+  ['track_running_stats off', { track: false }],
+  ['frozen (eval-mode BN in a training model)', { frozen: true }],
+  ['Keras convention (momentum 0.99, eps 1e-3)', { momentum: 1 - 0.99, kerasMomentum: 0.99, eps: 1e-3 }],
+];
+
+export const trainCases: ParityCase[] = [
+  goldenStep,
+  trainCase('seed net, 20 Adam steps on webgpu track the cpu', 'seed', 20, undefined),
+  ...BN_MODES.map(([name, bn]) => trainCase(`BN ${name}: 6 steps on webgpu track the cpu, running statistics included`, SMALL, 6, bn)),
+];
