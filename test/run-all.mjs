@@ -37,7 +37,7 @@ const tiers = {
   integration: {
     cmd: [join(root, 'test', 'integration', 'run-code-server.mjs'), '--results', join(results, 'integration.json')],
     results: join(results, 'integration.json'),
-    timeout: minutes('BNLAB_INTEGRATION_TIMEOUT_MIN', 10),
+    timeout: minutes('BNLAB_INTEGRATION_TIMEOUT_MIN', 15),
     needsCodeServer: true,
   },
   ui: {

@@ -36,6 +36,8 @@ export class Run {
   /** Where it trains now ('cpu' or 'webgpu'), and the adapter's description from the start event. */
   backend: 'cpu' | 'webgpu' | undefined;
   device = '';
+  /** Why it trains where it does, when that is not simply what was asked (e.g. what `auto` chose). */
+  backendNote: string | undefined;
   modes: { eval: number; train: number } | undefined;
   /** Steps the worker had finished when it received Stop. */
   stopReceivedAtStep: number | undefined;
@@ -170,6 +172,7 @@ export class TrainingManager implements vscode.Disposable {
     };
     void this.chooseBackend(req.config.backend).then(async ({ backend, why }) => {
       if (why) this.log.info(`run ${runId}: ${why}`);
+      run.backendNote = why;
       if (req.config.backend === 'webgpu' && backend === 'cpu') void vscode.window.showWarningMessage(`BN Lab: ${why}.`);
       if (backend === 'webgpu' && this.gpu) await this.startOnGpu(run, start);
       else this.startOnCpu(run, start);
@@ -218,6 +221,7 @@ export class TrainingManager implements vscode.Disposable {
         const from = run.checkpoint ? `the checkpoint at step ${run.checkpointStep} (${run.checkpoint})` : 'the start (no checkpoint was written yet)';
         const message = `BN Lab: WebGPU failed (${m.reason}); run "${run.label}" goes on on the CPU from ${from}.`;
         this.log.warn(message);
+        run.backendNote = message.replace(/^BN Lab: /, '');
         void vscode.window.showWarningMessage(message);
         this.startOnCpu(run, run.checkpoint ? { ...start, resume: { dir: run.checkpoint, step: run.checkpointStep } } : start);
       }

@@ -17,7 +17,7 @@ export function trainingStatusBar(training: TrainingManager, openCommand: string
     const loss = Number.isFinite(run.loss) ? run.loss.toFixed(3) : '–';
     if (run.running) {
       item.text = `$(loading~spin) BN Lab: loss ${loss} · ${run.stepsPerSec.toFixed(1)} steps/s${run.backend ? ` · ${run.backend}` : ''}`;
-      item.tooltip = `${run.label}: step ${run.step}/${run.totalSteps || '?'}${run.device ? ` on ${run.device}` : ''}${training.active.length > 1 ? ` (${training.active.length} runs)` : ''}. Click to open the dashboard.`;
+      item.tooltip = `${run.label}: step ${run.step}/${run.totalSteps || '?'}${run.device ? ` on ${run.device}` : ''}${training.active.length > 1 ? ` (${training.active.length} runs)` : ''}.${run.backendNote ? ` ${run.backendNote}.` : ''} Click to open the dashboard.`;
     } else {
       item.text = `$(${run.done?.reason === 'completed' ? 'check' : 'circle-slash'}) BN Lab: loss ${loss}`;
       item.tooltip = `${run.label}: ${run.done?.reason ?? 'finished'} at step ${run.step}${run.done?.message ? ` (${run.done.message})` : ''}. Click to open the dashboard.`;
