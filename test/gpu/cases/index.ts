@@ -1,8 +1,10 @@
 /** Every parity case, in one list (each file under cases/ adds its own). */
 import type { ParityCase } from '../parity';
+import { convCases } from './conv';
 import { elementwiseCases } from './elementwise';
+import { linearCases } from './linear';
 import { lossCases } from './loss';
 import { stateCases } from './state';
 import { trainCases } from './train';
 
-export const allCases: ParityCase[] = [...elementwiseCases, ...stateCases, ...lossCases, ...trainCases];
+export const allCases: ParityCase[] = [...elementwiseCases, ...stateCases, ...lossCases, ...trainCases, ...linearCases, ...convCases];
