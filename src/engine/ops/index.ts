@@ -25,11 +25,14 @@
  *   (instance norm = group norm with groups = C)
  *
  * relu(x, out?) / reluGrad(dy, y) ; leakyRelu(x, slope, out?) / leakyReluGrad(dy, x, slope)
- * maxPool2d(x, Pool2DAttrs) -> { y, argmax: Int32Array } ; maxPool2dGrad(dy, argmax, xShape)
+ * maxPool2d(x, Pool2DAttrs) -> { y, argmax: int32 Tensor } ; maxPool2dGrad(dy, argmax, xShape)
  * avgPool2d(x, Pool2DAttrs) -> y (count_include_pad=true, like PyTorch's default) ; avgPool2dGrad(dy, xShape, attrs)
- * dropout(x, p, rng) -> { y, mask: Float32Array (0 or 1/(1-p)) } ; backward: dy*mask
- * softmaxCrossEntropy(logits[N,K], labels Int32Array|Uint8Array) -> { loss (mean), probs[N,K], correct (count of argmax==label) }
+ * dropout(x, p, seed) -> { y, mask: Tensor (0 or 1/(1-p)) } ; backward: dy*mask (counter-based mask: the same on every backend)
+ * softmaxCrossEntropy(logits[N,K], labels (int32 Tensor, or host Int32Array|Uint8Array), out?, slot?)
+ *    -> { probs[N,K], metrics } with metrics[2·slot] = mean loss, metrics[2·slot+1] = count of argmax==label (lossValues() on the CPU)
  * softmaxCrossEntropyGrad(probs, labels) -> dlogits = (probs - onehot)/N
+ * batchNormRunningStats(mean, varUnbiased, runningMean, runningVar, numBatchesTracked, momentum|null)  (in place)
+ * sgdStep(param, grad, momentumBuf|null, attrs) ; adamStep(param, grad, m, v, attrs)  (in place; optim.ts drives them)
  *
  * ADDITIONS (beyond the original contract):
  * - Every op takes an optional last `out` argument: a Tensor for single-output ops, a partial
@@ -41,7 +44,9 @@
  *   fill PyTorch's defaults; conv2dOutputShape / pool2dOutputShape compute shapes for Layer.build.
  * - Bad arguments throw OpError ("op: what is wrong, with shapes"), exported here.
  * - Importing this module registers the CPU kernels; backend.ts selects the backend. Kernel
- *   signatures (what a backend implements) are in kernels.ts.
+ *   signatures (what a backend implements) are the KernelSignatures interface in kernels.ts; the
+ *   WebGPU kernels register when backends/webgpu's initWebGpu() finds a device. Ops never read
+ *   values: on a device backend they only queue work, and read() (backend.ts) brings values back.
  * - CPU backend: GEMM (linear, conv via im2col) and batch norm over [N, C, H, W] run WebAssembly
  *   SIMD kernels (backends/cpu/simd.wat) where the runtime has them, else plain JS; results agree
  *   to float32 rounding. Long reductions are summed in float64 (statistics, losses, GEMM across
