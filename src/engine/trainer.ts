@@ -6,11 +6,13 @@
  * shuffling draws a fresh permutation each epoch from an Rng seeded by `seed`.
  */
 import { DEFAULT_NORMALIZATION, gatherBatch, type Dataset, type Normalization, type Split } from '../data/dataset';
-import { UserError } from './errors';
+import { evalForwardIsFinite } from './checkpoint-check';
+import { UserError, WriteError } from './errors';
 import type { DoneEvent, TrainEvent } from './events';
 import type { BnOptions } from './layers/batchnorm';
 import { buildModel, crossEntropy, type Sequential, type StateDict } from './model';
 import { createOptimizer, OPTIMIZERS, type OptimizerName } from './optim';
+import { planRun } from './plan';
 import { Rng } from './rng';
 import { createSchedule, type ScheduleConfig } from './schedule';
 import { collectBnStats, gradNorms } from './stats';
@@ -43,6 +45,10 @@ export interface TrainConfig {
   statsEvery?: number;
   /** Batch size for evaluation (default 500). */
   evalBatchSize?: number;
+  /** Drop the last partial batch of each epoch (torch's DataLoader drop_last). */
+  dropLast?: boolean;
+  /** Refuse runs estimated to need more bytes than this (default: plan.ts defaultMemoryLimit()). */
+  maxMemory?: number;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -59,7 +65,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 export interface CheckpointRequest {
   step: number;
   epoch: number;
-  reason: 'epoch' | 'end' | 'cancelled';
+  reason: 'epoch' | 'end' | 'cancelled' | 'failed';
 }
 
 export interface TrainOptions {
@@ -118,13 +124,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const { dataset, signal } = o;
   const emit = o.onEvent ?? (() => {});
   const norm = config.normalization ?? DEFAULT_NORMALIZATION;
+  const { stepsPerEpoch, totalSteps } = planRun(config, dataset);
   const model = modelForConfig(config, dataset);
   if (o.initState) model.loadStateDict(o.initState);
   const n = dataset.train.count;
-  if (n === 0) throw new UserError(`data set "${dataset.source}" has no training samples`);
   const batch = config.batchSize;
-  const stepsPerEpoch = Math.ceil(n / batch);
-  const totalSteps = config.steps ?? (config.epochs ?? 1) * stepsPerEpoch;
   const totalEpochs = Math.ceil(totalSteps / stepsPerEpoch);
   const perStep = config.schedule?.per === 'step';
   const schedule = createSchedule(config.lr, config.schedule, perStep ? totalSteps : totalEpochs);
@@ -152,7 +156,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   };
   const checkpoint = async (reason: CheckpointRequest['reason']) => {
     if (!o.saveCheckpoint || checkpointStep === step) return true;
-    if (!allFinite(model)) return false;
+    if (!allFinite(model) || !evalForwardIsFinite(model, dataset.test, dataset.train, norm)) return false;
     lastCheckpoint = await o.saveCheckpoint(model, { step, epoch, reason });
     checkpointStep = step;
     emit({ type: 'checkpoint', step, dir: lastCheckpoint });
@@ -164,7 +168,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     emit({ type: 'eval', step, epoch, split: 'test', loss: r.loss, accuracy: r.accuracy });
   };
   const diverged = (what: string) =>
-    finish('diverged', `${what} at step ${step + 1} (epoch ${epoch}); stopped${lastCheckpoint ? `, the last good checkpoint is ${lastCheckpoint}` : ' with no checkpoint written'}`);
+    finish('diverged', `${what} (epoch ${epoch}); stopped${lastCheckpoint ? `, the last good checkpoint is ${lastCheckpoint}` : ' with no checkpoint written'}`);
 
   try {
     model.train();
@@ -185,7 +189,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         const x = new Tensor([m, ...sampleShape], xbuf.subarray(0, m * sampleSize));
         const logits = model.forward(x);
         const { loss, correct, dLogits } = crossEntropy(logits, labels.subarray(0, m));
-        if (!Number.isFinite(loss)) return diverged(`the loss became ${loss}`);
+        if (!Number.isFinite(loss)) return diverged(`the loss became ${loss} in step ${step + 1}`);
         const wantStats = statsEvery > 0 && (step + 1) % statsEvery === 0;
         const bn = wantStats ? collectBnStats(model) : [];
         model.backward(dLogits!);
@@ -197,15 +201,17 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         await nextTick();
       }
       if (b === stepsPerEpoch || step === totalSteps) {
-        if (!allFinite(model)) return diverged('the weights became non-finite');
+        if (!allFinite(model)) return diverged(`the weights became non-finite after step ${step}`);
         evaluateTest();
-        await checkpoint(step === totalSteps ? 'end' : 'epoch');
+        if (!(await checkpoint(step === totalSteps ? 'end' : 'epoch'))) return diverged(`the eval-mode outputs on test samples became non-finite after step ${step}`);
       }
     }
     return finish('completed');
   } catch (e) {
-    if (e instanceof UserError) return finish('failed', e.message);
-    throw e;
+    if (!(e instanceof UserError)) throw e;
+    // Keep the steps done so far, unless saving is what failed.
+    if (!(e instanceof WriteError)) await checkpoint('failed').catch(() => undefined);
+    return finish('failed', e.message);
   }
 }
 
