@@ -4,7 +4,7 @@ import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { absoluteSource, loadDataset } from '../data/load';
 import { loadCheckpoint, saveCheckpoint, writeError } from '../engine/checkpoint';
-import type { TrainEvent } from '../engine/events';
+import type { DoneEvent, TrainEvent } from '../engine/events';
 import { makeDirs } from '../engine/fs-paths';
 import type { OptimizerName } from '../engine/optim';
 import { formatBytes, defaultMemoryLimit } from '../engine/plan';
@@ -215,6 +215,8 @@ class Reporter {
   event(e: TrainEvent): void {
     if (this.mode === 'json') {
       if (e.type !== 'stats') process.stdout.write(JSON.stringify(e) + '\n');
+      // A run that did not complete says why on stderr too, in the same line as without --json.
+      if (e.type === 'done' && e.reason !== 'completed') this.stopped(e);
       return;
     }
     switch (e.type) {
@@ -246,15 +248,18 @@ class Reporter {
         break;
       case 'done':
         if (e.reason === 'completed') this.say(`done: ${e.step} steps; checkpoint in ${e.checkpoint ?? '(none)'}`);
-        else {
-          this.bar?.clear();
-          // A diverged run's message already names its last good checkpoint.
-          const why = e.reason === 'cancelled' ? `stopped by ${this.stoppedBy ?? 'request'} after ${e.step} steps` : `${e.reason}: ${e.message ?? ''}`;
-          const where = e.reason === 'diverged' ? '' : e.checkpoint ? `; the last good checkpoint is ${e.checkpoint}` : '; no checkpoint was written';
-          process.stderr.write(`bnlab: training ${why}${where}\n`);
-        }
+        else this.stopped(e);
         break;
     }
+  }
+
+  /** One stderr line for a run that did not complete: why, and where its last good checkpoint is. */
+  private stopped(e: DoneEvent): void {
+    this.bar?.clear();
+    // A diverged run's message already names its last good checkpoint.
+    const why = e.reason === 'cancelled' ? `stopped by ${this.stoppedBy ?? 'request'} after ${e.step} steps` : `${e.reason}: ${e.message ?? ''}`;
+    const where = e.reason === 'diverged' ? '' : e.checkpoint ? `; the last good checkpoint is ${e.checkpoint}` : '; no checkpoint was written';
+    process.stderr.write(`bnlab: training ${why}${where}\n`);
   }
 
   private say(line: string): void {
