@@ -76,10 +76,13 @@ interface ShapedLayer {
   params: number;
 }
 
-/** Parameters a conv or linear layer will allocate for this input; others have at most a few per channel. */
+/**
+ * Parameters a conv or linear layer will allocate for this input (0 for an input of the wrong rank:
+ * its build() refuses that before allocating); other layers have at most a few per channel.
+ */
 function bigParams(layer: Layer, inShape: Shape): number {
-  if (layer instanceof Conv2d) return layer.outChannels * (inShape[0] / layer.opts.groups) * layer.kernel ** 2 + layer.outChannels;
-  if (layer instanceof Linear) return layer.outFeatures * (sizeOf(inShape) + 1);
+  if (layer instanceof Conv2d && inShape.length === 3) return layer.outChannels * (inShape[0] / layer.opts.groups) * layer.kernel ** 2 + layer.outChannels;
+  if (layer instanceof Linear && inShape.length === 1) return layer.outFeatures * (sizeOf(inShape) + 1);
   return 0;
 }
 

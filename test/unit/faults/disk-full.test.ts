@@ -4,7 +4,7 @@
  * checkpoint whole (weights and model.json of the same step) with no temp files behind.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../../src/engine/checkpoint';
@@ -43,7 +43,8 @@ describe('faults: disk full', function () {
     assert.equal(bnlab(['train', '--model', SPEC, '--data', DATA, '--steps', '1', '--batch', '20', '--out', ckpt]).code, 0);
   });
   after(() => {
-    if (mnt) spawn('umount', [mnt]).on('close', removeTempDirs);
+    if (mnt) spawnSync('umount', [mnt]);
+    removeTempDirs();
   });
 
   it('train: disk full while writing …; the last good checkpoint is … (exit 1, done line, last checkpoint whole)', async () => {

@@ -20,13 +20,17 @@ describe('faults: model size guard', function () {
   this.timeout(120_000);
   before(ensureBuilt);
 
-  for (const spec of ['conv(8000,5) bn relu flatten linear(10)', 'conv(100000,5)', 'linear(1000000000)', 'flatten linear(1000000000)']) {
+  for (const spec of ['conv(8000,5) bn relu flatten linear(10)', 'conv(100000,5) flatten linear', 'flatten linear(1000000000)']) {
     it(`"${spec}" on digits is refused at once with the estimate and the limit (exit 3)`, () => {
       const r = bnlab(['train', '--model', spec, '--steps', '1'], { timeoutMs: 20_000 });
       failsWith(r, 3, new RegExp(`^bnlab: the model "${spec.replace(/[()]/g, '\\$&')}" with batch 100 needs (about|at least) ${SIZE}, more than the limit of ${SIZE}; use a smaller model or batch, or raise the limit \\(--max-memory, setting bnLab\\.maxMemory\\)$`));
       assert.ok(r.ms < 5000, `took ${Math.round(r.ms)} ms`);
     });
   }
+
+  it('a shape error still comes before the size: linear(1000000000) on images names the missing flatten', () => {
+    failsWith(bnlab(['train', '--model', 'linear(1000000000)', '--steps', '1']), 3, /layer 1 "linear\(1000000000\)": expects a flat input \[features\] \(add flatten before it\), got input shape \[1, 28, 28\]/);
+  });
 
   it('--max-memory sets the limit: the seed net fits in the default, not in 64M; bad sizes are usage errors', () => {
     failsWith(bnlab(['train', '--max-memory', '64M', '--steps', '1']), 3, /needs (about|at least) \d+ MiB, more than the limit of 64 MiB/);
