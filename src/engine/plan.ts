@@ -11,7 +11,7 @@ import { Conv2d } from './layers/conv';
 import type { Layer } from './layers/layer';
 import { Linear } from './layers/linear';
 import { Rng } from './rng';
-import type { TrainConfig } from './trainer';
+import { EVAL_BATCH, type TrainConfig } from './trainer';
 import { createLayer, parseSpec, removeBn, where } from './spec';
 import { sizeOf, type Shape } from './tensor';
 
@@ -47,7 +47,7 @@ export function planRun(c: TrainConfig, dataset: Dataset): RunPlan {
   const refuse = (bytes: number, how: string) =>
     new UserError(`the model "${c.spec}" with batch ${batch} needs ${how} ${formatBytes(bytes)}, more than the limit of ${formatBytes(limit)}; use a smaller model or batch, or raise the limit (--max-memory, setting bnLab.maxMemory)`);
   const bytesPerParam = 4 * (2 + optimizerSlots(c));
-  const bytesPerValue = 4 * (3 * batch + (c.evalBatchSize ?? 500));
+  const bytesPerValue = 4 * (3 * batch + (c.evalBatchSize ?? EVAL_BATCH));
   const estimate = (params: number, valuesPerSample: number) => params * bytesPerParam + valuesPerSample * bytesPerValue;
   const layers = shapedLayers(c, dataset, (params, values) => {
     if (estimate(params, values) > limit) throw refuse(estimate(params, values), 'at least');

@@ -9,6 +9,7 @@ import { checkpointDataset } from '../data/load';
 import { modelFromCheckpoint, type CheckpointMeta } from '../engine/checkpoint';
 import { UserError } from '../engine/errors';
 import type { Sequential } from '../engine/model';
+import { EVAL_BATCH } from '../engine/trainer';
 import { Tensor } from '../engine/tensor';
 import { openSession, type OnnxSession } from './ort';
 
@@ -177,7 +178,7 @@ export async function compareSessions(sessions: OnnxSession[], model: Sequential
 }
 
 /** Batches of `split` samples [from, from + count), normalized like training inputs. */
-export function* splitBatches(split: Split, sampleShape: readonly number[], norm: Normalization, count = split.count, batchSize = 500): Generator<InputBatch> {
+export function* splitBatches(split: Split, sampleShape: readonly number[], norm: Normalization, count = split.count, batchSize = EVAL_BATCH): Generator<InputBatch> {
   const size = sampleShape.reduce((a, b) => a * b, 1);
   const total = Math.min(count, split.count);
   const indices = Int32Array.from({ length: total }, (_, i) => i);
