@@ -7,7 +7,8 @@ import { loadCheckpoint, saveCheckpoint, writeError } from '../engine/checkpoint
 import type { DoneEvent, TrainEvent } from '../engine/events';
 import { makeDirs } from '../engine/fs-paths';
 import type { OptimizerName } from '../engine/optim';
-import { formatBytes, defaultMemoryLimit } from '../engine/plan';
+import { hostMemoryLimit } from '../engine/host-memory';
+import { formatBytes } from '../engine/plan';
 import { LAYER_HELP, PRESETS } from '../engine/spec';
 import { train, type TrainConfig } from '../engine/trainer';
 import { bytesArg, EXIT, intArg, momentumOrNone, nonEmptyArg, normalizeArg, NORMALIZE_HELP, numArg, positiveArg, resolveNormalization, UsageError } from './common';
@@ -71,7 +72,7 @@ export function registerTrain(program: Command): void {
     .option('--init <checkpoint>', 'start from these weights (a checkpoint directory or a .safetensors file)')
     .option('--out <dir>', 'output directory (default runs/<timestamp>)', nonEmptyArg('a folder'))
     .option('--overwrite', 'replace the run already in --out')
-    .option('--max-memory <size>', `refuse runs estimated to need more memory than this, e.g. 8G (default ${formatBytes(defaultMemoryLimit())}: half the RAM, at most 16 GiB)`, bytesArg)
+    .option('--max-memory <size>', `refuse runs estimated to need more memory than this, e.g. 8G (default ${formatBytes(hostMemoryLimit())}: half the RAM, at most 16 GiB)`, bytesArg)
     .option('--json', 'JSON lines on stdout instead of a progress bar')
     .option('--normalize <how>', `${NORMALIZE_HELP}; without it, --init's normalization`, normalizeArg, 'unit')
     .addOption(new Option('--schedule <kind>', 'LR schedule (StepLR / CosineAnnealingLR)').choices(['none', 'step', 'cosine']).default('none'))
@@ -135,7 +136,7 @@ async function runTrain(f: TrainFlags, cmd: Command): Promise<void> {
     normalization,
     statsEvery: f.statsEvery,
     ...(f.dropLast ? { dropLast: true } : {}),
-    ...(f.maxMemory !== undefined ? { maxMemory: f.maxMemory } : {}),
+    maxMemory: f.maxMemory ?? hostMemoryLimit(),
     ...(f.schedule !== 'none' ? { schedule: { kind: f.schedule, per: f.schedulePer, stepSize: f.stepSize, gamma: f.gamma } } : {}),
   };
   const metrics = join(out, METRICS_FILE);

@@ -3,7 +3,6 @@
  * epoch makes (a last batch of one sample that BN cannot normalize is refused with its cure), and
  * the memory the run needs, estimated from the spec and the batch size (refused past a limit).
  */
-import { totalmem } from 'node:os';
 import type { Dataset } from '../data/dataset';
 import { UserError } from './errors';
 import { BatchNorm } from './layers/batchnorm';
@@ -24,10 +23,8 @@ export interface RunPlan {
   memoryBytes: number;
 }
 
-/** Half the machine's memory, at most 16 GiB. */
-export function defaultMemoryLimit(): number {
-  return Math.min(totalmem() / 2, 16 * 2 ** 30);
-}
+/** The limit where the caller gives none (Node callers pass hostMemoryLimit(): half the RAM, at most this). */
+export const MAX_MEMORY_DEFAULT = 16 * 2 ** 30;
 
 /**
  * Plans a run of `c` on `dataset`; throws a UserError when a batch cannot be trained or the run would
@@ -43,7 +40,7 @@ export function planRun(c: TrainConfig, dataset: Dataset): RunPlan {
   if (stepsPerEpoch === 0) throw new UserError(`batch ${batch} is larger than the ${n} training samples, so dropping the last partial batch leaves none; choose a batch of at most ${n}`);
   const lastBatch = c.dropLast ? batch : n - (stepsPerEpoch - 1) * batch;
   const totalSteps = c.steps ?? (c.epochs ?? 1) * stepsPerEpoch;
-  const limit = c.maxMemory ?? defaultMemoryLimit();
+  const limit = c.maxMemory ?? MAX_MEMORY_DEFAULT;
   const refuse = (bytes: number, how: string) =>
     new UserError(`the model "${c.spec}" with batch ${batch} needs ${how} ${formatBytes(bytes)}, more than the limit of ${formatBytes(limit)}; use a smaller model or batch, or raise the limit (--max-memory, setting bnLab.maxMemory)`);
   const bytesPerParam = 4 * (2 + optimizerSlots(c));

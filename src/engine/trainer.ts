@@ -47,7 +47,7 @@ export interface TrainConfig {
   evalBatchSize?: number;
   /** Drop the last partial batch of each epoch (torch's DataLoader drop_last). */
   dropLast?: boolean;
-  /** Refuse runs estimated to need more bytes than this (default: plan.ts defaultMemoryLimit()). */
+  /** Refuse runs estimated to need more bytes than this (default: plan.ts MAX_MEMORY_DEFAULT). */
   maxMemory?: number;
 }
 

@@ -6,6 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { DEFAULT_NORMALIZATION } from '../../data/dataset';
 import { loadDataset } from '../../data/load';
 import { saveCheckpoint } from '../../engine/checkpoint';
+import { hostMemoryLimit } from '../../engine/host-memory';
 import type { TrainEvent } from '../../engine/events';
 import { train } from '../../engine/trainer';
 import { parseWorkerMessage, toWorkerSchema, type FromWorker, type ToWorker } from '../../protocol/worker-messages';
@@ -43,7 +44,7 @@ async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     const norm = m.config.normalization ?? DEFAULT_NORMALIZATION;
     const { done, model } = await train({
       dataset,
-      config: m.config,
+      config: { maxMemory: hostMemoryLimit(), ...m.config },
       runId: m.runId,
       backend: 'cpu',
       signal: abort.signal,
