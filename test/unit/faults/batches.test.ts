@@ -10,15 +10,15 @@ import type { Dataset, Split } from '../../../src/data/dataset';
 import { Rng, train, UserError, type TrainEvent } from '../../../src/engine';
 import { bnlab, ensureBuilt, events, failsWith, removeTempDirs, tempDir } from './helpers';
 
-/** n samples of [1, 3, 3] pixels with two classes, and a test split of 4. */
-function tiny(n: number): Dataset {
+/** n samples of [1, 3, 3] pixels with two classes, and a test split of `test`. */
+function tiny(n: number, test = 4): Dataset {
   const r = new Rng(n);
   const split = (count: number): Split => ({
     count,
     pixels: Float32Array.from({ length: count * 9 }, () => r.int(256)),
     labels: Uint8Array.from({ length: count }, (_, i) => i % 2),
   });
-  return { source: `tiny-${n}`, sampleShape: [1, 3, 3], numClasses: 2, train: split(n), test: split(4) };
+  return { source: `tiny-${n}`, sampleShape: [1, 3, 3], numClasses: 2, train: split(n), test: split(test) };
 }
 
 describe('faults: a partial last batch of one sample', function () {
@@ -73,5 +73,22 @@ describe('faults: a partial last batch of one sample', function () {
       ),
       { numRuns: 80, seed: 3 },
     );
+  });
+
+  it('a step that fails after completed work keeps that work: the checkpoint of the steps done is saved and named', async () => {
+    // bn(track=false) normalizes with batch statistics in eval too; 101 test samples leave an eval batch of 1.
+    const saved: number[] = [];
+    const { done } = await train({
+      dataset: tiny(20, 101),
+      config: { spec: 'flatten linear(4) bn(track=false) relu linear', batchSize: 10, epochs: 2, optimizer: 'sgd', lr: 0.01, seed: 1, shuffle: true, statsEvery: 0 },
+      saveCheckpoint: async (_m, req) => {
+        saved.push(req.step);
+        return `ckpt@${req.step}`;
+      },
+    });
+    assert.equal(done.reason, 'failed');
+    assert.match(done.message!, /expected more than 1 value per channel/);
+    assert.deepEqual(saved, [2]);
+    assert.equal(done.checkpoint, 'ckpt@2');
   });
 });
