@@ -29,9 +29,9 @@ export function checkStateDict(sd: StateDict, file: string): void {
 /** Samples of the test split an eval-mode forward pass runs on before a checkpoint is kept. */
 const PROBE_SAMPLES = 64;
 
-/** True when the eval-mode logits of the first test samples (the training samples if there is no test split) are all finite. */
+/** True when the eval-mode logits of the first test samples (training samples if the test split has fewer than 2) are all finite. */
 export function evalForwardIsFinite(model: Sequential, test: Split, train: Split, norm: Normalization): boolean {
-  const split = test.count > 0 ? test : train;
+  const split = test.count >= 2 ? test : train;
   const count = Math.min(split.count, PROBE_SAMPLES);
   if (count === 0) return true;
   const size = split.pixels.length / split.count;

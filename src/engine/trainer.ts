@@ -246,14 +246,16 @@ function inEvalBatches(
 ): void {
   const sampleShape = model.inputShape;
   const sampleSize = sizeOf(sampleShape);
-  const xbuf = new Float32Array(batch * sampleSize);
-  const labels = new Int32Array(batch);
-  const identity = Int32Array.from({ length: Math.min(split.count, batch) }, (_, i) => i);
+  const xbuf = new Float32Array((batch + 1) * sampleSize);
+  const labels = new Int32Array(batch + 1);
+  const identity = Int32Array.from({ length: Math.min(split.count, batch + 1) }, (_, i) => i);
   const wasTraining = model.training;
   model.eval();
   try {
-    for (let from = 0; from < split.count; from += batch) {
-      const to = Math.min(split.count, from + batch), m = to - from;
+    for (let from = 0, to = 0; from < split.count; from = to) {
+      to = Math.min(split.count, from + batch);
+      if (split.count - to === 1) to++; // a last batch of 1 would break batch-statistics BN (track=false): it joins this one
+      const m = to - from;
       const sub: Split = { count: m, pixels: split.pixels.subarray(from * sampleSize, to * sampleSize), labels: split.labels.subarray(from, to) };
       gatherBatch(sub, sampleShape, identity, 0, m, norm, xbuf, labels);
       fn(model.forward(new Tensor([m, ...sampleShape], xbuf.subarray(0, m * sampleSize))), labels.subarray(0, m), from);
