@@ -37,7 +37,7 @@ describe('faults: checkpoints', function () {
     return out;
   }
 
-  it('eval, export, validate and train --init refuse a NaN weight in one line naming the tensor and index (exit 3)', () => {
+  it('eval, export and train --init refuse a NaN weight in one line naming the tensor and index (exit 3)', () => {
     const bad = damaged('0.weight', 5, NaN, 'nan');
     const line = /model\.safetensors: tensor 0\.weight holds NaN at index 5 \(1 of 18 values are not finite\); the checkpoint is damaged or comes from a diverged run$/;
     failsWith(bnlab(['eval', '--checkpoint', bad]), 3, line);
