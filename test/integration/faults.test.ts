@@ -1,10 +1,11 @@
 /**
  * Issue 12, item 11: the fault cases that reach VS Code (settings, commands) get the same clear
- * message as the CLI: a last batch of one sample, a spec too large for memory, a non-finite
- * checkpoint chosen for export.
+ * message as the CLI: a last batch of one sample, a spec too large for memory, a full disk and a
+ * non-finite checkpoint chosen for export.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -49,6 +50,29 @@ describe('BN Lab faults in VS Code', function () {
     assert.match(huge.message ?? '', /needs (about|at least) \d+(\.\d)? GiB, more than the limit of .*setting bnLab\.maxMemory/);
     const tight = only(await train({ ...SMALL, batchSize: 30, maxMemory: 0.0001 }));
     assert.match(tight.message ?? '', /more than the limit of 105 KiB/);
+  });
+
+  it('Export ONNX to a full disk (a tiny tmpfs; root only) says so, naming the file, and leaves nothing behind', async function () {
+    const mnt = mkdtempSync(join(tmpdir(), 'bnlab-it-full-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { stdio: 'pipe' });
+    } catch {
+      return this.skip(); // not root, or no mount permission here
+    }
+    try {
+      const run = only(await train({ ...SMALL, batchSize: 30 }));
+      try {
+        writeFileSync(join(mnt, 'filler'), Buffer.alloc(1 << 20));
+      } catch {
+        // the disk is full now
+      }
+      const r = await vscode.commands.executeCommand<{ ok: boolean; text: string }>('bnLab.exportOnnx', { checkpointDir: run.checkpoint, outFile: join(mnt, 'm.onnx') });
+      assert.equal(r.ok, false);
+      assert.match(r.text, /^disk full while writing .*m\.onnx$/);
+      assert.deepEqual(readdirSync(mnt), ['filler']);
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
   });
 
   it('Export ONNX of a checkpoint holding NaN fails with a message naming the tensor', async () => {
