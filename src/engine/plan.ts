@@ -10,7 +10,7 @@ import { Conv2d } from './layers/conv';
 import type { Layer } from './layers/layer';
 import { Linear } from './layers/linear';
 import { Rng } from './rng';
-import { EVAL_BATCH, type TrainConfig } from './trainer';
+import type { TrainConfig } from './trainer';
 import { createLayer, parseSpec, removeBn, where } from './spec';
 import { sizeOf, type Shape } from './tensor';
 
@@ -22,6 +22,13 @@ export interface RunPlan {
   /** Estimated peak bytes of weights, gradients, optimizer state and activations. */
   memoryBytes: number;
 }
+
+/**
+ * Samples per eval-mode batch. Each batch size keeps its own activation buffers, so 100 (the
+ * default training batch) rather than 500: measured on the seed net, 2,000 digits, this machine:
+ * eval peak RSS 170 MB instead of 475 MB, and 738 instead of 866 ms.
+ */
+export const EVAL_BATCH = 100;
 
 /** The limit where the caller gives none (Node callers pass hostMemoryLimit(): half the RAM, at most this). */
 export const MAX_MEMORY_DEFAULT = 16 * 2 ** 30;

@@ -9,7 +9,7 @@ import { checkpointDataset } from '../data/load';
 import { modelFromCheckpoint, type CheckpointMeta } from '../engine/checkpoint';
 import { UserError } from '../engine/errors';
 import type { Sequential } from '../engine/model';
-import { EVAL_BATCH } from '../engine/trainer';
+import { EVAL_BATCH } from '../engine/plan';
 import { Tensor } from '../engine/tensor';
 import { openSession, type OnnxSession } from './ort';
 
