@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Adam, Tensor, buildModel, crossEntropy } from '../../src/engine';
+import { memoryBench } from './memory';
 import * as ops from '../../src/engine/ops';
 
 const args = process.argv.slice(2);
@@ -102,3 +103,4 @@ for (const [key, value] of Object.entries(ours)) {
   console.log(key.padEnd(18) + value.toFixed(1).padStart(12) + (torch ? ref.toFixed(1) : 'n/a').padStart(12) + String(ratio).padStart(9));
 }
 console.log(`train steps/s: BN Lab ${(1000 / ours.train_step_ms).toFixed(2)}` + (torch ? `, PyTorch ${(1000 / torch.train_step_ms).toFixed(2)}` : ''));
+memoryBench();

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const ortStartMs = performance.now() - t0;
 
   const { model, meta } = await modelFromCheckpoint(args.checkpoint!);
-  const held = await heldOutBatches(model, meta, args.data, samples);
+  const held = await heldOutBatches(model, meta, args.checkpoint!, args.data, samples);
   const n = held.count;
   const rows: { exportMs: number; validateMs: number; totalMs: number; apiMs: number; engineMs: number }[] = [];
   let last: Awaited<ReturnType<typeof validateVariants>> = [];

@@ -1,7 +1,30 @@
-/** Shared CLI helpers: argument parsers (one clear line on bad values), user-facing errors, data loading. */
+/** Shared CLI helpers: exit codes, argument parsers (one clear line on bad values), user-facing errors, data loading. */
 import { InvalidArgumentError } from 'commander';
 import type { Dataset, Normalization } from '../data/dataset';
 import { UserError } from '../engine/errors';
+
+/** The exit codes of `bnlab` (README, "Exit codes"). */
+export const EXIT = {
+  ok: 0,
+  /** Training failed or diverged, or an internal error. */
+  failed: 1,
+  /** Bad flags: unknown, malformed, conflicting or without effect. */
+  usage: 2,
+  /** Bad input: a file, data set, checkpoint, model spec or output path that cannot be used. */
+  input: 3,
+  /** export / validate: the ONNX model is outside the tolerance. */
+  validation: 4,
+  sigint: 130,
+  sigterm: 143,
+} as const;
+
+/** A flag combination that cannot work: exits with EXIT.usage. */
+export class UsageError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
 
 /** Errors whose message is meant for the user: printed as one line, no stack trace. */
 export function isUserFacing(e: unknown): e is Error {
@@ -11,6 +34,27 @@ export function isUserFacing(e: unknown): e is Error {
 /** A failed file-system call on a path (ENOTDIR, EACCES, ENOSPC, ...): its message names the call and the path. */
 function isFsError(e: unknown): e is Error {
   return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).path === 'string';
+}
+
+/** Rejects a value that is a nonzero number in writing but 0 as a double (1e-1000). */
+function checkUnderflow(v: string, n: number): void {
+  if (n === 0 && /[1-9]/.test(v.split(/e/i)[0])) throw new InvalidArgumentError(`${v.trim()} is too small: it rounds to 0.`);
+}
+
+/** A value that must not be empty (a data source, a path). */
+export function nonEmptyArg(what: string): (v: string) => string {
+  return (v) => {
+    if (v.trim() === '') throw new InvalidArgumentError(`expected ${what}, got an empty string.`);
+    return v;
+  };
+}
+
+/** A size in bytes: 8G, 512M, 1.5G, or a plain number of bytes. */
+export function bytesArg(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(v);
+  const n = m ? Number(m[1]) * 1024 ** ' kmgt'.indexOf(m[2].toLowerCase() || ' ') : NaN;
+  if (!(n >= 1 && Number.isFinite(n))) throw new InvalidArgumentError('expected a size such as 8G, 512M or 1073741824.');
+  return n;
 }
 
 export function intArg(min: number, max = Infinity): (v: string) => number {
@@ -25,12 +69,14 @@ export function numArg(min: number, max = Infinity, range = max === Infinity ? `
   return (v) => {
     const n = Number(v);
     if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${range}.`);
+    checkUnderflow(v, n);
     return n;
   };
 }
 
 export function positiveArg(v: string): number {
   const n = Number(v);
+  checkUnderflow(v, n);
   if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0.');
   return n;
 }

@@ -1,22 +1,22 @@
 /** `bnlab eval`: loss and accuracy of a checkpoint on a data set's test split. */
 import type { Command } from 'commander';
 import { DEFAULT_NORMALIZATION } from '../data/dataset';
-import { loadDataset } from '../data/load';
+import { checkpointDataset } from '../data/load';
 import { modelFromCheckpoint } from '../engine/checkpoint';
 import { UserError } from '../engine/errors';
 import { evaluate } from '../engine/trainer';
-import { checkSampleShape } from './common';
+import { checkSampleShape, nonEmptyArg } from './common';
 
 export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('print loss and accuracy on the test split (eval mode)')
     .requiredOption('--checkpoint <dir>', 'checkpoint directory (model.safetensors + model.json)')
-    .option('--data <source>', 'data source (default: the one the checkpoint was trained on)')
+    .option('--data <source>', 'data source (default: the one the checkpoint was trained on)', nonEmptyArg('a data source'))
     .option('--json', 'print one JSON object')
     .action(async (f: { checkpoint: string; data?: string; json?: boolean }) => {
       const { model, meta } = await modelFromCheckpoint(f.checkpoint);
-      const dataset = await loadDataset(f.data ?? meta.dataset ?? 'digits');
+      const dataset = await checkpointDataset(f.data, meta, f.checkpoint);
       checkSampleShape(model.inputShape, dataset.sampleShape, f.checkpoint, `data "${dataset.source}"`);
       const classes = model.outputShape.reduce((a, b) => a * b, 1);
       if (dataset.numClasses > classes) throw new UserError(`checkpoint "${f.checkpoint}" predicts ${classes} classes, but data "${dataset.source}" has ${dataset.numClasses}`);

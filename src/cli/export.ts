@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { exportOnnx, formatExportReport } from '../onnx/export';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../onnx/graph';
 import { DEFAULT_ATOL } from '../onnx/validate';
-import { intArg, numArg } from './common';
+import { EXIT, intArg, nonEmptyArg, numArg } from './common';
+import { checkOutFile } from './out-path';
 
 interface ExportFlags {
   checkpoint: string;
@@ -26,11 +27,12 @@ export function registerExport(program: Command): Command {
     .option('--no-fold', 'keep every BN as a BatchNormalization node')
     .option('--opset <n>', `ONNX opset, ${MIN_OPSET}–${MAX_OPSET}`, intArg(1), DEFAULT_OPSET)
     .option('--no-validate', 'skip the onnxruntime-web validation')
-    .option('--data <source>', "validation data (default: the checkpoint's data set)")
+    .option('--data <source>', "validation data (default: the checkpoint's data set)", nonEmptyArg('a data source'))
     .option('--samples <n>', 'validate on the first N test samples (default: the whole test split)', intArg(1))
     .option('--atol <x>', 'largest allowed |difference| of the logits', numArg(0), DEFAULT_ATOL)
     .option('--json', 'print the report as JSON')
     .action(async (flags: ExportFlags) => {
+      checkOutFile(flags.out);
       const report = await exportOnnx({
         checkpointDir: flags.checkpoint,
         outFile: flags.out,
@@ -42,6 +44,6 @@ export function registerExport(program: Command): Command {
         atol: flags.atol,
       });
       console.log(flags.json ? JSON.stringify(report) : formatExportReport(report));
-      if (!report.passed) process.exitCode = 1;
+      if (!report.passed) process.exitCode = EXIT.validation;
     });
 }

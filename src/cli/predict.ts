@@ -7,6 +7,7 @@ import { modelFromCheckpoint, writeFileAtomic } from '../engine/checkpoint';
 import { predict } from '../engine/trainer';
 import { checkSampleShape } from './common';
 import { encodeNpyFloat32 } from './npy';
+import { checkOutFile } from './out-path';
 
 export function registerPredict(program: Command): void {
   program
@@ -16,6 +17,7 @@ export function registerPredict(program: Command): void {
     .requiredOption('--input <images>', 'IDX image file [N, rows, cols] of uint8, raw or gzipped')
     .requiredOption('--out <logits.npy>', 'output .npy file')
     .action(async (f: { checkpoint: string; input: string; out: string }) => {
+      checkOutFile(f.out);
       const { model, meta } = await modelFromCheckpoint(f.checkpoint);
       const idx = parseIdx(await readBytes(f.input), f.input, 3);
       const [n, rows, cols] = idx.dims;

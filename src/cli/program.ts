@@ -1,10 +1,11 @@
 /**
  * The `bnlab` program (main.ts runs it). Each subcommand lives in its own file and exports
- * register(program); add yours to COMMANDS. Errors meant for the user print as one line, exit 1.
+ * register(program); add yours to COMMANDS. Errors meant for the user print as one line and exit
+ * with their EXIT code (common.ts): usage 2, input 3.
  */
 import { Command, CommanderError } from 'commander';
 import { BNLAB_VERSION } from '../engine/checkpoint';
-import { isUserFacing } from './common';
+import { EXIT, isUserFacing, UsageError } from './common';
 import { registerEval } from './eval';
 import { registerExport } from './export';
 import { registerPredict } from './predict';
@@ -30,11 +31,14 @@ export async function main(argv: string[]): Promise<number> {
     await createProgram().parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? 0);
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
-    if (isUserFacing(e)) process.stderr.write(`bnlab: ${e.message}\n`);
-    else if (process.env.BNLAB_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (isUserFacing(e)) {
+      process.stderr.write(`bnlab: ${e.message}\n`);
+      return e instanceof UsageError || e.name === 'InvalidArgumentError' ? EXIT.usage : EXIT.input;
+    }
+    if (process.env.BNLAB_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
     else process.stderr.write(`bnlab: internal error: ${(e as Error)?.message ?? e} (set BNLAB_DEBUG=1 for a stack trace)\n`);
-    return 1;
+    return EXIT.failed;
   }
 }
 

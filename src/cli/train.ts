@@ -1,15 +1,18 @@
 /** `bnlab train`: trains a model and writes DIR/model.safetensors, DIR/model.json and DIR/metrics.jsonl. */
 import { Command, Option } from 'commander';
-import { appendFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { absoluteSource, loadDataset } from '../data/load';
-import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
-import { UserError } from '../engine/errors';
-import type { TrainEvent } from '../engine/events';
+import { loadCheckpoint, saveCheckpoint, writeError } from '../engine/checkpoint';
+import type { DoneEvent, TrainEvent } from '../engine/events';
+import { makeDirs } from '../engine/fs-paths';
 import type { OptimizerName } from '../engine/optim';
+import { hostMemoryLimit } from '../engine/host-memory';
+import { formatBytes } from '../engine/plan';
 import { LAYER_HELP, PRESETS } from '../engine/spec';
 import { train, type TrainConfig } from '../engine/trainer';
-import { intArg, momentumOrNone, normalizeArg, NORMALIZE_HELP, numArg, positiveArg, resolveNormalization } from './common';
+import { bytesArg, EXIT, intArg, momentumOrNone, nonEmptyArg, normalizeArg, NORMALIZE_HELP, numArg, positiveArg, resolveNormalization, UsageError } from './common';
+import { checkOutDir, METRICS_FILE } from './out-path';
 import { ProgressBar } from './progress';
 
 interface TrainFlags {
@@ -39,6 +42,9 @@ interface TrainFlags {
   stepSize: number;
   gamma: number;
   statsEvery: number;
+  dropLast?: boolean;
+  maxMemory?: number;
+  overwrite?: boolean;
 }
 
 export function registerTrain(program: Command): void {
@@ -46,10 +52,11 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('train a model; writes DIR/model.safetensors, DIR/model.json, DIR/metrics.jsonl')
     .option('--model <spec>', `model spec or preset (${Object.keys(PRESETS).join(', ')}), e.g. "conv(32,5,pad=2) bn relu maxpool(2) flatten linear(128) bn relu linear" (default: seed, or the --init checkpoint's spec)`)
-    .option('--data <source>', 'data source (digits, synthetic, fashion-mnist:DIR, ...)', 'digits')
+    .option('--data <source>', 'data source (digits, synthetic, fashion-mnist:DIR, ...)', nonEmptyArg('a data source'), 'digits')
     .addOption(new Option('--epochs <n>', 'epochs (default 1)').argParser(intArg(1)).conflicts('steps'))
     .addOption(new Option('--steps <n>', 'optimizer steps instead of epochs').argParser(intArg(1)))
     .option('--batch <n>', 'batch size', intArg(1), 100)
+    .option('--drop-last', 'drop the last partial batch of each epoch (torch drop_last=True)')
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd', 'adamw']).default('adam'))
     .option('--lr <x>', 'learning rate (default 0.001 for adam/adamw, 0.01 for sgd)', numArg(0))
     .option('--momentum <x>', 'SGD momentum', numArg(0, 1), 0)
@@ -63,7 +70,9 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed for init, shuffling and dropout (32 bits)', intArg(0, 2 ** 32 - 1), 0)
     .option('--no-shuffle', 'consecutive batches in file order')
     .option('--init <checkpoint>', 'start from these weights (a checkpoint directory or a .safetensors file)')
-    .option('--out <dir>', 'output directory (default runs/<timestamp>)')
+    .option('--out <dir>', 'output directory (default runs/<timestamp>)', nonEmptyArg('a folder'))
+    .option('--overwrite', 'replace the run already in --out')
+    .option('--max-memory <size>', `refuse runs estimated to need more memory than this, e.g. 8G (default ${formatBytes(hostMemoryLimit())}: half the RAM, at most 16 GiB)`, bytesArg)
     .option('--json', 'JSON lines on stdout instead of a progress bar')
     .option('--normalize <how>', `${NORMALIZE_HELP}; without it, --init's normalization`, normalizeArg, 'unit')
     .addOption(new Option('--schedule <kind>', 'LR schedule (StepLR / CosineAnnealingLR)').choices(['none', 'step', 'cosine']).default('none'))
@@ -88,7 +97,7 @@ function checkIgnoredFlags(f: TrainFlags, cmd: Command): void {
   const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   const unused = (names: (keyof TrainFlags)[], why: string) => {
     const bad = names.filter(given).map((n) => (n === 'bnAffine' || n === 'bnRunningStats' ? flag(`no-${n}`) : flag(n)));
-    if (bad.length) throw new UserError(`${bad.join(', ')} ${bad.length === 1 ? 'has' : 'have'} no effect ${why}`);
+    if (bad.length) throw new UsageError(`${bad.join(', ')} ${bad.length === 1 ? 'has' : 'have'} no effect ${why}`);
   };
   if (!f.bn) unused(['bnMomentum', 'bnEps', 'bnAffine', 'bnRunningStats'], 'with --no-bn (it removes every bn layer)');
   if (f.optimizer !== 'sgd') unused(['momentum', 'nesterov'], `with --optimizer ${f.optimizer} (SGD only)`);
@@ -98,6 +107,8 @@ function checkIgnoredFlags(f: TrainFlags, cmd: Command): void {
 
 async function runTrain(f: TrainFlags, cmd: Command): Promise<void> {
   checkIgnoredFlags(f, cmd);
+  const out = f.out ?? defaultOutDir();
+  checkOutDir(out, !!f.overwrite);
   const init = f.init ? await loadCheckpoint(f.init) : undefined;
   const spec = f.model ?? init?.meta?.spec ?? 'seed';
   const dataset = await loadDataset(f.data);
@@ -124,18 +135,42 @@ async function runTrain(f: TrainFlags, cmd: Command): Promise<void> {
     shuffle: f.shuffle,
     normalization,
     statsEvery: f.statsEvery,
+    ...(f.dropLast ? { dropLast: true } : {}),
+    maxMemory: f.maxMemory ?? hostMemoryLimit(),
     ...(f.schedule !== 'none' ? { schedule: { kind: f.schedule, per: f.schedulePer, stepSize: f.stepSize, gamma: f.gamma } } : {}),
   };
-  const out = f.out ?? defaultOutDir();
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new UserError(`--out "${out}" is a file, not a folder`);
-  const metrics = join(out, 'metrics.jsonl');
+  const metrics = join(out, METRICS_FILE);
 
   const training = { ...config, normalize: initNorm ? 'init' : f.normalize, init: f.init ?? null, data: f.data } as Record<string, unknown>;
   const tty = !f.json && process.stderr.isTTY;
   const reporter = new Reporter(f.json ? 'json' : tty ? 'tty' : 'plain');
+  // SIGINT (Ctrl-C) and SIGTERM (timeout, docker stop, CI cancel) stop at the next step with a checkpoint; a second one exits at once.
   const abort = new AbortController();
-  const onSigint = () => (abort.signal.aborted ? process.exit(130) : abort.abort());
-  process.on('SIGINT', onSigint);
+  let stoppedBy: NodeJS.Signals | undefined;
+  const signalCode = () => (stoppedBy === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) process.exit(signalCode());
+    stoppedBy = signal;
+    reporter.stoppedBy = signal;
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let metricsWritable = true;
+  const record = (e: TrainEvent) => {
+    if (!metricsWritable) return;
+    try {
+      // The run folder appears with the first event, so a bad spec or option leaves nothing behind.
+      if (e.type === 'start') {
+        makeDirs(out);
+        writeFileSync(metrics, '');
+      }
+      appendFileSync(metrics, JSON.stringify(e) + '\n');
+    } catch (err) {
+      metricsWritable = false;
+      throw writeError(err, metrics);
+    }
+  };
   try {
     const { done } = await train({
       dataset,
@@ -143,13 +178,8 @@ async function runTrain(f: TrainFlags, cmd: Command): Promise<void> {
       signal: abort.signal,
       initState: init?.stateDict,
       onEvent: (e) => {
-        // The run folder appears with the first event, so a bad spec or option leaves nothing behind.
-        if (e.type === 'start') {
-          mkdirSync(out, { recursive: true });
-          writeFileSync(metrics, '');
-        }
-        appendFileSync(metrics, JSON.stringify(e) + '\n');
         reporter.event(e);
+        record(e);
       },
       saveCheckpoint: (model, req) =>
         saveCheckpoint(out, model, {
@@ -163,9 +193,10 @@ async function runTrain(f: TrainFlags, cmd: Command): Promise<void> {
         }),
     });
     if (done.reason === 'completed') return;
-    process.exitCode = done.reason === 'cancelled' ? 130 : 1;
+    process.exitCode = done.reason === 'cancelled' ? signalCode() : EXIT.failed;
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
@@ -177,12 +208,16 @@ class Reporter {
   private epochLoss = 0;
   private epochAcc = 0;
   private epochSteps = 0;
+  /** The signal that stopped the run, if one did. */
+  stoppedBy: NodeJS.Signals | undefined;
 
   constructor(private mode: 'json' | 'tty' | 'plain') {}
 
   event(e: TrainEvent): void {
     if (this.mode === 'json') {
       if (e.type !== 'stats') process.stdout.write(JSON.stringify(e) + '\n');
+      // A run that did not complete says why on stderr too, in the same line as without --json.
+      if (e.type === 'done' && e.reason !== 'completed') this.stopped(e);
       return;
     }
     switch (e.type) {
@@ -214,12 +249,18 @@ class Reporter {
         break;
       case 'done':
         if (e.reason === 'completed') this.say(`done: ${e.step} steps; checkpoint in ${e.checkpoint ?? '(none)'}`);
-        else {
-          this.bar?.clear();
-          process.stderr.write(`bnlab: training ${e.reason}: ${e.message ?? ''}${e.checkpoint && !e.message?.includes(e.checkpoint) ? ` (checkpoint in ${e.checkpoint})` : ''}\n`);
-        }
+        else this.stopped(e);
         break;
     }
+  }
+
+  /** One stderr line for a run that did not complete: why, and where its last good checkpoint is. */
+  private stopped(e: DoneEvent): void {
+    this.bar?.clear();
+    // A diverged run's message already names its last good checkpoint.
+    const why = e.reason === 'cancelled' ? `stopped by ${this.stoppedBy ?? 'request'} after ${e.step} steps` : `${e.reason}: ${e.message ?? ''}`;
+    const where = e.reason === 'diverged' ? '' : e.checkpoint ? `; the last good checkpoint is ${e.checkpoint}` : '; no checkpoint was written';
+    process.stderr.write(`bnlab: training ${why}${where}\n`);
   }
 
   private say(line: string): void {

@@ -1,7 +1,7 @@
 /** `bnlab validate`: an ONNX file under onnxruntime-web against a checkpoint in the engine. */
 import type { Command } from 'commander';
 import { DEFAULT_ATOL, formatValidation, validateOnnx } from '../onnx/validate';
-import { intArg, numArg } from './common';
+import { EXIT, intArg, nonEmptyArg, numArg } from './common';
 
 interface ValidateFlags {
   checkpoint: string;
@@ -14,10 +14,10 @@ interface ValidateFlags {
 export function registerValidate(program: Command): Command {
   return program
     .command('validate')
-    .description('compare an ONNX model (onnxruntime-web, wasm) with a checkpoint in eval mode; exits 1 past the tolerance')
+    .description('compare an ONNX model (onnxruntime-web, wasm) with a checkpoint in eval mode; exits 4 past the tolerance')
     .argument('<model.onnx>', 'the ONNX file')
     .requiredOption('--checkpoint <dir>', 'checkpoint directory (model.safetensors + model.json)')
-    .option('--data <source>', "held-out data (default: the checkpoint's data set)")
+    .option('--data <source>', "held-out data (default: the checkpoint's data set)", nonEmptyArg('a data source'))
     .option('--samples <n>', 'use the first N test samples (default: the whole test split)', intArg(1))
     .option('--atol <x>', 'largest allowed |difference| of the logits', numArg(0), DEFAULT_ATOL)
     .option('--json', 'print the result as JSON')
@@ -28,6 +28,6 @@ export function registerValidate(program: Command): Command {
         if (r.onnxSpec !== undefined && r.onnxSpec !== r.checkpointSpec) console.log(`note: ${file} was exported from "${r.onnxSpec}", the checkpoint is "${r.checkpointSpec}"`);
         console.log(`${file} vs ${flags.checkpoint} on ${r.data}: ${formatValidation(r)}`);
       }
-      if (!r.passed) process.exitCode = 1;
+      if (!r.passed) process.exitCode = EXIT.validation;
     });
 }

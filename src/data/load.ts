@@ -52,6 +52,20 @@ export function loadDataset(sourceIn = 'digits', opts: LoadOptions = {}): Promis
   return p;
 }
 
+/**
+ * The data set to evaluate a checkpoint on: `source` when given, else the one recorded in its
+ * model.json (else digits). A recorded one that no longer loads says where it came from.
+ */
+export async function checkpointDataset(source: string | undefined, meta: { dataset?: string }, checkpoint: string, opts?: LoadOptions): Promise<Dataset> {
+  if (source !== undefined || !meta.dataset) return loadDataset(source ?? 'digits', opts);
+  try {
+    return await loadDataset(meta.dataset, opts);
+  } catch (e) {
+    if (!(e instanceof DataError)) throw e;
+    throw new DataError(`${e.message} (the data set "${meta.dataset}" is recorded in checkpoint "${checkpoint}"; pass --data to use another)`);
+  }
+}
+
 /** Forgets every cached data set (lets their memory go). */
 export function clearDatasetCache(): void {
   cache.clear();

@@ -3,11 +3,13 @@
  * sample shape, classes, normalization, training config, BN Lab version). Node only (node:fs).
  */
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { version as BNLAB_VERSION } from '../../package.json';
 import type { Normalization } from '../data/dataset';
-import { UserError } from './errors';
+import { UserError, WriteError } from './errors';
+import { checkStateDict } from './checkpoint-check';
+import { fileKind, makeDirs, writeTarget } from './fs-paths';
 import { buildModel, type Sequential, type StateDict } from './model';
 import { decodeSafetensors, encodeSafetensors } from './safetensors';
 
@@ -34,18 +36,41 @@ export interface CheckpointMeta {
 
 export type CheckpointInfo = Omit<CheckpointMeta, 'format' | 'bnlabVersion' | 'spec' | 'createdAt' | 'sampleShape'>;
 
-/** Writes `data` to a temp file beside `file`, then renames it over `file`. */
-export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  if (existsSync(file) && statSync(file).isDirectory()) throw new UserError(`"${file}" is a folder; give a file name`);
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+/**
+ * Writes each file's data to a temp file beside its real path (symlinks followed), then renames
+ * them all into place, so a failed write (a full disk) leaves every old file whole. Only regular
+ * files are replaced: a folder, device, FIFO or socket at a path is refused.
+ */
+export async function writeFilesAtomic(files: [file: string, data: Uint8Array | string][]): Promise<void> {
+  const staged: [tmp: string, target: string][] = [];
   try {
-    await writeFile(tmp, data);
-    await rename(tmp, file);
+    for (const [file, data] of files) {
+      const target = writeTarget(file);
+      const st = existsSync(target) ? statSync(target) : null;
+      if (st && !st.isFile()) throw new UserError(`"${file}" is a ${fileKind(st)}, not a regular file; give a file name`);
+      makeDirs(dirname(target));
+      const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      staged.push([tmp, target]);
+      await writeFile(tmp, data).catch((e) => {
+        throw writeError(e, file);
+      });
+    }
+    for (const [tmp, target] of staged) await rename(tmp, target);
   } catch (e) {
-    await rm(tmp, { force: true });
+    await Promise.all(staged.map(([tmp]) => rm(tmp, { force: true })));
     throw e;
   }
+}
+
+export function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
+  return writeFilesAtomic([[file, data]]);
+}
+
+/** A failed write as one line naming the file; a full disk is said in words. */
+export function writeError(e: unknown, file: string): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new WriteError(`disk full while writing ${file}`);
+  return code ? new WriteError(`cannot write ${file} (${code})`) : (e as Error);
 }
 
 export function makeMeta(model: Sequential, info: CheckpointInfo): CheckpointMeta {
@@ -59,12 +84,11 @@ export function makeMeta(model: Sequential, info: CheckpointInfo): CheckpointMet
   };
 }
 
-/** Saves dir/model.safetensors then dir/model.json, each atomically. Returns dir. */
+/** Saves dir/model.safetensors and dir/model.json, atomically as a pair. Returns dir. */
 export async function saveCheckpoint(dir: string, model: Sequential, info: CheckpointInfo): Promise<string> {
   const meta = makeMeta(model, info);
   const bytes = encodeSafetensors(await model.readStateDict(), { format: 'pt', bnlab: BNLAB_VERSION, spec: meta.spec });
-  await writeFileAtomic(join(dir, WEIGHTS_FILE), bytes);
-  await writeFileAtomic(join(dir, META_FILE), JSON.stringify(meta, null, 2) + '\n');
+  await writeFilesAtomic([[join(dir, WEIGHTS_FILE), bytes], [join(dir, META_FILE), JSON.stringify(meta, null, 2) + '\n']]);
   return dir;
 }
 
@@ -82,6 +106,7 @@ export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
   const weightsFile = isDir ? join(path, WEIGHTS_FILE) : path;
   if (isDir && !existsSync(weightsFile)) throw new UserError(`checkpoint directory "${path}" has no ${WEIGHTS_FILE}`);
   const { tensors } = decodeSafetensors(await readFile(weightsFile), weightsFile);
+  checkStateDict(tensors, weightsFile);
   const metaFile = join(isDir ? path : dirname(path), META_FILE);
   let meta: CheckpointMeta | null = null;
   if (existsSync(metaFile)) {

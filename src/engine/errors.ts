@@ -9,3 +9,11 @@ export class UserError extends Error {
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError;
 }
+
+/** An output that could not be written (full disk, no permission): the message names the file. */
+export class WriteError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WriteError';
+  }
+}

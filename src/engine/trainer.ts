@@ -2,16 +2,18 @@
  * The training loop. Pure: no fs, no console — it reports through `onEvent` (events.ts) and saves
  * through the `saveCheckpoint` callback, so it runs the same in the CLI, a worker or a webview.
  * Steps and epochs in events are 1-based counts (step = optimizer steps done, epoch = the epoch it is in).
- * Batches follow torch's DataLoader(drop_last=False): the last batch of an epoch may be partial;
+ * Batches follow torch's DataLoader(drop_last=config.dropLast): the last batch of an epoch may be partial;
  * shuffling draws a fresh permutation each epoch from an Rng seeded by `seed`.
  */
 import { DEFAULT_NORMALIZATION, gatherBatch, type Dataset, type Normalization, type Split } from '../data/dataset';
-import { UserError } from './errors';
+import { evalForwardIsFinite } from './checkpoint-check';
+import { UserError, WriteError } from './errors';
 import type { DoneEvent, TrainEvent } from './events';
 import type { BnOptions } from './layers/batchnorm';
 import { empty, getBackend, readFloats, setBackend, store, uploadInto, type BackendName } from './backend';
 import { buildModel, crossEntropy, type LossResult, type Sequential, type StateDict } from './model';
 import { createOptimizer, OPTIMIZERS, type OptimizerName } from './optim';
+import { EVAL_BATCH, planRun } from './plan';
 import { Rng } from './rng';
 import { createSchedule, type ScheduleConfig } from './schedule';
 import { collectBnStats, gradNorms } from './stats';
@@ -42,8 +44,12 @@ export interface TrainConfig {
   normalization?: Normalization;
   /** Emit a stats event every N steps (0: never). Default 50. */
   statsEvery?: number;
-  /** Batch size for evaluation (default 500). */
+  /** Batch size for evaluation (default EVAL_BATCH). */
   evalBatchSize?: number;
+  /** Drop the last partial batch of each epoch (torch's DataLoader drop_last). */
+  dropLast?: boolean;
+  /** Refuse runs estimated to need more bytes than this (default: plan.ts MAX_MEMORY_DEFAULT). */
+  maxMemory?: number;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -60,7 +66,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 export interface CheckpointRequest {
   step: number;
   epoch: number;
-  reason: 'epoch' | 'end' | 'cancelled';
+  reason: 'epoch' | 'end' | 'cancelled' | 'failed';
 }
 
 export interface TrainOptions {
@@ -144,13 +150,11 @@ async function trainOnActiveBackend(o: TrainOptions): Promise<TrainResult> {
   const backend = getBackend();
   const emit = o.onEvent ?? (() => {});
   const norm = config.normalization ?? DEFAULT_NORMALIZATION;
+  const { stepsPerEpoch, totalSteps } = planRun(config, dataset);
   const model = modelForConfig(config, dataset).to(backend);
   if (o.initState) model.loadStateDict(o.initState);
   const n = dataset.train.count;
-  if (n === 0) throw new UserError(`data set "${dataset.source}" has no training samples`);
   const batch = config.batchSize;
-  const stepsPerEpoch = Math.ceil(n / batch);
-  const totalSteps = config.steps ?? (config.epochs ?? 1) * stepsPerEpoch;
   const totalEpochs = Math.ceil(totalSteps / stepsPerEpoch);
   const perStep = config.schedule?.per === 'step';
   const schedule = createSchedule(config.lr, config.schedule, perStep ? totalSteps : totalEpochs);
@@ -183,7 +187,7 @@ async function trainOnActiveBackend(o: TrainOptions): Promise<TrainResult> {
   };
   const checkpoint = async (reason: CheckpointRequest['reason']) => {
     if (!o.saveCheckpoint || checkpointStep === step) return true;
-    if (!(await allFinite(model))) return false;
+    if (!(await allFinite(model)) || !(await evalForwardIsFinite(model, dataset.test, dataset.train, norm))) return false;
     lastCheckpoint = await o.saveCheckpoint(model, { step, epoch, reason });
     checkpointStep = step;
     emit({ type: 'checkpoint', step, dir: lastCheckpoint });
@@ -191,11 +195,11 @@ async function trainOnActiveBackend(o: TrainOptions): Promise<TrainResult> {
   };
   const evaluateTest = async () => {
     if (dataset.test.count === 0) return;
-    const r = await evaluate(model, dataset.test, norm, config.evalBatchSize ?? 500);
+    const r = await evaluate(model, dataset.test, norm, config.evalBatchSize ?? EVAL_BATCH);
     emit({ type: 'eval', step, epoch, split: 'test', loss: r.loss, accuracy: r.accuracy });
   };
-  const diverged = (what: string, atStep: number) =>
-    finish('diverged', `${what} at step ${atStep} (epoch ${epoch}); stopped${lastCheckpoint ? `, the last good checkpoint is ${lastCheckpoint}` : ' with no checkpoint written'}`);
+  const diverged = (what: string) =>
+    finish('diverged', `${what} (epoch ${epoch}); stopped${lastCheckpoint ? `, the last good checkpoint is ${lastCheckpoint}` : ' with no checkpoint written'}`);
 
   // Steps whose loss and accuracy are still in `metrics` on the device, read back together.
   let unread: { step: number; epoch: number; size: number; lr: number }[] = [];
@@ -234,7 +238,7 @@ async function trainOnActiveBackend(o: TrainOptions): Promise<TrainResult> {
       for (; b < stepsPerEpoch && step < totalSteps; b++) {
         if (signal?.aborted) {
           const bad = await readSteps();
-          if (bad) return diverged(`the loss became ${bad.loss}`, bad.step);
+          if (bad) return diverged(`the loss became ${bad.loss} in step ${bad.step}`);
           await checkpoint('cancelled');
           return finish('cancelled', 'training was cancelled');
         }
@@ -250,7 +254,7 @@ async function trainOnActiveBackend(o: TrainOptions): Promise<TrainResult> {
         const endOfEpoch = b === stepsPerEpoch - 1 || step + 1 === totalSteps;
         if (unread.length === window || wantStats || endOfEpoch) {
           const bad = await readSteps();
-          if (bad) return diverged(`the loss became ${bad.loss}`, bad.step);
+          if (bad) return diverged(`the loss became ${bad.loss} in step ${bad.step}`);
         }
         const bn = wantStats ? collectBnStats(model) : null;
         model.backward(loss.dLogits!);
@@ -262,15 +266,17 @@ async function trainOnActiveBackend(o: TrainOptions): Promise<TrainResult> {
         await nextTick();
       }
       if (b === stepsPerEpoch || step === totalSteps) {
-        if (!(await allFinite(model))) return diverged('the weights became non-finite', step);
+        if (!(await allFinite(model))) return diverged(`the weights became non-finite after step ${step}`);
         await evaluateTest();
-        await checkpoint(step === totalSteps ? 'end' : 'epoch');
+        if (!(await checkpoint(step === totalSteps ? 'end' : 'epoch'))) return diverged(`the eval-mode outputs on test samples became non-finite after step ${step}`);
       }
     }
     return finish('completed');
   } catch (e) {
-    if (e instanceof UserError) return finish('failed', e.message);
-    throw e;
+    if (!(e instanceof UserError)) throw e;
+    // Keep the steps done so far, unless saving is what failed.
+    if (!(e instanceof WriteError)) await checkpoint('failed').catch(() => undefined);
+    return finish('failed', e.message);
   }
 }
 
@@ -298,15 +304,17 @@ function inEvalBatches(
 ): void {
   const sampleShape = model.inputShape;
   const sampleSize = sizeOf(sampleShape);
-  const xbuf = new Float32Array(batch * sampleSize);
-  const labels = new Int32Array(batch);
-  const identity = Int32Array.from({ length: Math.min(split.count, batch) }, (_, i) => i);
+  const xbuf = new Float32Array((batch + 1) * sampleSize);
+  const labels = new Int32Array(batch + 1);
+  const identity = Int32Array.from({ length: Math.min(split.count, batch + 1) }, (_, i) => i);
   const wasTraining = model.training;
   let x: Tensor | undefined, y: Tensor | undefined;
   model.eval();
   try {
-    for (let from = 0; from < split.count; from += batch) {
-      const to = Math.min(split.count, from + batch), m = to - from;
+    for (let from = 0, to = 0; from < split.count; from = to) {
+      to = Math.min(split.count, from + batch);
+      if (split.count - to === 1) to++; // a last batch of 1 would break batch-statistics BN (track=false): it joins this one
+      const m = to - from;
       const sub: Split = { count: m, pixels: split.pixels.subarray(from * sampleSize, to * sampleSize), labels: split.labels.subarray(from, to) };
       gatherBatch(sub, sampleShape, identity, 0, m, norm, xbuf, labels);
       x = uploadInto(x, [m, ...sampleShape], xbuf.subarray(0, m * sampleSize));
@@ -319,25 +327,25 @@ function inEvalBatches(
 }
 
 /** Mean loss and accuracy of `model` in eval mode over a split (one readback at the end). */
-export async function evaluate(model: Sequential, split: Split, norm: Normalization, batch = 500): Promise<EvalResult> {
-  const batches = Math.ceil(split.count / batch);
-  const metrics = empty([2 * Math.max(1, batches)]);
-  let k = 0;
+export async function evaluate(model: Sequential, split: Split, norm: Normalization, batch = EVAL_BATCH): Promise<EvalResult> {
+  const metrics = empty([2 * (Math.ceil(split.count / batch) + 1)]);
+  const sizes: number[] = [];
   let loss: LossResult | undefined;
   inEvalBatches(model, split, norm, batch, (logits, labels) => {
-    loss = crossEntropy(logits, labels, false, metrics, k++, loss);
+    loss = crossEntropy(logits, labels, false, metrics, sizes.length, loss);
+    sizes.push(labels.size);
   });
   const v = await readFloats(metrics);
   let lossSum = 0, correct = 0;
-  for (let i = 0; i < batches; i++) {
-    lossSum += v[2 * i] * (Math.min(split.count, (i + 1) * batch) - i * batch);
+  sizes.forEach((size, i) => {
+    lossSum += v[2 * i] * size;
     correct += v[2 * i + 1];
-  }
+  });
   return { loss: lossSum / split.count, accuracy: correct / split.count, count: split.count };
 }
 
 /** Eval-mode logits [count, classes] for raw samples (0..255 scale, NCHW per sample), as a host tensor. */
-export async function predict(model: Sequential, pixels: Uint8Array | Float32Array, count: number, norm: Normalization, batch = 500): Promise<Tensor> {
+export async function predict(model: Sequential, pixels: Uint8Array | Float32Array, count: number, norm: Normalization, batch = EVAL_BATCH): Promise<Tensor> {
   const classes = sizeOf(model.outputShape);
   const out = new Tensor([count, classes]);
   const pending: Promise<void>[] = [];

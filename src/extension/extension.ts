@@ -33,6 +33,9 @@ const validator = async (onnxFile: string, checkpointDir: string) => {
   return { ok: r.passed, text: `${onnxFile} vs ${checkpointDir} on ${r.data}:\n${formatValidation(r)}` };
 };
 
+/** The runs of this window, stopped (with a checkpoint each) when VS Code closes it. */
+let activeTraining: TrainingManager | undefined;
+
 export function activate(context: vscode.ExtensionContext): BnLabApi {
   const log = vscode.window.createOutputChannel('BN Lab', { log: true });
   const dashboard = new DashboardViewProvider(context.extensionUri, log);
@@ -61,8 +64,14 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
     trainingStatusBar(training, 'bnLab.openDashboard'),
     ...registerCommands({ log, dashboard, training, controller, exporter, validator }),
   );
+  activeTraining = training;
   log.info(`BN Lab ${context.extension.packageJSON.version} activated`);
   return { dashboard, log, training, controller, gpuRunner };
 }
 
-export function deactivate(): void {}
+/** Window closing or extension host stopping: every run stops at its next step and saves, within VS Code's few seconds. */
+export async function deactivate(): Promise<void> {
+  const stopping = activeTraining?.stop();
+  activeTraining = undefined;
+  if (stopping) await Promise.race([stopping, new Promise((r) => setTimeout(r, 4000))]);
+}

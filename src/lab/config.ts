@@ -39,6 +39,10 @@ export interface ExperimentConfig {
   statsInterval: number;
   /** After training, report test accuracy with BN in eval mode and in train mode. */
   evalModes: boolean;
+  /** Drop the last partial batch of each epoch. */
+  dropLast?: boolean;
+  /** Refuse runs estimated to need more than this many GiB (null/absent: the engine's default). */
+  maxMemoryGiB?: number | null;
 }
 
 export const OPTIMIZERS: readonly Optimizer[] = ['adam', 'sgd', 'adamw'];

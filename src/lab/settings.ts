@@ -34,6 +34,8 @@ export const SETTING_KEYS = [
   'backend',
   'statsInterval',
   'seed',
+  'dropLast',
+  'maxMemory',
 ] as const;
 
 export interface SettingError {
@@ -64,6 +66,8 @@ const RULES: Record<SettingKey, Rule> = {
   backend: rule(checks.oneOf(BACKENDS), (c, v) => (c.backend = v)),
   statsInterval: rule(checks.int(1, 1_000_000), (c, v) => (c.statsInterval = v)),
   seed: rule(checks.int(0, 2 ** 32 - 1), (c, v) => (c.seed = v)),
+  dropLast: rule(checks.bool, (c, v) => (c.dropLast = v)),
+  maxMemory: rule<number | null>((v) => (v === null ? { value: null } : checks.number(0, 1 << 20, true)(v)), (c, v) => (c.maxMemoryGiB = v)),
 };
 
 const FIELD_TO_SETTING: Partial<Record<string, SettingKey>> = { 'bn.momentum': 'bnMomentum', epochs: 'epochs', model: 'model', data: 'dataset' };

@@ -22,5 +22,7 @@ export function toTrainConfig(c: ExperimentConfig): TrainConfig {
     seed: c.seed,
     shuffle: true,
     statsEvery: c.statsInterval,
+    ...(c.dropLast ? { dropLast: true } : {}),
+    ...(c.maxMemoryGiB ? { maxMemory: c.maxMemoryGiB * 2 ** 30 } : {}),
   };
 }

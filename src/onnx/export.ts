@@ -123,7 +123,7 @@ export async function exportOnnx(opts: ExportOnnxOptions): Promise<ExportReport>
   }));
   let data: string | undefined;
   if (opts.validate ?? true) {
-    const held = await heldOutBatches(model, meta, opts.data, opts.samples);
+    const held = await heldOutBatches(model, meta, opts.checkpointDir, opts.data, opts.samples);
     data = held.source;
     const results = await validateVariants(variants.map((v) => v.bytes), model, held.batches, opts.atol ?? DEFAULT_ATOL);
     reports.forEach((r, i) => (r.validation = results[i]));

@@ -80,7 +80,7 @@ export function planFold(layers: readonly ExportLayer[], fold: boolean): FoldPla
     const asNode = layer.runningMean ? 'BatchNormalization' : 'batch-statistics subgraph';
     const blocker = foldBlocker(layers[i - 1], 1, layer);
     if (!fold || blocker) {
-      bns.push({ ...entry, folded: false, reason: blocker ?? 'folding disabled (--no-fold)', exportedAs: asNode });
+      bns.push({ ...entry, folded: false, reason: blocker ?? 'folding off', exportedAs: asNode });
       out.push(layer);
       return;
     }

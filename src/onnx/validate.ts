@@ -5,10 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import { onnx } from 'onnx-proto';
 import { DEFAULT_NORMALIZATION, gatherBatch, type Normalization, type Split } from '../data/dataset';
-import { loadDataset } from '../data/load';
+import { checkpointDataset } from '../data/load';
 import { modelFromCheckpoint, type CheckpointMeta } from '../engine/checkpoint';
 import { UserError } from '../engine/errors';
 import type { Sequential } from '../engine/model';
+import { EVAL_BATCH } from '../engine/plan';
 import { Tensor } from '../engine/tensor';
 import { openSession, type OnnxSession } from './ort';
 
@@ -47,7 +48,7 @@ async function openOnnx(bytes: Uint8Array, file = 'the ONNX model'): Promise<Onn
   try {
     return await openSession(bytes);
   } catch (e) {
-    const msg = String((e as Error).message ?? e).split('\n')[0];
+    const msg = oneLine(e);
     throw new UserError(`onnxruntime cannot load ${file}: ${msg}`);
   }
 }
@@ -56,11 +57,12 @@ async function openOnnx(bytes: Uint8Array, file = 'the ONNX model'): Promise<Onn
 export async function heldOutBatches(
   model: Sequential,
   meta: CheckpointMeta,
+  checkpointDir: string,
   source?: string,
   samples?: number,
 ): Promise<{ source: string; count: number; batches: Iterable<InputBatch> }> {
   const src = source ?? meta.dataset ?? 'digits';
-  const ds = await loadDataset(src);
+  const ds = await checkpointDataset(source, meta, checkpointDir);
   const want = model.inputShape;
   if (ds.sampleShape.length !== want.length || ds.sampleShape.some((d, i) => d !== want[i])) {
     throw new UserError(`data "${src}" has samples [${ds.sampleShape.join(', ')}] but the model expects [${want.join(', ')}]`);
@@ -114,7 +116,7 @@ export async function validateOnnx(opts: ValidateOnnxOptions): Promise<ValidateR
   if (onnxSample && onnxSample.join() !== model.inputShape.join()) {
     throw new UserError(`"${opts.onnxFile}" takes samples [${onnxSample.join(', ')}], but checkpoint "${opts.checkpointDir}" expects [${model.inputShape.join(', ')}]: it is not this checkpoint's model`);
   }
-  const held = await heldOutBatches(model, meta, opts.data, opts.samples);
+  const held = await heldOutBatches(model, meta, opts.checkpointDir, opts.data, opts.samples);
   const session = await openOnnx(bytes, `"${opts.onnxFile}"`);
   let result: ValidationResult;
   try {
@@ -140,7 +142,7 @@ export async function compareSessions(sessions: OnnxSession[], model: Sequential
         const got = await sessions[s].run(x, shape).then(
           (r) => r.data,
           (e) => {
-            throw new UserError(`onnxruntime failed on input [${shape.join(', ')}]: ${String((e as Error).message ?? e).split('\n')[0]}`);
+            throw new UserError(`onnxruntime failed on input [${shape.join(', ')}]: ${oneLine(e)}`);
           },
         );
         if (got.length !== expected.length) {
@@ -176,7 +178,7 @@ export async function compareSessions(sessions: OnnxSession[], model: Sequential
 }
 
 /** Batches of `split` samples [from, from + count), normalized like training inputs. */
-export function* splitBatches(split: Split, sampleShape: readonly number[], norm: Normalization, count = split.count, batchSize = 500): Generator<InputBatch> {
+export function* splitBatches(split: Split, sampleShape: readonly number[], norm: Normalization, count = split.count, batchSize = EVAL_BATCH): Generator<InputBatch> {
   const size = sampleShape.reduce((a, b) => a * b, 1);
   const total = Math.min(count, split.count);
   const indices = Int32Array.from({ length: total }, (_, i) => i);
@@ -190,6 +192,11 @@ export function* splitBatches(split: Split, sampleShape: readonly number[], norm
     yield { x, n: end - from };
     if (end === total) return;
   }
+}
+
+/** onnxruntime's message, its lines joined (its first line alone can end mid-sentence). */
+function oneLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).trim().replace(/\s*\n\s*/g, ' ');
 }
 
 function argmax(v: Float32Array, from: number, k: number): number {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_NORMALIZATION } from '../../data/dataset';
 import { loadDataset } from '../../data/load';
-import { BNLAB_VERSION, META_FILE, WEIGHTS_FILE, writeFileAtomic, type CheckpointMeta } from '../../engine/checkpoint';
+import { BNLAB_VERSION, META_FILE, WEIGHTS_FILE, writeFilesAtomic, type CheckpointMeta } from '../../engine/checkpoint';
 import type { DoneEvent, TrainEvent } from '../../engine/events';
 import type { ExperimentConfig } from '../../lab/config';
 import { toTrainConfig } from '../../lab/train-config';
@@ -211,8 +211,7 @@ export class TrainingManager implements vscode.Disposable {
             classNames: dataset.classNames ? [...dataset.classNames] : undefined, normalization: start.config.normalization ?? DEFAULT_NORMALIZATION,
             dataset: start.data, training: { ...start.config }, step: m.step, epoch: m.epoch, createdAt: new Date().toISOString(),
           };
-          await writeFileAtomic(join(start.outDir, WEIGHTS_FILE), m.weights);
-          await writeFileAtomic(join(start.outDir, META_FILE), JSON.stringify(meta, null, 2) + '\n');
+          await writeFilesAtomic([[join(start.outDir, WEIGHTS_FILE), m.weights], [join(start.outDir, META_FILE), JSON.stringify(meta, null, 2) + '\n']]);
           t.post({ type: 'checkpointSaved', id: m.id, dir: start.outDir });
         } catch (e) {
           t.post({ type: 'checkpointSaved', id: m.id, error: e instanceof Error ? e.message : String(e) });

@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { DEFAULT_NORMALIZATION } from '../../data/dataset';
 import { loadDataset } from '../../data/load';
 import { loadCheckpoint, saveCheckpoint } from '../../engine/checkpoint';
+import { hostMemoryLimit } from '../../engine/host-memory';
 import { runTrainingSession } from '../../lab/training-session';
 import { parseWorkerMessage, toWorkerSchema, type FromWorker } from '../../protocol/worker-messages';
 
@@ -27,7 +28,7 @@ port.on('message', (raw: unknown) => {
   } else if (m.type === 'start' && !started) {
     started = true;
     const resume = m.resume;
-    void runTrainingSession(m, {
+    void runTrainingSession({ ...m, config: { maxMemory: hostMemoryLimit(), ...m.config } }, {
       backend: 'cpu',
       signal: abort.signal,
       send: (out) => {

@@ -53,7 +53,7 @@ describe('bnlab CLI', function () {
     const file = join(dir, 'a-file');
     writeFileSync(file, '');
     failsWith(bnlab('train', '--model', SPEC, '--data', DATA, '--steps', '1', '--out', file), /--out ".*a-file" is a file, not a folder/);
-    failsWith(bnlab('train', '--model', SPEC, '--data', DATA, '--steps', '1', '--out', join(file, 'sub')), /^bnlab: ENOTDIR: not a directory, mkdir '.*a-file\/sub'$/);
+    failsWith(bnlab('train', '--model', SPEC, '--data', DATA, '--steps', '1', '--out', join(file, 'sub')), /^bnlab: --out ".*a-file\/sub": cannot write in .*a-file\/sub \(.*a-file is a file, not a folder\)$/);
     for (const args of [['--model', 'conv(4,3) foo'], ['--optimizer', 'sgd', '--nesterov']]) {
       failsWith(bnlab('train', ...args, '--data', DATA, '--out', join(dir, 'bad-run')), /foo|nesterov/);
       assert.ok(!existsSync(join(dir, 'bad-run')), `a failed ${args.join(' ')} left its run folder behind`);
@@ -100,7 +100,7 @@ describe('bnlab CLI', function () {
     const logits = new Float32Array(bytes.buffer.slice(bytes.byteOffset + 10 + headerLen, bytes.byteOffset + bytes.length));
     const { model, meta: m2 } = await modelFromCheckpoint(out);
     assert.deepEqual(Array.from(logits), Array.from((await predict(model, new Uint8Array(images.subarray(16)), 3, m2.normalization)).data));
-    failsWith(bnlab('predict', '--checkpoint', out, '--input', join(dir, 'images.idx.gz'), '--out', dir), /".*" is a folder; give a file name/);
+    failsWith(bnlab('predict', '--checkpoint', out, '--input', join(dir, 'images.idx.gz'), '--out', dir), /--out ".*" is a folder, not a regular file; give a file name/);
 
     const out2 = join(dir, 'run2');
     const r2 = bnlab('train', '--model', SPEC, '--data', DATA, '--steps', '2', '--batch', '20', '--lr', '0', '--init', out, '--out', out2);

@@ -125,7 +125,7 @@ describe('trainer', () => {
     });
     assert.equal(r.done.reason, 'diverged');
     assert.equal(r.done.step, 3);
-    assert.match(r.done.message!, /loss became NaN at step 4 \(epoch 2\).*last good checkpoint is ckpt@3/);
+    assert.match(r.done.message!, /loss became NaN in step 4 \(epoch 2\).*last good checkpoint is ckpt@3/);
     assert.deepEqual(r.saved, [3]);
     assert.equal(r.done.checkpoint, 'ckpt@3');
   });

@@ -49,30 +49,30 @@ describe('bnlab export / validate (CLI)', () => {
     assert.match(v.out, /60 samples: max \|diff\| .* top-1 agreement 100\.00% .*PASS/);
   });
 
-  it('validate exits 1 past the tolerance; --json gives the numbers', async () => {
+  it('validate exits 4 past the tolerance; --json gives the numbers', async () => {
     const file = join(dir, 'model.onnx');
     const other = tempDir('bnlab-onnxtest-ckpt-');
     const model = randomModel('conv(4,5,pad=2) bn relu maxpool(4) flatten linear(16) bn relu linear(10)', [1, 28, 28], 4);
     await saveCheckpoint(other, model, { numClasses: 10, normalization: { scale: 1 / 255 }, dataset: 'synthetic:shapes,n=10,test=60' });
     const r = await bnlab('validate', file, '--checkpoint', other, '--json');
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 4);
     const j = JSON.parse(r.out);
     assert.equal(j.passed, false);
     assert.ok(j.maxAbsDiff > 1e-4);
   });
 
-  it('bad input: one line on stderr, exit 1, no .onnx written', async () => {
+  it('bad input: one line on stderr, exit 2 (usage) or 3 (input), no .onnx written', async () => {
     const out = join(tempDir(), 'x.onnx');
-    const cases: [string[], RegExp][] = [
-      [['export', '--checkpoint', join(dir, 'missing'), '--out', out], /^bnlab: checkpoint ".*missing" does not exist\n$/],
-      [['export', '--checkpoint', ckpt, '--out', out, '--opset', '9'], /^bnlab: opset 9 is not supported: choose an integer from 13 to 17/],
-      [['export', '--checkpoint', ckpt, '--out', out, '--atol', 'x'], /^bnlab: option '--atol <x>' argument 'x' is invalid/],
-      [['validate', join(dir, 'nope.onnx'), '--checkpoint', ckpt], /^bnlab: ONNX file ".*nope\.onnx" does not exist\n$/],
-      [['export', '--checkpoint', ckpt, '--out', out, '--data', 'synthetic:spirals'], /^bnlab: data "synthetic:spirals" has samples \[2\] but the model expects \[1, 28, 28\]\n$/],
+    const cases: [string[], RegExp, number][] = [
+      [['export', '--checkpoint', join(dir, 'missing'), '--out', out], /^bnlab: checkpoint ".*missing" does not exist\n$/, 3],
+      [['export', '--checkpoint', ckpt, '--out', out, '--opset', '9'], /^bnlab: opset 9 is not supported: choose an integer from 13 to 17/, 3],
+      [['export', '--checkpoint', ckpt, '--out', out, '--atol', 'x'], /^bnlab: option '--atol <x>' argument 'x' is invalid/, 2],
+      [['validate', join(dir, 'nope.onnx'), '--checkpoint', ckpt], /^bnlab: ONNX file ".*nope\.onnx" does not exist\n$/, 3],
+      [['export', '--checkpoint', ckpt, '--out', out, '--data', 'synthetic:spirals'], /^bnlab: data "synthetic:spirals" has samples \[2\] but the model expects \[1, 28, 28\]\n$/, 3],
     ];
-    for (const [argv, pattern] of cases) {
+    for (const [argv, pattern, code] of cases) {
       const r = await bnlab(...argv);
-      assert.equal(r.code, 1, argv.join(' '));
+      assert.equal(r.code, code, argv.join(' '));
       assert.match(r.err, pattern);
       assert.equal(r.err.trim().split('\n').length, 1, r.err);
     }

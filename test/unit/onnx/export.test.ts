@@ -49,7 +49,7 @@ describe('onnx export: folded = unfolded = engine eval', () => {
     );
     assert.equal(r.folded.bnNodes, 0);
     assert.equal(r.unfolded.bnNodes, 5);
-    assert.ok(r.unfolded.exp.bns.every((b) => !b.folded && b.reason === 'folding disabled (--no-fold)'));
+    assert.ok(r.unfolded.exp.bns.every((b) => !b.folded && b.reason === 'folding off'));
   });
 
   it('keeps every not-foldable BN, with its reason: first layer, after activation, after pool, track_running_stats off (2d and 1d)', async () => {

@@ -64,6 +64,6 @@ describe('onnx fold plan', () => {
   it('without fold keeps every layer and says so', () => {
     const plan = planFold([conv(null), bn(1)], false);
     assert.deepEqual(plan.layers.map((l) => l.op), ['conv', 'bn']);
-    assert.equal(plan.bns[0].reason, 'folding disabled (--no-fold)');
+    assert.equal(plan.bns[0].reason, 'folding off');
   });
 });
