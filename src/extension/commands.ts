@@ -121,7 +121,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         await run.finished;
         sub.dispose();
         done.push(run);
-        // Stop Training (or the dashboard's Stop) ends the whole sweep, not just its current run.
+        // Stop (or the dashboard's Stop) ends the whole sweep, not just its current run.
         if (run.done?.reason === 'cancelled') break;
       }
     });

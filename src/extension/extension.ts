@@ -7,6 +7,7 @@ import { DashboardViewProvider } from './dashboard-view';
 import { LabController, type Exporter } from './notebook/controller';
 import { registerLabDiagnostics } from './notebook/diagnostics';
 import { LabNotebookSerializer } from './notebook/serializer';
+import { trainingContext } from './training/context';
 import { feedDashboard } from './training/dashboard-feed';
 import { TrainingManager } from './training/manager';
 import { trainingStatusBar } from './training/status';
@@ -17,6 +18,8 @@ export interface BnLabApi {
   readonly log: vscode.LogOutputChannel;
   readonly training: TrainingManager;
   readonly controller: LabController;
+  /** Context keys BN Lab has set (for `when` clauses), as last set. */
+  readonly contextKeys: ReadonlyMap<string, unknown>;
 }
 
 /** ONNX export and validation, loaded on first use (onnxruntime-web is large). */
@@ -43,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
     },
     log,
   );
+  const contextKeys = new Map<string, unknown>();
   const controller = new LabController(training, deepChecks, exporter, log, context.extension.id);
   context.subscriptions.push(
     log,
@@ -50,6 +54,8 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
     training,
     controller,
     vscode.window.registerWebviewViewProvider(DashboardViewProvider.viewId, dashboard, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.window.registerWebviewPanelSerializer(DashboardViewProvider.panelType, dashboard),
+    trainingContext(training, contextKeys),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new LabNotebookSerializer(), { transientOutputs: false }),
     registerLabDiagnostics(deepChecks),
     feedDashboard(training, dashboard),
@@ -57,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
     ...registerCommands({ log, dashboard, training, controller, exporter, validator }),
   );
   log.info(`BN Lab ${context.extension.packageJSON.version} activated`);
-  return { dashboard, log, training, controller };
+  return { dashboard, log, training, controller, contextKeys };
 }
 
 export function deactivate(): void {}

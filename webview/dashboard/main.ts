@@ -38,7 +38,7 @@ root.innerHTML = `
   <span class="status" data-testid="status">No runs yet</span>
   <button class="primary" data-action="train" data-testid="train" title="BN Lab: Train (from settings)">Train</button>
   <button data-action="compare" data-testid="compare" title="BN Lab: Compare BN Settings">Compare</button>
-  <button data-action="stop" data-testid="stop" title="BN Lab: Stop Training">Stop</button>
+  <button data-action="stop" data-testid="stop" title="BN Lab: Stop">Stop</button>
   <button data-action="clear" data-testid="clear" title="Forget finished runs">Clear</button>
 </header>
 <div class="message" data-testid="message" hidden></div>

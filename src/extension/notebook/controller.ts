@@ -143,7 +143,7 @@ export class LabController implements vscode.Disposable {
         if (run.modes) builder.setModes(run.modes);
         if (run.done?.reason === 'completed') this.remember(key, run);
         else ok = false;
-        // Stopped from outside the cell (Stop Training, the dashboard): the cell's later runs do not start.
+        // Stopped from outside the cell (BN Lab: Stop, the dashboard): the cell's later runs do not start.
         if (run.done?.reason === 'cancelled') cancelled = true;
         await write();
       }
