@@ -5,12 +5,13 @@ import type { DoneEvent } from '../engine/events';
 import { bnLabel, type ExperimentConfig } from '../lab/config';
 import { deepChecks } from '../lab/deep-checks';
 import { NOTEBOOK_TYPE } from '../lab/notebook-format';
+import { describeRun } from '../lab/run-name';
 import { validateSettings } from '../lab/settings';
 import { starterNotebook } from '../lab/starter';
 import type { DashboardViewProvider } from './dashboard-view';
 import type { Exporter, LabController } from './notebook/controller';
 import { toNotebookData } from './notebook/serializer';
-import { readSettings } from './settings';
+import { defaultSettings, readSettings } from './settings';
 import type { Run, TrainingManager } from './training/manager';
 
 export interface CommandDeps {
@@ -142,7 +143,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }
     const config = configFromSettings();
     if ('errors' in config) return { status: 'invalid', errors: config.errors };
-    return trainRuns(`training ${config.model} on ${config.data}`, [[`${config.model} (settings)`, config]]);
+    // Named by what differs from the default settings (the dashboard adds the run's number: "seed · batch 64 · #3").
+    const defaults = validateSettings(defaultSettings());
+    return trainRuns(`training ${config.model} on ${config.data}`, [[describeRun(config, defaults.ok ? defaults.config : undefined), config]]);
   };
 
   const compare = async (sweep?: string): Promise<TrainOutcome | undefined> => {

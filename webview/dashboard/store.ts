@@ -25,9 +25,15 @@ export type RunStatus = 'running' | DoneEvent['reason'];
 export interface RunState {
   runId: string;
   label: string;
-  /** Index into the colour palette, stable for the run's lifetime. */
+  /** The run's number in the host's session ("#n"), when the host sent it. */
+  seq?: number;
+  /** Index into the colour palette, stable for the run's lifetime (seq - 1: the notebook uses the same). */
   color: number;
   visible: boolean;
+  /** Pinned runs are never forgotten to make room. */
+  pinned?: boolean;
+  /** The user's name for the run (rename), shown instead of label · #n. */
+  name?: string;
   spec: string;
   dataset: string;
   backend: string;
@@ -60,6 +66,8 @@ export interface DashboardState {
   selectedRun: string | null;
   selectedLayer: number | null;
   nextColor: number;
+  /** Names of the runs last forgotten to stay within MAX_RUNS (the dashboard says so). */
+  evicted?: string[];
 }
 
 export function emptyState(): DashboardState {
@@ -81,18 +89,24 @@ export function pushSnapshot(list: HistSnapshot[], snap: HistSnapshot, max = MAX
 }
 
 
-function newRun(state: DashboardState, runId: string, label: string): RunState {
+/** What the dashboard calls a run: the user's name, else its label and number. */
+export const runName = (r: Pick<RunState, 'label' | 'seq' | 'name'>) => r.name || (r.seq ? `${r.label} · #${r.seq}` : r.label);
+
+function newRun(state: DashboardState, runId: string, label: string, seq?: number): RunState {
   const run: RunState = {
-    runId, label, color: state.nextColor++, visible: true, spec: '', dataset: '', backend: '', batchSize: 0, totalSteps: 0,
+    runId, label, seq, color: seq ? seq - 1 : state.nextColor++, visible: true, spec: '', dataset: '', backend: '', batchSize: 0, totalSteps: 0,
     status: 'running', step: 0, epoch: 0, stepsPerSec: 0,
     trainLoss: series(), trainAcc: series(), testLoss: series(), testAcc: series(),
     bn: [], statsStep: -1, gradNorms: {}, hist: {},
   };
+  if (seq) state.nextColor = Math.max(state.nextColor, seq);
   state.runs.push(run);
-  // Bounded: forget the oldest finished runs beyond MAX_RUNS.
+  // Bounded: forget the oldest finished, unpinned runs beyond MAX_RUNS (pinned and running ones stay).
   while (state.runs.length > MAX_RUNS) {
-    const i = state.runs.findIndex((r) => r.status !== 'running');
-    state.runs.splice(i < 0 ? 0 : i, 1);
+    const i = state.runs.findIndex((r) => r.status !== 'running' && !r.pinned);
+    if (i < 0) break;
+    const [gone] = state.runs.splice(i, 1);
+    state.evicted = [...(state.evicted ?? []), runName(gone)].slice(-MAX_RUNS);
   }
   return run;
 }
@@ -101,9 +115,9 @@ function newRun(state: DashboardState, runId: string, label: string): RunState {
  * Applies a batch of one run's events. Replays are harmless: a step, eval or stats event at or
  * before what the run already holds is skipped, so the host may resend a run's history.
  */
-export function applyEvents(state: DashboardState, runId: string, label: string, events: readonly TrainEvent[]): void {
+export function applyEvents(state: DashboardState, runId: string, label: string, events: readonly TrainEvent[], seq?: number): void {
   let run = state.runs.find((r) => r.runId === runId);
-  if (!run) run = newRun(state, runId, label);
+  if (!run) run = newRun(state, runId, label, seq);
   run.label = label || run.label;
   const selected = state.runs.find((r) => r.runId === state.selectedRun);
   const start = events.find((e) => e.type === 'start');
@@ -161,6 +175,17 @@ function applyEvent(run: RunState, e: TrainEvent): void {
 }
 
 const lastOf = (a: number[]) => (a.length ? a[a.length - 1] : -Infinity);
+
+export function pinRun(state: DashboardState, runId: string, pinned: boolean): void {
+  const run = state.runs.find((r) => r.runId === runId);
+  if (run) run.pinned = pinned;
+}
+
+/** Renames a run in the dashboard; an empty name goes back to label · #n. */
+export function renameRun(state: DashboardState, runId: string, name: string): void {
+  const run = state.runs.find((r) => r.runId === runId);
+  if (run) run.name = name.trim().slice(0, 120) || undefined;
+}
 
 export function removeRun(state: DashboardState, runId: string): void {
   state.runs = state.runs.filter((r) => r.runId !== runId);

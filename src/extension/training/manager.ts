@@ -36,6 +36,8 @@ export class Run {
 
   constructor(
     readonly runId: string,
+    /** The run's number in this session: its colour and "#n" in the dashboard and the notebook. */
+    readonly seq: number,
     readonly label: string,
     readonly config: ExperimentConfig,
     readonly outDir: string,
@@ -126,11 +128,12 @@ export class TrainingManager implements vscode.Disposable {
 
   start(req: RunRequest): Run {
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    const runId = `${stamp}-${++this.counter}`;
+    const seq = ++this.counter;
+    const runId = `${stamp}-${seq}`;
     const outDir = join(this.paths.runsDir, `${runId}-${req.label.replace(/[^\w.-]+/g, '_').slice(0, 40)}`);
     mkdirSync(outDir, { recursive: true });
     const worker = new Worker(this.paths.workerScript);
-    const run = new Run(runId, req.label, req.config, outDir, worker);
+    const run = new Run(runId, seq, req.label, req.config, outDir, worker);
     this.runs.set(runId, run);
     this.log.info(`run ${runId} "${req.label}": ${req.config.model} on ${req.config.data}, ${req.config.steps ? `${req.config.steps} steps` : `${req.config.epochs} epoch(s)`}, batch ${req.config.batchSize}, ${req.config.optimizer} lr ${req.config.lr}, ${req.config.bn ? `BN momentum ${req.config.bn.momentum ?? 'none'} eps ${req.config.bn.eps} (${req.config.bn.convention})` : 'no BN'} → ${outDir}`);
     const fail = (message: string) => this.deliver(run, { type: 'done', reason: 'failed', step: run.step, message });
@@ -163,9 +166,9 @@ export class TrainingManager implements vscode.Disposable {
     return Promise.all(targets.map((r) => r.finished));
   }
 
-  /** Forgets finished runs (their files stay). */
-  forgetFinished(): void {
-    for (const [id, r] of this.runs) if (!r.running) this.runs.delete(id);
+  /** Forgets finished runs, or the one given (their files stay). */
+  forgetFinished(runId?: string): void {
+    for (const [id, r] of this.runs) if (!r.running && (runId === undefined || id === runId)) this.runs.delete(id);
   }
 
   private deliver(run: Run, event: TrainEvent): void {
