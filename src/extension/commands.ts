@@ -176,7 +176,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   };
 
   const report = (title: string, r: { ok: boolean; text: string }) => {
-    log.info(`${title}:\n${r.text}`);
+    // One log entry per line: every line of the output channel carries its timestamp.
+    for (const line of [`${title}: ${r.ok ? 'succeeded' : 'failed'}`, ...r.text.split('\n')]) (r.ok ? log.info : log.error).call(log, line);
     if (r.ok) void vscode.window.showInformationMessage(`BN Lab: ${title} succeeded. Details in the BN Lab output.`, 'Show Output').then((c) => c && log.show());
     else void vscode.window.showErrorMessage(`BN Lab: ${title} failed. ${r.text.split('\n').slice(-1)[0]}`, 'Show Output').then((c) => c && log.show());
     return r;

@@ -26,7 +26,8 @@ export interface BnLabApi {
 const exporter: Exporter = async ({ checkpointDir, outFile, validate }) => {
   const { exportOnnx, formatExportReport } = await import('../onnx');
   const r = await exportOnnx({ checkpointDir, outFile, validate });
-  return { ok: r.written && r.passed, text: `${formatExportReport(r)}\n${r.written ? `written: ${r.outFile}` : 'nothing written: validation failed'}` };
+  // The same report as `bnlab export` prints (it ends in "wrote FILE …" or "did not write FILE: …").
+  return { ok: r.written && r.passed, text: formatExportReport(r) };
 };
 const validator = async (onnxFile: string, checkpointDir: string) => {
   const { validateOnnx, formatValidation } = await import('../onnx');

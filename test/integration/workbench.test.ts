@@ -21,7 +21,7 @@ async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs
 describe('BN Lab in the workbench: editor tab and when clauses', function () {
   this.timeout(120_000);
   let api: BnLabApi;
-  let manifest: { activationEvents: string[]; contributes: { menus: Record<string, Array<{ command: string; when?: string }>>; commands: Array<{ command: string; title: string; category: string }> } };
+  let manifest: { activationEvents: string[]; contributes: { configuration: Array<{ title: string; properties: Record<string, { markdownDescription?: string }> }>; menus: Record<string, Array<{ command: string; when?: string }>>; commands: Array<{ command: string; title: string; category: string }> } };
   before(async () => {
     const ext = vscode.extensions.getExtension<BnLabApi>(extensionId)!;
     api = await ext.activate();
@@ -62,6 +62,24 @@ describe('BN Lab in the workbench: editor tab and when clauses', function () {
       assert.equal(api.contextKeys.get('bnLab.training'), false);
     } finally {
       for (const k of Object.keys(SLOW)) await config.update(k, undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('with bnLab.convention keras, Settings say which momentum and eps apply, and training uses them', async () => {
+    const props = Object.assign({}, ...manifest.contributes.configuration.map((c) => c.properties));
+    assert.match(props['bnLab.bnMomentum'].markdownDescription!, /0\.1 with PyTorch, 0\.99 with Keras/);
+    assert.match(props['bnLab.bnEps'].markdownDescription!, /1e-5 with PyTorch, 1e-3 with Keras/);
+    assert.deepEqual(manifest.contributes.configuration.map((c) => c.title), ['Model and data', 'Training', 'Batch Normalization', 'Dashboard']);
+    const config = vscode.workspace.getConfiguration('bnLab');
+    const tiny = { ...SLOW, dataset: 'synthetic:shapes,n=100,test=20', batchSize: 50, convention: 'keras' };
+    for (const [k, v] of Object.entries(tiny)) await config.update(k, v, vscode.ConfigurationTarget.Global);
+    try {
+      const outcome = await vscode.commands.executeCommand<{ status: string; runs: Array<{ runId: string; label: string }> }>('bnLab.train');
+      const run = api.training.get(outcome.runs[0].runId)!;
+      assert.deepEqual([run.config.bn?.convention, run.config.bn?.momentum, run.config.bn?.eps], ['keras', 0.99, 1e-3]);
+      assert.match(run.label, /keras BN/, 'the run is named by what differs from the default settings');
+    } finally {
+      for (const k of Object.keys(tiny)) await config.update(k, undefined, vscode.ConfigurationTarget.Global);
     }
   });
 });

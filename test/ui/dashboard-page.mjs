@@ -142,6 +142,38 @@ try {
     await tab.screenshot({ path: join(results, 'dashboard-page-restored.png'), fullPage: true });
   });
 
+  await check('the run list pins, renames (Enter keeps the name) and deletes a finished run (and tells the host)', async () => {
+    await tab.click('[data-testid="run-chip"][data-run="plain"] [data-testid="run-pin"]');
+    await tab.click('[data-testid="run-chip"][data-run="bn"] [data-testid="run-rename"]');
+    await tab.fill('[data-testid="rename-input"]', 'my BN run');
+    await tab.press('[data-testid="rename-input"]', 'Enter');
+    await frames(3);
+    const chips = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="run-chip"]')].map((c) => [c.dataset.run, c.querySelector('.name').textContent, c.classList.contains('pinned')]));
+    assert(JSON.stringify(chips) === JSON.stringify([['bn', 'my BN run', false], ['plain', 'seed without BN', true]]), `chips: ${JSON.stringify(chips)}`);
+    assert(await tab.isDisabled('[data-testid="run-chip"][data-run="plain"] [data-testid="run-delete"]'), 'a running run cannot be deleted');
+    await tab.click('[data-testid="run-chip"][data-run="bn"] [data-testid="run-delete"]');
+    await frames(3);
+    assert(JSON.stringify((await posted()).at(-1)) === JSON.stringify({ method: 'dashboard/forget', params: { runId: 'bn' } }), `posted: ${JSON.stringify((await posted()).at(-1))}`);
+    assert((await tab.evaluate(() => document.getElementById('bn-dashboard').dataset.runs)) === '1', 'the deleted run is still shown');
+  });
+
+  await check('at a side bar\'s width (300 px) in light and dark: charts, colour bars and run list fit', async () => {
+    await send({ method: 'run/events', params: { runId: 'bn2', label: 'seed · bn momentum 0.01 · batch 64', seq: 3, events: fakeRun({ runId: 'bn2', steps: 40, seed: 4 }) } });
+    await tab.setViewportSize({ width: 300, height: 1500 });
+    await frames(3);
+    await tab.selectOption('[data-testid="select-run"]', 'bn2');
+    for (const kind of ['light', 'dark']) {
+      await tab.evaluate((k) => (document.body.className = `vscode-${k}`), kind);
+      await frames(6);
+      await new Promise((r) => setTimeout(r, 300));
+      await frames(3);
+      const overflow = await tab.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
+      await tab.screenshot({ path: join(results, `dashboard-page-300-${kind}.png`), fullPage: true });
+    }
+    await tab.setViewportSize({ width: 460, height: 1500 });
+  });
+
   await check('memory stays bounded on a long run (20,000 steps)', async () => {
     const long = fakeRun({ runId: 'long', steps: 20000, totalSteps: 20000, statsInterval: 50, seed: 3 });
     for (let i = 0; i < long.length; i += 2000) await send({ method: 'run/events', params: { runId: 'long', label: 'long run', events: long.slice(i, i + 2000) } });

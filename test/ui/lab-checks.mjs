@@ -145,18 +145,34 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       // Only the editor tab should hold a dashboard after the reload: close the side bar (its view would restore too).
       await runCommand(page, 'View: Close Primary Side Bar', 15_000);
       await sleep(1500);
-      await page.reload({ timeout: 60_000 });
+      // As a user reloads: the command flushes the workbench state first (a bare page reload may not).
+      await runCommand(page, 'Developer: Reload Window', 15_000);
+      await page.waitForEvent('load', { timeout: 60_000 });
       await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
       await page.locator('.tabs-container .tab', { hasText: 'BN Lab Dashboard' }).first().waitFor({ timeout: 60_000 });
       const frame = await findInFrames(page, '#bn-dashboard', 60_000);
       const runs = await waitIn(frame, () => Number(document.getElementById('bn-dashboard')?.dataset.runs) >= 1 && document.getElementById('bn-dashboard').dataset.runs, undefined, 30_000, 'the restored dashboard with its run');
       console.log(`      restored editor-tab dashboard with ${runs} run(s)`);
       await shot('ui-dashboard-panel-reloaded.png');
+      await runCommand(page, 'View: Close Editor', 15_000);
       await runCommand(page, 'View: Toggle Primary Side Bar Visibility', 15_000);
+      // Keys go to the workbench again, not to the side bar's webview.
+      await page.locator('.part.editor').first().click({ position: { x: 200, y: 200 } });
+    });
+
+    await check('Settings list BN Lab in sections and say which momentum and eps the Keras convention uses', async () => {
+      await runCommand(page, 'Preferences: Open Settings (UI)', 15_000);
+      await page.locator('.settings-editor').first().waitFor({ timeout: 30_000 });
+      await sleep(1000);
+      await page.keyboard.type('@ext:bnlab.bn-lab');
+      await page.locator('.settings-editor .setting-item-description', { hasText: '0.99 with Keras' }).first().waitFor({ timeout: 30_000 });
+      await sleep(800);
+      await shot('ui-settings.png');
+      await runCommand(page, 'View: Close Editor', 15_000);
     });
 
     await check('a .bnlab notebook runs with "Run All": the renderer shows both runs, curves and the BN table', async () => {
-      await page.keyboard.press('Control+P');
+      await runCommand(page, 'Go to File...', 30_000);
       const input = page.locator('.quick-input-widget input');
       await input.waitFor({ state: 'visible', timeout: 30_000 });
       await input.fill('bn-vs-no-bn.bnlab');

@@ -322,8 +322,8 @@ function drawLayer(): void {
     pair(stats?.gamma, stats?.beta),
   );
   const hist = state.selectedLayer === null ? undefined : run.hist[state.selectedLayer];
-  drawHeatmap(ui.heatBefore, hist?.before ?? [], theme, batch, 'Activations entering BN, over time');
-  drawHeatmap(ui.heatAfter, hist?.after ?? [], theme, gamma, 'Activations leaving BN, over time');
+  drawHeatmap(ui.heatBefore, hist?.before ?? [], theme, batch, 'Activations entering BN, over steps');
+  drawHeatmap(ui.heatAfter, hist?.after ?? [], theme, gamma, 'Activations leaving BN, over steps');
   const keys = Object.keys(run.gradNorms).sort((a, b) => parseInt(a) - parseInt(b));
   charts.grad.update(
     theme,
