@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { TrainOutcome } from '../../src/extension/commands';
 import type { BnLabApi } from '../../src/extension/extension';
 import { parseNotebookOutput, RUN_OUTPUT_MIME } from '../../src/protocol/notebook-output';
+import { until } from './until';
 
 const extensionId = 'bnlab.bn-lab';
 const TINY = { model: 'conv(4,3) bn relu maxpool(2) flatten linear(16) bn relu linear', dataset: 'synthetic:shapes,n=300,test=60', batchSize: 50, epochs: 1, statsInterval: 2 };
@@ -18,16 +19,6 @@ async function withSettings<T>(values: Record<string, unknown>, fn: () => Thenab
     return await fn();
   } finally {
     for (const k of Object.keys(values)) await config().update(k, undefined, vscode.ConfigurationTarget.Global);
-  }
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

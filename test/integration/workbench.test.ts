@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { BnLabApi } from '../../src/extension/extension';
+import { until } from './until';
 
 const extensionId = 'bnlab.bn-lab';
 const SLOW = { model: 'conv(4,3) bn relu maxpool(2) flatten linear(16) bn relu linear', dataset: 'synthetic:shapes,n=20000,test=60', batchSize: 20, epochs: 1 };
 
 const dashboardTabs = () =>
   vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('bnLab.dashboardPanel'));
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('BN Lab in the workbench: editor tab and when clauses', function () {
   this.timeout(120_000);
