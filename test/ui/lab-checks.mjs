@@ -164,7 +164,7 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       await runCommand(page, 'Preferences: Open Settings (UI)', 15_000);
       await page.locator('.settings-editor').first().waitFor({ timeout: 30_000 });
       await sleep(1000);
-      await page.keyboard.type('@ext:bnlab.bn-lab bn');
+      await page.keyboard.type('@ext:bnlab.bn-lab keras');
       await page.locator('.settings-editor .setting-item-description', { hasText: '0.99 with Keras' }).first().waitFor({ timeout: 30_000 });
       await sleep(800);
       await shot('ui-settings.png');
