@@ -46,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
       runsDir: join((context.storageUri ?? context.globalStorageUri).fsPath, 'runs'),
     },
     log,
+    context.workspaceState,
   );
   const contextKeys = new Map<string, unknown>();
   const controller = new LabController(training, deepChecks, exporter, log, context.extension.id);

@@ -202,7 +202,11 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
 
     await check('the finished notebook output follows the theme: light, dark, high contrast (charts redrawn with its colours)', async () => {
       for (const [kind, theme] of [['vscode-dark', 'Default Dark Modern'], ['vscode-high-contrast', 'Default High Contrast'], ['vscode-light', 'Default Light Modern']]) {
-        writeSettings(server, { 'workbench.colorTheme': theme });
+        await runCommand(page, 'Preferences: Color Theme', 15_000);
+        await page.locator('.quick-input-widget input').fill(theme);
+        const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${theme}$`) }) }).first();
+        await row.waitFor({ timeout: 10_000 });
+        await row.click();
         const frame = await findInFrames(page, '[data-testid="bn-table"]', 30_000);
         const drawn = await waitIn(
           frame,

@@ -11,6 +11,7 @@ import type { ExperimentConfig } from '../../lab/config';
 import { toTrainConfig } from '../../lab/train-config';
 import { fromWorkerSchema, parseWorkerMessage, type ToWorker } from '../../protocol/worker-messages';
 
+const SEQ_KEY = 'bnLab.lastRunSeq';
 /** Events kept per run for replays; older step/stats events are thinned beyond this. */
 const MAX_HISTORY = 4000;
 
@@ -112,7 +113,11 @@ export class TrainingManager implements vscode.Disposable {
   constructor(
     private readonly paths: ManagerPaths,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+    /** Keeps run numbers counting across window reloads (a restored dashboard still shows the old #n). */
+    private readonly seqStore?: vscode.Memento,
+  ) {
+    this.counter = seqStore?.get<number>(SEQ_KEY) ?? 0;
+  }
 
   get active(): Run[] {
     return [...this.runs.values()].filter((r) => r.running);
@@ -129,6 +134,7 @@ export class TrainingManager implements vscode.Disposable {
   start(req: RunRequest): Run {
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
     const seq = ++this.counter;
+    void this.seqStore?.update(SEQ_KEY, seq);
     const runId = `${stamp}-${seq}`;
     const outDir = join(this.paths.runsDir, `${runId}-${req.label.replace(/[^\w.-]+/g, '_').slice(0, 40)}`);
     mkdirSync(outDir, { recursive: true });
