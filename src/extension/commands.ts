@@ -13,11 +13,14 @@ import type { Exporter, LabController } from './notebook/controller';
 import { toNotebookData } from './notebook/serializer';
 import { defaultSettings, readSettings } from './settings';
 import type { Run, TrainingManager } from './training/manager';
+import { lossText } from './training/ticks';
 
 export interface CommandDeps {
   log: vscode.LogOutputChannel;
   dashboard: DashboardViewProvider;
   training: TrainingManager;
+  /** The clock of the status bar: the notification reports on it too. */
+  onTick: vscode.Event<void>;
   controller: LabController;
   exporter: Exporter;
   validator: (onnxFile: string, checkpointDir: string) => Promise<{ ok: boolean; text: string }>;
@@ -113,10 +116,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         if (cancelled) break;
         const run = (current = training.start({ label, config }));
         let reported = 0;
-        const sub = training.onEvent(({ run: r, event }) => {
-          if (r !== run || event.type !== 'step' || !run.totalSteps) return;
-          const pct = (100 * event.step) / run.totalSteps / variants.length;
-          progress.report({ increment: pct - reported, message: `${variants.length > 1 ? `${i + 1}/${variants.length} ` : ''}${label}: step ${event.step}/${run.totalSteps}, loss ${event.loss.toFixed(3)}` });
+        // On the status bar's clock, from the same run state: both show the same loss at the same moment.
+        const sub = deps.onTick(() => {
+          if (!run.totalSteps || !run.step) return;
+          const pct = (100 * run.step) / run.totalSteps / variants.length;
+          progress.report({ increment: pct - reported, message: `${variants.length > 1 ? `${i + 1}/${variants.length} ` : ''}${label}: step ${run.step}/${run.totalSteps}, ${lossText(run.loss)}` });
           reported = pct;
         });
         await run.finished;

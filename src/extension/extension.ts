@@ -11,6 +11,7 @@ import { trainingContext } from './training/context';
 import { feedDashboard } from './training/dashboard-feed';
 import { TrainingManager } from './training/manager';
 import { trainingStatusBar } from './training/status';
+import { progressTicks } from './training/ticks';
 
 /** What `activate` returns: lets integration tests (and other extensions) observe BN Lab. */
 export interface BnLabApi {
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
     context.workspaceState,
   );
   const contextKeys = new Map<string, unknown>();
+  const ticks = progressTicks(training);
   const controller = new LabController(training, deepChecks, exporter, log, context.extension.id);
   context.subscriptions.push(
     log,
@@ -61,8 +63,9 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new LabNotebookSerializer(), { transientOutputs: false }),
     registerLabDiagnostics(deepChecks),
     feedDashboard(training, dashboard),
-    trainingStatusBar(training, 'bnLab.openDashboard'),
-    ...registerCommands({ log, dashboard, training, controller, exporter, validator }),
+    ticks,
+    trainingStatusBar(training, ticks.onTick, 'bnLab.openDashboard'),
+    ...registerCommands({ log, dashboard, training, onTick: ticks.onTick, controller, exporter, validator }),
   );
   log.info(`BN Lab ${context.extension.packageJSON.version} activated`);
   return { dashboard, log, training, controller, contextKeys };

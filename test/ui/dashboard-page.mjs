@@ -112,7 +112,8 @@ try {
     await tab.click('[data-testid="run-chip"][data-run="plain"]');
     // The run without BN is still running but has sent its (empty) BN statistics: say so, not "waiting".
     await tab.selectOption('[data-testid="select-run"]', 'plain');
-    await frames(2);
+    // Redraws are throttled (REDRAW_MS): wait for the hint rather than a fixed number of frames.
+    await tab.waitForFunction(() => document.querySelector('[data-testid="bn-step"]').textContent === 'this run has no BN layers', undefined, { timeout: 5000 }).catch(() => {});
     const hint = await tab.evaluate(() => document.querySelector('[data-testid="bn-step"]').textContent);
     assert(hint === 'this run has no BN layers', `BN hint for the running no-BN run: ${hint}`);
     await tab.selectOption('[data-testid="select-run"]', 'bn');

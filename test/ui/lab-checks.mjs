@@ -115,6 +115,18 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       );
       console.log(`      dashboard: ${JSON.stringify(info)}`);
       await shot('ui-dashboard-training.png');
+      // The status bar and the progress notification show the same loss at the same moment.
+      const readouts = [];
+      for (let i = 0; i < 5; i++) {
+        readouts.push(await page.evaluate(() => {
+          const loss = (t) => /loss (\d+\.\d+)/.exec(t ?? '')?.[1];
+          const status = [...document.querySelectorAll('.statusbar-item')].map((e) => e.textContent).find((t) => t.includes('BN Lab: loss'));
+          return [loss(status), loss(document.querySelector('.notifications-toasts')?.textContent)];
+        }));
+        await sleep(330);
+      }
+      console.log(`      status bar vs notification: ${readouts.map((r) => r.join(' vs ')).join(', ')}`);
+      if (readouts.some(([a, b]) => !a || a !== b)) throw new Error(`status bar and notification disagree: ${JSON.stringify(readouts)}`);
     });
 
     await check('while training, "BN Lab: Stop" is listed; it stops the run (status cancelled) and is hidden again', async () => {
@@ -204,7 +216,7 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       for (const [kind, theme] of [['vscode-dark', 'Default Dark Modern'], ['vscode-high-contrast', 'Default High Contrast'], ['vscode-light', 'Default Light Modern']]) {
         await runCommand(page, 'Preferences: Color Theme', 15_000);
         await page.locator('.quick-input-widget input').fill(theme);
-        const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${theme}$`) }) }).first();
+        const row = page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).filter({ hasNotText: 'Browse' }).first();
         await row.waitFor({ timeout: 10_000 });
         await row.click();
         const frame = await findInFrames(page, '[data-testid="bn-table"]', 30_000);

@@ -96,7 +96,7 @@ function viewFor(element: HTMLElement): View {
     root,
     // The run lines above the charts name the runs by colour: no legends.
     loss: new Chart(lossHost, { title: 'Training loss', xLabel: 'step', height: 150, legend: false }),
-    accuracy: new Chart(accHost, { title: 'Test accuracy', xLabel: 'step', height: 150, xFromZero: true, legend: false }),
+    accuracy: new Chart(accHost, { title: 'Test accuracy', xLabel: 'step', height: 150, xFromZero: true, yRange: [0, 1], legend: false }),
     runs,
     table,
   };
