@@ -131,6 +131,8 @@ describe('BN Lab training, notebooks and settings', function () {
     const summary = new TextDecoder().decode(text.data);
     assert.match(summary, /^tiny BN: completed, step 4\/4, loss [\d.]+, test accuracy [\d.]+, BN eval mode [\d.]+ vs train mode [\d.]+/);
     assert.match(summary, /\ntiny no BN: completed/);
+    // What the runs measured, computed from their numbers (no canned claims).
+    assert.match(summary, /\ntiny no BN vs tiny BN: (lower|higher|the same) final training loss \([\d.]+( vs [\d.]+)?\), (lower|higher|the same) test accuracy/);
   });
 
   it('Stop Training during a lab cell with compare ends the cell: its later runs do not start', async () => {
