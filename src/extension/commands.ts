@@ -105,6 +105,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }
     void dashboard.reveal();
     const done: Run[] = [];
+    let group: string | undefined;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `BN Lab: ${title}`, cancellable: true }, async (progress, token) => {
       let cancelled = false;
       let current: Run | undefined;
@@ -115,6 +116,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       for (const [i, [label, config]] of variants.entries()) {
         if (cancelled) break;
         const run = (current = training.start({ label, config }));
+        // A sweep's runs form a group in the dashboard (named after the sweep and its first run's number).
+        if (variants.length > 1) run.group = group ??= `${title} · from #${run.seq}`;
         let reported = 0;
         // On the status bar's clock, from the same run state: both show the same loss at the same moment.
         const sub = deps.onTick(() => {

@@ -35,6 +35,8 @@ export const notifications = {
     label: z.string().check(z.maxLength(200)),
     /** The run's number in this session: its colour and "#n", the same in the notebook output. */
     seq: z.optional(z.int().check(z.positive())),
+    /** The Compare sweep the run belongs to (its runs are shown as a group). */
+    group: z.optional(z.string().check(z.maxLength(200))),
     events: z.array(trainEventSchema).check(z.maxLength(100_000)),
   }),
   /** Forget one run. */

@@ -175,6 +175,29 @@ try {
     await tab.setViewportSize({ width: 460, height: 1500 });
   });
 
+  await check('a batch-size sweep is its own group, drawn by epochs, and ends with a summary table', async () => {
+    const group = 'comparing Batch size: 16, 64, 256 · from #4';
+    for (const [i, b] of [16, 64, 256].entries()) {
+      const perEpoch = Math.ceil(8000 / b);
+      const events = fakeRun({ runId: `b${b}`, steps: perEpoch, totalSteps: perEpoch, statsInterval: 25, seed: 10 + i, done: true })
+        .map((e) => (e.type === 'start' ? { ...e, batchSize: b, stepsPerEpoch: perEpoch } : e));
+      await send({ method: 'run/events', params: { runId: `b${b}`, label: `batch ${b}`, seq: 4 + i, group, events } });
+    }
+    await frames(4);
+    await tab.waitForFunction(() => !document.querySelector('[data-testid="sweep-summary"]').hidden, undefined, { timeout: 5000 }).catch(() => {});
+    const info = await tab.evaluate(() => ({
+      visible: [...document.querySelectorAll('[data-testid="run-chip"]:not(.hidden) .name')].map((n) => n.textContent),
+      xLabel: document.querySelector('[data-testid="chart-loss"] .u-axis')?.parentElement?.textContent ?? '',
+      title: document.querySelector('[data-testid="sweep-title"]').textContent,
+      rows: [...document.querySelectorAll('[data-testid="sweep-summary"] tr')].map((r) => [...r.children].map((c) => c.textContent)),
+    }));
+    console.log(`      ${JSON.stringify(info)}`);
+    assert(JSON.stringify(info.visible) === JSON.stringify(['batch 16 · #4', 'batch 64 · #5', 'batch 256 · #6']), `visible runs: ${info.visible}`);
+    assert(info.title === group, `summary title: ${info.title}`);
+    assert(info.rows.length === 4 && info.rows[0].join('|') === 'run|steps|train loss|train acc|test acc|steps/s' && info.rows[3][1] === '32', `rows: ${JSON.stringify(info.rows)}`);
+    await tab.screenshot({ path: join(results, 'dashboard-page-sweep.png'), fullPage: true });
+  });
+
   await check('memory stays bounded on a long run (20,000 steps)', async () => {
     const long = fakeRun({ runId: 'long', steps: 20000, totalSteps: 20000, statsInterval: 50, seed: 3 });
     for (let i = 0; i < long.length; i += 2000) await send({ method: 'run/events', params: { runId: 'long', label: 'long run', events: long.slice(i, i + 2000) } });

@@ -7,7 +7,7 @@ import { command, is, parseNotification, type Command, type Notification } from 
 import { Chart, colorOf, dashOf, joinSeries, readTheme, type LineSpec, type Theme } from '../shared/charts';
 import { injectStyles, UPLOT_CSS } from '../shared/styles';
 import { drawHeatmap } from './heatmap';
-import { applyEvents, emptyState, MAX_RUNS, pinRun, removeRun, renameRun, restoreState, runName, type RunState, type Series } from './store';
+import { applyEvents, emptyState, finishedGroup, MAX_RUNS, onXAxis, pinRun, removeRun, renameRun, resolveXAxis, restoreState, runName, type RunState, type Series, type XAxis } from './store';
 import { DASHBOARD_CSS } from './styles';
 
 interface VsCodeApi {
@@ -46,8 +46,11 @@ root.innerHTML = `
 <div class="hint" data-testid="evicted" hidden></div>
 <div class="empty" data-testid="empty">No runs yet. Run <b>BN Lab: Train</b> or <b>Compare BN Settings</b>, or execute a cell of a <b>.bnlab</b> notebook: loss, accuracy and every BN layer's statistics appear here live.</div>
 <div class="panels" hidden>
+  <div class="row"><label class="hint">x axis <select data-testid="select-x" title="Steps, epochs or samples seen (auto: epochs when batch sizes differ)">
+    <option value="auto">auto</option><option value="step">steps</option><option value="epoch">epochs</option><option value="samples">samples seen</option></select></label></div>
   <section><div class="chart" data-testid="chart-loss"></div></section>
   <section><div class="chart" data-testid="chart-accuracy"></div></section>
+  <section data-testid="sweep-summary" hidden><h3 data-testid="sweep-title"></h3><table class="summary"></table></section>
   <section data-testid="bn-layer">
     <h3>BatchNorm layer</h3>
     <div class="row"><select data-testid="select-run" title="Run"></select><select data-testid="select-layer" title="BN layer"></select><span class="hint" data-testid="bn-step"></span></div>
@@ -71,6 +74,8 @@ const ui = {
   stop: $<HTMLButtonElement>('stop'),
   selectRun: $<HTMLSelectElement>('select-run'),
   selectLayer: $<HTMLSelectElement>('select-layer'),
+  selectX: $<HTMLSelectElement>('select-x'),
+  summary: $('sweep-summary'),
   bnStep: $('bn-step'),
   heatBefore: $<HTMLCanvasElement>('heatmap-before'),
   heatAfter: $<HTMLCanvasElement>('heatmap-after'),
@@ -122,6 +127,7 @@ ui.runs.addEventListener('keydown', (e) => {
 });
 ui.selectRun.addEventListener('change', () => ((state.selectedRun = ui.selectRun.value), (state.selectedLayer = null), changed(true)));
 ui.selectLayer.addEventListener('change', () => ((state.selectedLayer = Number(ui.selectLayer.value)), changed(true)));
+ui.selectX.addEventListener('change', () => ((state.xAxis = ui.selectX.value as XAxis), changed(true)));
 
 /** Edits a run's name in place: Enter keeps it, Escape cancels, an empty name goes back to the default. */
 function startRename(chip: HTMLElement, run: RunState): void {
@@ -161,7 +167,7 @@ window.addEventListener('message', (e: MessageEvent) => {
 
 function handle(msg: Notification): void {
   if (is(msg, 'run/events')) {
-    applyEvents(state, msg.params.runId, msg.params.label, msg.params.events, msg.params.seq);
+    applyEvents(state, msg.params.runId, msg.params.label, msg.params.events, { seq: msg.params.seq, group: msg.params.group });
     changed(msg.params.events.some((ev) => ev.type === 'done'));
   } else if (is(msg, 'run/remove')) {
     removeRun(state, msg.params.runId);
@@ -237,6 +243,7 @@ function draw(): void {
   if (runs.length === 0) return;
   const visible = runs.filter((r) => r.visible);
   drawCurves(visible);
+  drawSummary();
   drawLayer();
 }
 
@@ -277,13 +284,17 @@ function drawChips(runs: RunState[]): void {
   );
 }
 
+const X_LABELS = { step: 'step', epoch: 'epoch', samples: 'samples seen' } as const;
+
 function drawCurves(runs: RunState[]): void {
+  ui.selectX.value = state.xAxis ?? 'auto';
+  const x = resolveXAxis(state.xAxis, runs);
   const lines = (pick: (r: RunState) => [Series, Series], names: [string, string]) => {
     const specs: LineSpec[] = [];
     const tables: Series[] = [];
     for (const r of runs) {
       const color = colorOf(theme, r.color);
-      const [train, test] = pick(r);
+      const [train, test] = pick(r).map((s) => onXAxis(s, r, x));
       specs.push({ label: `${runName(r)} ${names[0]}`, color, dash: dashOf(theme, r.color), width: 1.25 });
       tables.push(train);
       // Test points arrive at epoch ends: no legend entry before the first.
@@ -295,9 +306,27 @@ function drawCurves(runs: RunState[]): void {
     return { specs, data: joinSeries(tables) };
   };
   const loss = lines((r) => [r.trainLoss, r.testLoss], ['train', 'test']);
-  charts.loss.update(theme, loss.specs, loss.data);
+  charts.loss.update(theme, loss.specs, loss.data, undefined, X_LABELS[x]);
   const acc = lines((r) => [r.trainAcc, r.testAcc], ['train', 'test']);
-  charts.accuracy.update(theme, acc.specs, acc.data);
+  charts.accuracy.update(theme, acc.specs, acc.data, undefined, X_LABELS[x]);
+}
+
+/** A finished sweep ends with a table of its runs' final numbers. */
+function drawSummary(): void {
+  const runs = finishedGroup(state);
+  ui.summary.hidden = runs.length === 0;
+  if (!runs.length) return;
+  $('sweep-title').textContent = runs[0].group ?? '';
+  const table = ui.summary.querySelector('table')!;
+  const row = (tag: 'th' | 'td', cells: string[]) => {
+    const tr = document.createElement('tr');
+    tr.append(...cells.map((t) => Object.assign(document.createElement(tag), { textContent: t })));
+    return tr;
+  };
+  table.replaceChildren(
+    row('th', ['run', 'steps', 'train loss', 'train acc', 'test acc', 'steps/s']),
+    ...runs.map((r) => row('td', [runName(r), String(r.step), fmt(last(r.trainLoss)), fmt(last(r.trainAcc)), fmt(last(r.testAcc)), fmt(r.stepsPerSec, 1)])),
+  );
 }
 
 function drawLayer(): void {

@@ -96,17 +96,22 @@ export class Chart {
   private plot: uPlot | undefined;
   private key = '';
   private xMax = 1;
+  private xLabel = '';
 
   constructor(
     readonly host: HTMLElement,
     private readonly options: ChartOptions,
   ) {}
 
-  /** `data[0]` is x; data[i + 1] belongs to specs[i]. Non-finite values become gaps. `xMax`: the x axis end with `xFromZero`. */
-  update(theme: Theme, specs: LineSpec[], data: Array<ArrayLike<number | null>>, xMax?: number): void {
+  /**
+   * `data[0]` is x; data[i + 1] belongs to specs[i]. Non-finite values become gaps. `xMax`: the x axis end with
+   * `xFromZero`; `xLabel` replaces the options' (e.g. epochs instead of steps).
+   */
+  update(theme: Theme, specs: LineSpec[], data: Array<ArrayLike<number | null>>, xMax?: number, xLabel = this.options.xLabel): void {
     const x = data[0] as ArrayLike<number>;
     this.xMax = xMax ?? (x.length ? x[x.length - 1] : 1);
-    const key = JSON.stringify([specs, theme]);
+    this.xLabel = xLabel;
+    const key = JSON.stringify([specs, theme, xLabel]);
     const clean = data.map((col, i) =>
       i === 0 ? Array.from(col as ArrayLike<number>) : Array.from(col, (v) => (v === null || !Number.isFinite(v) || (this.options.logY && v <= 0) ? null : v)),
     ) as uPlot.AlignedData;
@@ -165,9 +170,10 @@ export class Chart {
               ? { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] }
               : { auto: true },
       },
-      axes: [axis(o.xLabel, 26, 40, INTEGER_STEPS), axis(o.yLabel, 52, 24)],
+      // Steps, channels and samples are whole numbers; epochs seen are not (a 1-epoch run needs ticks at 0.2, 0.4, …).
+      axes: [axis(this.xLabel, 26, 40, this.xLabel === 'epoch' ? undefined : INTEGER_STEPS), axis(o.yLabel, 52, 24)],
       series: [
-        { label: o.xLabel },
+        { label: this.xLabel },
         ...specs.map(
           (s): uPlot.Series => ({
             label: s.label,

@@ -29,6 +29,8 @@ export class Run {
   batchSize = 0;
   checkpoint: string | undefined;
   modes: { eval: number; train: number } | undefined;
+  /** The Compare sweep this run belongs to, set by whoever started it. */
+  group: string | undefined;
   /** Steps the worker had finished when it received Stop. */
   stopReceivedAtStep: number | undefined;
   done: DoneEvent | undefined;
