@@ -24,6 +24,8 @@ export interface CommandDeps {
   controller: LabController;
   exporter: Exporter;
   validator: (onnxFile: string, checkpointDir: string) => Promise<{ ok: boolean; text: string }>;
+  /** The checkpoint an ONNX file records it was exported from. */
+  exportedFrom: (onnxFile: string) => Promise<string | undefined>;
 }
 
 /** What a command that cannot act returns (and tells the user), instead of faking success. */
@@ -170,12 +172,18 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     return trainRuns(`comparing ${s.label}`, s.variants(config));
   };
 
-  const pickCheckpoint = async (): Promise<string | undefined> => {
-    const runs = training.all().filter((r) => r.checkpoint && existsSync(join(r.checkpoint, 'model.safetensors')));
+  /** Asks which checkpoint; `origin` (the one an ONNX file was exported from) comes first and says so. */
+  const pickCheckpoint = async (origin?: string): Promise<string | undefined> => {
+    const hasWeights = (dir: string) => existsSync(join(dir, 'model.safetensors'));
+    const runs = training.all().filter((r) => r.checkpoint && hasWeights(r.checkpoint)).reverse();
     const browse = { label: '$(folder-opened) Choose a checkpoint folder…', dir: '' };
-    const pick = await vscode.window.showQuickPick([...runs.reverse().map((r) => ({ label: r.label, description: `step ${r.step} · ${r.done?.reason ?? 'running'}`, detail: r.checkpoint, dir: r.checkpoint! })), browse], {
-      title: 'BN Lab: which trained model?',
-    });
+    const items = runs.map((r) => ({ label: r.label, description: `step ${r.step} · ${r.done?.reason ?? 'running'}`, detail: r.checkpoint, dir: r.checkpoint! }));
+    if (origin && hasWeights(origin)) {
+      const known = items.findIndex((i) => i.dir === origin);
+      const [item] = known >= 0 ? items.splice(known, 1) : [{ label: origin.split(/[\\/]/).pop() ?? origin, description: '', detail: origin, dir: origin }];
+      items.unshift({ ...item, description: `$(link) the checkpoint this file was exported from${item.description ? ` · ${item.description}` : ''}` });
+    }
+    const pick = await vscode.window.showQuickPick([...items, browse], { title: origin ? 'BN Lab: validate against which checkpoint?' : 'BN Lab: which trained model?' });
     if (!pick) return undefined;
     if (pick.dir) return pick.dir;
     const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use checkpoint', title: 'A folder holding model.safetensors and model.json' });
@@ -214,7 +222,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const validateOnnx = async (args?: { onnxFile?: string; checkpointDir?: string }) => {
     const onnxFile = args?.onnxFile ?? (await vscode.window.showOpenDialog({ filters: { ONNX: ['onnx'] }, title: 'ONNX file to validate' }))?.[0]?.fsPath;
     if (!onnxFile) return undefined;
-    const checkpointDir = args?.checkpointDir ?? (await pickCheckpoint());
+    const checkpointDir = args?.checkpointDir ?? (await pickCheckpoint(await deps.exportedFrom(onnxFile)));
     if (!checkpointDir) return undefined;
     try {
       return report(

@@ -31,10 +31,13 @@ const exporter: Exporter = async ({ checkpointDir, outFile, validate }) => {
   return { ok: r.written && r.passed, text: formatExportReport(r) };
 };
 const validator = async (onnxFile: string, checkpointDir: string) => {
-  const { validateOnnx, formatValidation } = await import('../onnx');
+  const { validateOnnx, formatValidation, mismatchNote } = await import('../onnx');
   const r = await validateOnnx({ onnxFile, checkpointDir });
-  return { ok: r.passed, text: `${onnxFile} vs ${checkpointDir} on ${r.data}:\n${formatValidation(r)}` };
+  const note = mismatchNote(r);
+  // As `bnlab validate` words it; a mismatched pair says so last (the line a failure notification shows).
+  return { ok: r.passed, text: `${onnxFile} vs ${checkpointDir} on ${r.data}: ${formatValidation(r)}${note ? `\n${note}` : ''}` };
 };
+const exportedFrom = async (onnxFile: string) => (await import('../onnx')).exportedFrom(onnxFile);
 
 export function activate(context: vscode.ExtensionContext): BnLabApi {
   const log = vscode.window.createOutputChannel('BN Lab', { log: true });
@@ -65,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
     feedDashboard(training, dashboard),
     ticks,
     trainingStatusBar(training, ticks.onTick, 'bnLab.openDashboard'),
-    ...registerCommands({ log, dashboard, training, onTick: ticks.onTick, controller, exporter, validator }),
+    ...registerCommands({ log, dashboard, training, onTick: ticks.onTick, controller, exporter, validator, exportedFrom }),
   );
   log.info(`BN Lab ${context.extension.packageJSON.version} activated`);
   return { dashboard, log, training, controller, contextKeys };
