@@ -201,7 +201,7 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
         frame,
         () => {
           const runs = [...document.querySelectorAll('[data-testid="run"]')].map((r) => r.textContent);
-          return runs.length === 2 && runs.every((t) => t.includes('completed')) && document.querySelector('[data-testid="modes-table"]') && runs;
+          return runs.length === 2 && runs.every((t) => t.includes('completed')) && document.querySelector('[data-testid="summary-table"]') && runs;
         },
         undefined,
         240_000,

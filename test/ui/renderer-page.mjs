@@ -79,7 +79,7 @@ try {
     const { data, summaries } = outputAt(80, true);
     await tab.evaluate((d) => window.show(d), data);
     await frames(tab, 2);
-    const modes = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="modes-table"] tr')].map((r) => r.textContent));
+    const modes = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="summary-table"] tr')].map((r) => r.textContent));
     assert(modes.length === 3 && modes[1].includes('0.951') && modes[1].includes('0.947'), `modes: ${modes}`);
     console.log(`      text summary: ${summaries.join(' | ')}`);
     assert(/^seed with BN: completed, step 80\/80, loss [\d.]+, test accuracy [\d.]+, BN eval mode 0.951 vs train mode 0.947/.test(summaries[0]), summaries[0]);

@@ -161,18 +161,26 @@ function bnTable(runs: RunOutput[]): HTMLElement {
   const wrap = document.createElement('div');
   const caption = Object.assign(document.createElement('div'), { className: 'muted', textContent: 'BN statistics at the last stats step (means over channels)' });
   wrap.append(caption, table);
-  if (withModes) {
-    const modes = document.createElement('table');
-    modes.dataset.testid = 'modes-table';
-    const h = document.createElement('tr');
-    for (const t of ['run', 'test accuracy, BN in eval mode (running stats)', 'BN in train mode (batch stats)']) h.append(cell('th', t));
-    modes.append(h);
-    for (const r of runs.filter((x) => x.modes)) {
-      const row = document.createElement('tr');
-      for (const t of [r.label, fmt(r.modes?.eval), fmt(r.modes?.train)]) row.append(cell('td', t));
-      modes.append(row);
-    }
-    wrap.append(modes);
-  }
+  const finished = runs.filter((r) => r.status !== 'running');
+  if (finished.length) wrap.append(summaryTable(finished, withModes));
   return wrap;
+}
+
+/** The cell's runs side by side once finished: final numbers, and BN eval vs train mode where measured. */
+function summaryTable(runs: RunOutput[], withModes: boolean): HTMLElement {
+  const table = document.createElement('table');
+  table.dataset.testid = 'summary-table';
+  const last = (s: { value: number[] }) => s.value.at(-1);
+  const head = document.createElement('tr');
+  const modeHeads = withModes ? ['test acc, BN eval mode (running stats)', 'BN train mode (batch stats)', 'train − eval'] : [];
+  for (const h of ['run', 'steps', 'final loss', 'test accuracy', ...modeHeads, 'steps/s']) head.append(cell('th', h));
+  table.append(head);
+  for (const r of runs) {
+    const gap = r.modes?.eval !== undefined && r.modes?.train !== undefined ? r.modes.train - r.modes.eval : undefined;
+    const modes = withModes ? [fmt(r.modes?.eval), fmt(r.modes?.train), gap === undefined ? '–' : `${gap >= 0 ? '+' : ''}${gap.toFixed(3)}`] : [];
+    const row = document.createElement('tr');
+    for (const t of [runName(r), `${r.step}/${r.totalSteps}`, fmt(last(r.trainLoss)), fmt(last(r.testAccuracy)), ...modes, fmt(r.stepsPerSec, 1)]) row.append(cell('td', t));
+    table.append(row);
+  }
+  return table;
 }
