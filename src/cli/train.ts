@@ -13,7 +13,7 @@ import { LAYER_HELP, PRESETS } from '../engine/spec';
 import { train, type TrainConfig } from '../engine/trainer';
 import { bytesArg, EXIT, intArg, momentumOrNone, nonEmptyArg, normalizeArg, NORMALIZE_HELP, numArg, positiveArg, resolveNormalization, UsageError } from './common';
 import { checkOutDir, METRICS_FILE } from './out-path';
-import { ProgressBar } from './progress';
+import { EpochProgress } from './progress';
 
 interface TrainFlags {
   model?: string;
@@ -202,7 +202,7 @@ async function runTrain(f: TrainFlags, cmd: Command): Promise<void> {
 
 /** Turns trainer events into terminal output: a progress bar (TTY), plain lines, or JSON lines. */
 class Reporter {
-  private bar?: ProgressBar;
+  private bar?: EpochProgress;
   private total = 0;
   private lastLogged = 0;
   private epochLoss = 0;
@@ -224,14 +224,14 @@ class Reporter {
       case 'start':
         this.total = e.totalSteps;
         this.say(`training ${e.spec} on ${e.dataset}: ${e.totalSteps} steps of batch ${e.batchSize} (${e.stepsPerEpoch} per epoch)`);
-        if (this.mode === 'tty') this.bar = new ProgressBar(process.stderr, e.totalSteps);
+        if (this.mode === 'tty') this.bar = new EpochProgress(process.stderr, e.totalSteps, e.stepsPerEpoch);
         break;
       case 'step': {
         this.epochLoss += e.loss;
         this.epochAcc += e.accuracy;
         this.epochSteps++;
         const text = `epoch ${e.epoch} loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(3)} lr ${e.lr.toPrecision(3)} ${Math.round(e.samplesPerSec)} samples/s`;
-        if (this.bar) this.bar.update(e.step, text, e.step === this.total);
+        if (this.bar) this.bar.step(e);
         else if (e.step === 1 || e.step === this.total || e.step - this.lastLogged >= Math.max(1, Math.ceil(this.total / 20))) {
           this.lastLogged = e.step;
           this.say(`step ${e.step}/${this.total} ${text}`);

@@ -1,6 +1,6 @@
 /** `bnlab validate`: an ONNX file under onnxruntime-web against a checkpoint in the engine. */
 import type { Command } from 'commander';
-import { DEFAULT_ATOL, formatValidation, validateOnnx } from '../onnx/validate';
+import { DEFAULT_ATOL, formatValidation, mismatchNote, validateOnnx } from '../onnx/validate';
 import { EXIT, intArg, nonEmptyArg, numArg } from './common';
 
 interface ValidateFlags {
@@ -25,7 +25,8 @@ export function registerValidate(program: Command): Command {
       const r = await validateOnnx({ onnxFile: file, checkpointDir: flags.checkpoint, data: flags.data, samples: flags.samples, atol: flags.atol });
       if (flags.json) console.log(JSON.stringify(r));
       else {
-        if (r.onnxSpec !== undefined && r.onnxSpec !== r.checkpointSpec) console.log(`note: ${file} was exported from "${r.onnxSpec}", the checkpoint is "${r.checkpointSpec}"`);
+        const note = mismatchNote(r);
+        if (note) console.log(note);
         console.log(`${file} vs ${flags.checkpoint} on ${r.data}: ${formatValidation(r)}`);
       }
       if (!r.passed) process.exitCode = EXIT.validation;

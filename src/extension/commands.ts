@@ -5,21 +5,27 @@ import type { DoneEvent } from '../engine/events';
 import { bnLabel, type ExperimentConfig } from '../lab/config';
 import { deepChecks } from '../lab/deep-checks';
 import { NOTEBOOK_TYPE } from '../lab/notebook-format';
+import { describeRun } from '../lab/run-name';
 import { validateSettings } from '../lab/settings';
 import { starterNotebook } from '../lab/starter';
 import type { DashboardViewProvider } from './dashboard-view';
 import type { Exporter, LabController } from './notebook/controller';
 import { toNotebookData } from './notebook/serializer';
-import { readSettings } from './settings';
+import { defaultSettings, readSettings } from './settings';
 import type { Run, TrainingManager } from './training/manager';
+import { lossText } from './training/ticks';
 
 export interface CommandDeps {
   log: vscode.LogOutputChannel;
   dashboard: DashboardViewProvider;
   training: TrainingManager;
+  /** The clock of the status bar: the notification reports on it too. */
+  onTick: vscode.Event<void>;
   controller: LabController;
   exporter: Exporter;
   validator: (onnxFile: string, checkpointDir: string) => Promise<{ ok: boolean; text: string }>;
+  /** The checkpoint an ONNX file records it was exported from. */
+  exportedFrom: (onnxFile: string) => Promise<string | undefined>;
 }
 
 /** What a command that cannot act returns (and tells the user), instead of faking success. */
@@ -96,6 +102,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }
     void dashboard.reveal();
     const done: Run[] = [];
+    let group: string | undefined;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `BN Lab: ${title}`, cancellable: true }, async (progress, token) => {
       let cancelled = false;
       let current: Run | undefined;
@@ -106,17 +113,20 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       for (const [i, [label, config]] of variants.entries()) {
         if (cancelled) break;
         const run = (current = training.start({ label, config }));
+        // A sweep's runs form a group in the dashboard (named after the sweep and its first run's number).
+        if (variants.length > 1) run.group = group ??= `${title} · from #${run.seq}`;
         let reported = 0;
-        const sub = training.onEvent(({ run: r, event }) => {
-          if (r !== run || event.type !== 'step' || !run.totalSteps) return;
-          const pct = (100 * event.step) / run.totalSteps / variants.length;
-          progress.report({ increment: pct - reported, message: `${variants.length > 1 ? `${i + 1}/${variants.length} ` : ''}${label}: step ${event.step}/${run.totalSteps}, loss ${event.loss.toFixed(3)}` });
+        // On the status bar's clock, from the same run state: both show the same loss at the same moment.
+        const sub = deps.onTick(() => {
+          if (!run.totalSteps || !run.step) return;
+          const pct = (100 * run.step) / run.totalSteps / variants.length;
+          progress.report({ increment: pct - reported, message: `${variants.length > 1 ? `${i + 1}/${variants.length} ` : ''}${label}: step ${run.step}/${run.totalSteps}, ${lossText(run.loss)}` });
           reported = pct;
         });
         await run.finished;
         sub.dispose();
         done.push(run);
-        // Stop Training (or the dashboard's Stop) ends the whole sweep, not just its current run.
+        // Stop (or the dashboard's Stop) ends the whole sweep, not just its current run.
         if (run.done?.reason === 'cancelled') break;
       }
     });
@@ -137,7 +147,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }
     const config = configFromSettings();
     if ('errors' in config) return { status: 'invalid', errors: config.errors };
-    return trainRuns(`training ${config.model} on ${config.data}`, [[`${config.model} (settings)`, config]]);
+    // Named by what differs from the default settings (the dashboard adds the run's number: "seed · batch 64 · #3").
+    const defaults = validateSettings(defaultSettings());
+    return trainRuns(`training ${config.model} on ${config.data}`, [[describeRun(config, defaults.ok ? defaults.config : undefined), config]]);
   };
 
   const compare = async (sweep?: string): Promise<TrainOutcome | undefined> => {
@@ -155,12 +167,18 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     return trainRuns(`comparing ${s.label}`, s.variants(config));
   };
 
-  const pickCheckpoint = async (): Promise<string | undefined> => {
-    const runs = training.all().filter((r) => r.checkpoint && existsSync(join(r.checkpoint, 'model.safetensors')));
+  /** Asks which checkpoint; `origin` (the one an ONNX file was exported from) comes first and says so. */
+  const pickCheckpoint = async (origin?: string): Promise<string | undefined> => {
+    const hasWeights = (dir: string) => existsSync(join(dir, 'model.safetensors'));
+    const runs = training.all().filter((r) => r.checkpoint && hasWeights(r.checkpoint)).reverse();
     const browse = { label: '$(folder-opened) Choose a checkpoint folder…', dir: '' };
-    const pick = await vscode.window.showQuickPick([...runs.reverse().map((r) => ({ label: r.label, description: `step ${r.step} · ${r.done?.reason ?? 'running'}`, detail: r.checkpoint, dir: r.checkpoint! })), browse], {
-      title: 'BN Lab: which trained model?',
-    });
+    const items = runs.map((r) => ({ label: r.label, description: `step ${r.step} · ${r.done?.reason ?? 'running'}`, detail: r.checkpoint, dir: r.checkpoint! }));
+    if (origin && hasWeights(origin)) {
+      const known = items.findIndex((i) => i.dir === origin);
+      const [item] = known >= 0 ? items.splice(known, 1) : [{ label: origin.split(/[\\/]/).pop() ?? origin, description: '', detail: origin, dir: origin }];
+      items.unshift({ ...item, description: `$(link) the checkpoint this file was exported from${item.description ? ` · ${item.description}` : ''}` });
+    }
+    const pick = await vscode.window.showQuickPick([...items, browse], { title: origin ? 'BN Lab: validate against which checkpoint?' : 'BN Lab: which trained model?' });
     if (!pick) return undefined;
     if (pick.dir) return pick.dir;
     const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use checkpoint', title: 'A folder holding model.safetensors and model.json' });
@@ -168,7 +186,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   };
 
   const report = (title: string, r: { ok: boolean; text: string }) => {
-    log.info(`${title}:\n${r.text}`);
+    // One log entry per line: every line of the output channel carries its timestamp.
+    for (const line of [`${title}: ${r.ok ? 'succeeded' : 'failed'}`, ...r.text.split('\n')]) (r.ok ? log.info : log.error).call(log, line);
     if (r.ok) void vscode.window.showInformationMessage(`BN Lab: ${title} succeeded. Details in the BN Lab output.`, 'Show Output').then((c) => c && log.show());
     else void vscode.window.showErrorMessage(`BN Lab: ${title} failed. ${r.text.split('\n').slice(-1)[0]}`, 'Show Output').then((c) => c && log.show());
     return r;
@@ -198,7 +217,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const validateOnnx = async (args?: { onnxFile?: string; checkpointDir?: string }) => {
     const onnxFile = args?.onnxFile ?? (await vscode.window.showOpenDialog({ filters: { ONNX: ['onnx'] }, title: 'ONNX file to validate' }))?.[0]?.fsPath;
     if (!onnxFile) return undefined;
-    const checkpointDir = args?.checkpointDir ?? (await pickCheckpoint());
+    const checkpointDir = args?.checkpointDir ?? (await pickCheckpoint(await deps.exportedFrom(onnxFile)));
     if (!checkpointDir) return undefined;
     try {
       return report(

@@ -6,7 +6,7 @@ import { parseCommand, type Command, type Notification } from '../protocol/messa
  * openable as an editor panel. Every message from a webview is validated (protocol/messages.ts);
  * a malformed or unknown one is logged and dropped.
  */
-export class DashboardViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+export class DashboardViewProvider implements vscode.WebviewViewProvider, vscode.WebviewPanelSerializer, vscode.Disposable {
   static readonly viewId = 'bnLab.dashboard';
   static readonly panelType = 'bnLab.dashboardPanel';
   private view: vscode.WebviewView | undefined;
@@ -32,9 +32,10 @@ export class DashboardViewProvider implements vscode.WebviewViewProvider, vscode
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
-    this.setup(view.webview);
+    const webview = view.webview;
+    this.setup(webview);
     view.onDidDispose(() => {
-      this.ready.delete(view.webview);
+      this.ready.delete(webview);
       this.view = undefined;
     });
     this.resolved.fire(view);
@@ -65,14 +66,26 @@ export class DashboardViewProvider implements vscode.WebviewViewProvider, vscode
     const panel = vscode.window.createWebviewPanel(DashboardViewProvider.panelType, 'BN Lab Dashboard', vscode.ViewColumn.Beside, {
       retainContextWhenHidden: true,
     });
+    this.adoptPanel(panel);
+    return panel;
+  }
+
+  /** Restores the editor-tab dashboard after a window reload (VS Code keeps the tab and asks us to fill it). */
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
+    if (this.panel && this.panel !== panel) this.panel.dispose();
+    this.adoptPanel(panel);
+  }
+
+  private adoptPanel(panel: vscode.WebviewPanel): void {
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'bnlab.svg');
-    this.setup(panel.webview);
+    // A disposed panel's `webview` throws: keep the reference for the close handler.
+    const webview = panel.webview;
+    this.setup(webview);
     panel.onDidDispose(() => {
-      this.ready.delete(panel.webview);
-      this.panel = undefined;
+      this.ready.delete(webview);
+      if (this.panel === panel) this.panel = undefined;
     });
     this.panel = panel;
-    return panel;
   }
 
   /** Sends a notification to every open, listening dashboard (or to `to`); false when none got it. */

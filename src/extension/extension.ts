@@ -7,10 +7,12 @@ import { DashboardViewProvider } from './dashboard-view';
 import { LabController, type Exporter } from './notebook/controller';
 import { registerLabDiagnostics } from './notebook/diagnostics';
 import { LabNotebookSerializer } from './notebook/serializer';
+import { trainingContext } from './training/context';
 import { feedDashboard } from './training/dashboard-feed';
 import { GpuRunner } from './training/gpu-runner';
 import { TrainingManager } from './training/manager';
 import { trainingStatusBar } from './training/status';
+import { progressTicks } from './training/ticks';
 
 /** What `activate` returns: lets integration tests (and other extensions) observe BN Lab. */
 export interface BnLabApi {
@@ -19,19 +21,25 @@ export interface BnLabApi {
   readonly training: TrainingManager;
   readonly controller: LabController;
   readonly gpuRunner: GpuRunner;
+  /** Context keys BN Lab has set (for `when` clauses), as last set. */
+  readonly contextKeys: ReadonlyMap<string, unknown>;
 }
 
 /** ONNX export and validation, loaded on first use (onnxruntime-web is large). */
 const exporter: Exporter = async ({ checkpointDir, outFile, validate }) => {
   const { exportOnnx, formatExportReport } = await import('../onnx');
   const r = await exportOnnx({ checkpointDir, outFile, validate });
-  return { ok: r.written && r.passed, text: `${formatExportReport(r)}\n${r.written ? `written: ${r.outFile}` : 'nothing written: validation failed'}` };
+  // The same report as `bnlab export` prints (it ends in "wrote FILE …" or "did not write FILE: …").
+  return { ok: r.written && r.passed, text: formatExportReport(r) };
 };
 const validator = async (onnxFile: string, checkpointDir: string) => {
-  const { validateOnnx, formatValidation } = await import('../onnx');
+  const { validateOnnx, formatValidation, mismatchNote } = await import('../onnx');
   const r = await validateOnnx({ onnxFile, checkpointDir });
-  return { ok: r.passed, text: `${onnxFile} vs ${checkpointDir} on ${r.data}:\n${formatValidation(r)}` };
+  const note = mismatchNote(r);
+  // As `bnlab validate` words it; a mismatched pair says so last (the line a failure notification shows).
+  return { ok: r.passed, text: `${onnxFile} vs ${checkpointDir} on ${r.data}: ${formatValidation(r)}${note ? `\n${note}` : ''}` };
 };
+const exportedFrom = async (onnxFile: string) => (await import('../onnx')).exportedFrom(onnxFile);
 
 /** The runs of this window, stopped (with a checkpoint each) when VS Code closes it. */
 let activeTraining: TrainingManager | undefined;
@@ -48,8 +56,11 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
       runsDir: join((context.storageUri ?? context.globalStorageUri).fsPath, 'runs'),
     },
     log,
+    context.workspaceState,
     gpuRunner,
   );
+  const contextKeys = new Map<string, unknown>();
+  const ticks = progressTicks(training);
   const controller = new LabController(training, deepChecks, exporter, log, context.extension.id);
   context.subscriptions.push(
     log,
@@ -58,15 +69,18 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
     gpuRunner,
     controller,
     vscode.window.registerWebviewViewProvider(DashboardViewProvider.viewId, dashboard, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.window.registerWebviewPanelSerializer(DashboardViewProvider.panelType, dashboard),
+    trainingContext(training, contextKeys),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new LabNotebookSerializer(), { transientOutputs: false }),
     registerLabDiagnostics(deepChecks),
     feedDashboard(training, dashboard),
-    trainingStatusBar(training, 'bnLab.openDashboard'),
-    ...registerCommands({ log, dashboard, training, controller, exporter, validator }),
+    ticks,
+    trainingStatusBar(training, ticks.onTick, 'bnLab.openDashboard'),
+    ...registerCommands({ log, dashboard, training, onTick: ticks.onTick, controller, exporter, validator, exportedFrom }),
   );
   activeTraining = training;
   log.info(`BN Lab ${context.extension.packageJSON.version} activated`);
-  return { dashboard, log, training, controller, gpuRunner };
+  return { dashboard, log, training, controller, contextKeys, gpuRunner };
 }
 
 /** Window closing or extension host stopping: every run stops at its next step and saves, within VS Code's few seconds. */

@@ -5,6 +5,12 @@ import { SETTING_KEYS, type SettingsInput } from '../lab/settings';
 /** BN momentum and eps default per convention, so they are passed only when the user set them. */
 const CONVENTION_DEFAULTED = new Set(['bnMomentum', 'bnEps']);
 
+/** The settings as their defaults: what a run from the settings is described against. */
+export function defaultSettings(): SettingsInput {
+  const config = vscode.workspace.getConfiguration('bnLab');
+  return Object.fromEntries(SETTING_KEYS.filter((k) => !CONVENTION_DEFAULTED.has(k)).map((k) => [k, config.inspect(k)?.defaultValue]));
+}
+
 export function readSettings(scope?: vscode.ConfigurationScope): SettingsInput {
   const config = vscode.workspace.getConfiguration('bnLab', scope);
   const input: SettingsInput = {};

@@ -13,9 +13,9 @@ const mean = (a: readonly number[] | null) => (a && a.length ? a.reduce((s, v) =
 export class RunOutputBuilder {
   private readonly out: RunOutput;
 
-  constructor(runId: string, label: string) {
+  constructor(runId: string, label: string, seq?: number) {
     this.out = {
-      runId, label, status: 'running', spec: '', dataset: '', backend: '', step: 0, totalSteps: 0, stepsPerSec: 0,
+      runId, label, ...(seq ? { seq } : {}), status: 'running', spec: '', dataset: '', backend: '', step: 0, totalSteps: 0, stepsPerSec: 0,
       trainLoss: emptySeries(), testAccuracy: emptySeries(), bn: [],
     };
   }

@@ -1,4 +1,5 @@
 /** Sequential → ONNX bytes, with BN folding planned and reported. */
+import { resolve } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { BNLAB_VERSION, modelFromCheckpoint, writeFileAtomic } from '../engine/checkpoint';
 import type { Sequential } from '../engine/model';
@@ -21,7 +22,7 @@ export interface ExportedModel {
 export interface SequentialExportOptions {
   fold?: boolean;
   opset?: number;
-  /** Extra metadata_props (spec and bnlab_version are always recorded). */
+  /** Extra metadata_props (spec and bnlab_version are always recorded; exportOnnx adds `checkpoint`). */
   metadata?: Record<string, string>;
 }
 
@@ -112,7 +113,8 @@ export async function exportOnnx(opts: ExportOnnxOptions): Promise<ExportReport>
   checkOpset(opset);
   const { model, meta } = await modelFromCheckpoint(opts.checkpointDir);
   const t0 = performance.now();
-  const variants = [true, false].map((f) => exportSequential(model, { fold: f, opset }));
+  // The checkpoint it came from, so validation can tell a mismatched pair (validate.ts: exportedFrom).
+  const variants = [true, false].map((f) => exportSequential(model, { fold: f, opset, metadata: { checkpoint: resolve(opts.checkpointDir) } }));
   const t1 = performance.now();
   const reports = variants.map((v): VariantReport => ({
     fold: v.fold,

@@ -3,6 +3,7 @@
  * batch over held-out samples: max and mean |difference| of the logits and top-1 agreement.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { DEFAULT_NORMALIZATION, gatherBatch, type Normalization, type Split } from '../data/dataset';
 import { checkpointDataset } from '../data/load';
@@ -90,7 +91,27 @@ export interface ValidateReport extends ValidationResult {
   data: string;
   /** The spec recorded in the ONNX metadata, when present. */
   onnxSpec?: string;
+  /** The checkpoint the ONNX file was exported from (its metadata), when recorded. */
+  onnxCheckpoint?: string;
+  checkpointDir: string;
   checkpointSpec: string;
+}
+
+/** The checkpoint an ONNX file says it was exported from, if it says (undefined for unreadable files). */
+export async function exportedFrom(onnxFile: string): Promise<string | undefined> {
+  try {
+    return onnx.ModelProto.decode(await readFile(onnxFile)).metadataProps?.find((p) => p.key === 'checkpoint')?.value ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line saying that the ONNX file and the checkpoint do not belong together, or undefined when nothing says so. */
+export function mismatchNote(r: ValidateReport): string | undefined {
+  if (r.onnxCheckpoint && resolve(r.onnxCheckpoint) !== resolve(r.checkpointDir))
+    return `note: ${r.onnxFile} was exported from checkpoint ${r.onnxCheckpoint}, not ${r.checkpointDir}: model and checkpoint differ`;
+  if (r.onnxSpec !== undefined && r.onnxSpec !== r.checkpointSpec) return `note: ${r.onnxFile} was exported from "${r.onnxSpec}", the checkpoint is "${r.checkpointSpec}"`;
+  return undefined;
 }
 
 /** Validates an ONNX file against a checkpoint evaluated by the engine. Bad input throws a UserError. */
@@ -103,10 +124,13 @@ export async function validateOnnx(opts: ValidateOnnxOptions): Promise<ValidateR
     throw new UserError(code === 'ENOENT' ? `ONNX file "${opts.onnxFile}" does not exist` : `cannot read "${opts.onnxFile}" (${code})`);
   }
   let onnxSpec: string | undefined;
+  let onnxCheckpoint: string | undefined;
   let onnxSample: number[] | undefined;
   try {
     const proto = onnx.ModelProto.decode(bytes);
-    onnxSpec = proto.metadataProps?.find((p) => p.key === 'spec')?.value ?? undefined;
+    const metadata = (key: string) => proto.metadataProps?.find((p) => p.key === key)?.value ?? undefined;
+    onnxSpec = metadata('spec');
+    onnxCheckpoint = metadata('checkpoint');
     const dims = proto.graph?.input?.[0]?.type?.tensorType?.shape?.dim;
     if (dims && dims.length > 1 && dims.slice(1).every((d) => (d as onnx.TensorShapeProto.Dimension).value === 'dimValue')) onnxSample = dims.slice(1).map((d) => Number(d.dimValue));
   } catch (e) {
@@ -124,7 +148,7 @@ export async function validateOnnx(opts: ValidateOnnxOptions): Promise<ValidateR
   } finally {
     await session.release();
   }
-  return { ...result, onnxFile: opts.onnxFile, data: held.source, onnxSpec, checkpointSpec: model.describe() };
+  return { ...result, onnxFile: opts.onnxFile, data: held.source, onnxSpec, onnxCheckpoint, checkpointDir: opts.checkpointDir, checkpointSpec: model.describe() };
 }
 
 /** Compares each session with the engine (eval mode) on every batch; the engine runs once per batch. */

@@ -23,6 +23,8 @@ export const commands = {
   'command/run': z.object({ command: z.enum(['train', 'compare', 'exportOnnx', 'newNotebook']) }),
   /** The user cleared the dashboard; the host forgets finished runs. */
   'dashboard/clear': z.object({}),
+  /** The user deleted one finished run from the dashboard; the host forgets it (its files stay). */
+  'dashboard/forget': z.object({ runId }),
 } as const;
 
 /** Host → webview. */
@@ -31,6 +33,10 @@ export const notifications = {
   'run/events': z.object({
     runId,
     label: z.string().check(z.maxLength(200)),
+    /** The run's number in this session: its colour and "#n", the same in the notebook output. */
+    seq: z.optional(z.int().check(z.positive())),
+    /** The Compare sweep the run belongs to (its runs are shown as a group). */
+    group: z.optional(z.string().check(z.maxLength(200))),
     events: z.array(trainEventSchema).check(z.maxLength(100_000)),
   }),
   /** Forget one run. */

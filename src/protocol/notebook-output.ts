@@ -27,6 +27,8 @@ export const bnRowSchema = z.object({
 export const runOutputSchema = z.object({
   runId: z.string().check(z.minLength(1)),
   label: z.string(),
+  /** The run's number in this session (its colour and "#n", the same in the dashboard). */
+  seq: z.optional(z.int().check(z.positive())),
   status: z.enum(['running', 'completed', 'cancelled', 'diverged', 'failed']),
   message: z.optional(z.string()),
   spec: z.string(),

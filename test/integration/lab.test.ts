@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { TrainOutcome } from '../../src/extension/commands';
 import type { BnLabApi } from '../../src/extension/extension';
 import { parseNotebookOutput, RUN_OUTPUT_MIME } from '../../src/protocol/notebook-output';
+import { until } from './until';
 
 const extensionId = 'bnlab.bn-lab';
 const TINY = { model: 'conv(4,3) bn relu maxpool(2) flatten linear(16) bn relu linear', dataset: 'synthetic:shapes,n=300,test=60', batchSize: 50, epochs: 1, statsInterval: 2 };
@@ -18,16 +19,6 @@ async function withSettings<T>(values: Record<string, unknown>, fn: () => Thenab
     return await fn();
   } finally {
     for (const k of Object.keys(values)) await config().update(k, undefined, vscode.ConfigurationTarget.Global);
-  }
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -140,6 +131,8 @@ describe('BN Lab training, notebooks and settings', function () {
     const summary = new TextDecoder().decode(text.data);
     assert.match(summary, /^tiny BN: completed, step 4\/4, loss [\d.]+, test accuracy [\d.]+, BN eval mode [\d.]+ vs train mode [\d.]+/);
     assert.match(summary, /\ntiny no BN: completed/);
+    // What the runs measured, computed from their numbers (no canned claims).
+    assert.match(summary, /\ntiny no BN vs tiny BN: (lower|higher|the same) final training loss \([\d.]+( vs [\d.]+)?\), (lower|higher|the same) test accuracy/);
   });
 
   it('Stop Training during a lab cell with compare ends the cell: its later runs do not start', async () => {
@@ -213,6 +206,12 @@ describe('BN Lab training, notebooks and settings', function () {
     const v = await vscode.commands.executeCommand<{ ok: boolean; text: string }>('bnLab.validateOnnx', { onnxFile: outFile, checkpointDir: run.checkpoint });
     assert.ok(v.ok, v.text);
     assert.match(v.text, /samples: max \|diff\|/);
+    assert.doesNotMatch(v.text, /model and checkpoint differ/);
+    // The same architecture from another run: validation says the pair does not belong together.
+    const other = api.training.all().find((r) => r !== run && r.done?.reason === 'completed' && r.checkpoint && r.config.model === run.config.model);
+    assert.ok(other, 'a second completed run of the same model');
+    const mismatch = await vscode.commands.executeCommand<{ ok: boolean; text: string }>('bnLab.validateOnnx', { onnxFile: outFile, checkpointDir: other.checkpoint });
+    assert.match(mismatch.text.split('\n').at(-1)!, /was exported from checkpoint .*, not .*: model and checkpoint differ$/, mismatch.text);
   });
 
   it('Compare BN Settings runs a sweep (BN vs no BN) whose runs overlay in the dashboard', async () => {
@@ -249,7 +248,8 @@ describe('BN Lab starter notebook', function () {
     const modes = outputOf(labs[1]);
     assert.ok(modes.every((r) => r.modes && r.modes.eval !== undefined && r.modes.train !== undefined));
     const exportText = new TextDecoder().decode(labs[2].outputs[0].items[0].data);
-    assert.match(exportText, /written: .*seed-bn\.onnx/);
+    assert.match(exportText, /^wrote .*seed-bn\.onnx/m);
+    assert.doesNotMatch(exportText, /written:/, 'one wording, as the CLI prints it');
     const line = `starter notebook in ${((Date.now() - t0) / 1000).toFixed(0)} s: test accuracy after 1 epoch with BN ${accuracy(bn)} vs without ${accuracy(noBn)}; ` +
       modes.map((r) => `${r.label}: eval mode ${r.modes!.eval} / train mode ${r.modes!.train}`).join(', ');
     api.log.info(line);

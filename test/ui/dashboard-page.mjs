@@ -112,7 +112,8 @@ try {
     await tab.click('[data-testid="run-chip"][data-run="plain"]');
     // The run without BN is still running but has sent its (empty) BN statistics: say so, not "waiting".
     await tab.selectOption('[data-testid="select-run"]', 'plain');
-    await frames(2);
+    // Redraws are throttled (REDRAW_MS): wait for the hint rather than a fixed number of frames.
+    await tab.waitForFunction(() => document.querySelector('[data-testid="bn-step"]').textContent === 'this run has no BN layers', undefined, { timeout: 5000 }).catch(() => {});
     const hint = await tab.evaluate(() => document.querySelector('[data-testid="bn-step"]').textContent);
     assert(hint === 'this run has no BN layers', `BN hint for the running no-BN run: ${hint}`);
     await tab.selectOption('[data-testid="select-run"]', 'bn');
@@ -140,6 +141,61 @@ try {
     const chips = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="run-chip"]')].map((c) => c.textContent));
     assert(chips.some((c) => c.includes('completed')), `chips: ${chips}`);
     await tab.screenshot({ path: join(results, 'dashboard-page-restored.png'), fullPage: true });
+  });
+
+  await check('the run list pins, renames (Enter keeps the name) and deletes a finished run (and tells the host)', async () => {
+    await tab.click('[data-testid="run-chip"][data-run="plain"] [data-testid="run-pin"]');
+    await tab.click('[data-testid="run-chip"][data-run="bn"] [data-testid="run-rename"]');
+    await tab.fill('[data-testid="rename-input"]', 'my BN run');
+    await tab.press('[data-testid="rename-input"]', 'Enter');
+    await frames(3);
+    const chips = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="run-chip"]')].map((c) => [c.dataset.run, c.querySelector('.name').textContent, c.classList.contains('pinned')]));
+    assert(JSON.stringify(chips) === JSON.stringify([['bn', 'my BN run', false], ['plain', 'seed without BN', true]]), `chips: ${JSON.stringify(chips)}`);
+    assert(await tab.isDisabled('[data-testid="run-chip"][data-run="plain"] [data-testid="run-delete"]'), 'a running run cannot be deleted');
+    await tab.click('[data-testid="run-chip"][data-run="bn"] [data-testid="run-delete"]');
+    await frames(3);
+    assert(JSON.stringify((await posted()).at(-1)) === JSON.stringify({ method: 'dashboard/forget', params: { runId: 'bn' } }), `posted: ${JSON.stringify((await posted()).at(-1))}`);
+    assert((await tab.evaluate(() => document.getElementById('bn-dashboard').dataset.runs)) === '1', 'the deleted run is still shown');
+  });
+
+  await check('at a side bar\'s width (300 px) in light and dark: charts, colour bars and run list fit', async () => {
+    await send({ method: 'run/events', params: { runId: 'bn2', label: 'seed · bn momentum 0.01 · batch 64', seq: 3, events: fakeRun({ runId: 'bn2', steps: 40, seed: 4 }) } });
+    await tab.setViewportSize({ width: 300, height: 1500 });
+    await frames(3);
+    await tab.selectOption('[data-testid="select-run"]', 'bn2');
+    for (const kind of ['light', 'dark']) {
+      await tab.evaluate((k) => (document.body.className = `vscode-${k}`), kind);
+      await frames(6);
+      await new Promise((r) => setTimeout(r, 300));
+      await frames(3);
+      const overflow = await tab.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
+      await tab.screenshot({ path: join(results, `dashboard-page-300-${kind}.png`), fullPage: true });
+    }
+    await tab.setViewportSize({ width: 460, height: 1500 });
+  });
+
+  await check('a batch-size sweep is its own group, drawn by epochs, and ends with a summary table', async () => {
+    const group = 'comparing Batch size: 16, 64, 256 · from #4';
+    for (const [i, b] of [16, 64, 256].entries()) {
+      const perEpoch = Math.ceil(8000 / b);
+      const events = fakeRun({ runId: `b${b}`, steps: perEpoch, totalSteps: perEpoch, statsInterval: 25, seed: 10 + i, done: true })
+        .map((e) => (e.type === 'start' ? { ...e, batchSize: b, stepsPerEpoch: perEpoch } : e));
+      await send({ method: 'run/events', params: { runId: `b${b}`, label: `batch ${b}`, seq: 4 + i, group, events } });
+    }
+    await frames(4);
+    await tab.waitForFunction(() => !document.querySelector('[data-testid="sweep-summary"]').hidden, undefined, { timeout: 5000 }).catch(() => {});
+    const info = await tab.evaluate(() => ({
+      visible: [...document.querySelectorAll('[data-testid="run-chip"]:not(.hidden) .name')].map((n) => n.textContent),
+      xLabel: document.querySelector('[data-testid="chart-loss"] .u-axis')?.parentElement?.textContent ?? '',
+      title: document.querySelector('[data-testid="sweep-title"]').textContent,
+      rows: [...document.querySelectorAll('[data-testid="sweep-summary"] tr')].map((r) => [...r.children].map((c) => c.textContent)),
+    }));
+    console.log(`      ${JSON.stringify(info)}`);
+    assert(JSON.stringify(info.visible) === JSON.stringify(['batch 16 · #4', 'batch 64 · #5', 'batch 256 · #6']), `visible runs: ${info.visible}`);
+    assert(info.title === group, `summary title: ${info.title}`);
+    assert(info.rows.length === 4 && info.rows[0].join('|') === 'run|steps|train loss|train acc|test acc|steps/s' && info.rows[3][1] === '32', `rows: ${JSON.stringify(info.rows)}`);
+    await tab.screenshot({ path: join(results, 'dashboard-page-sweep.png'), fullPage: true });
   });
 
   await check('memory stays bounded on a long run (20,000 steps)', async () => {

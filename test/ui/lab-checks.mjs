@@ -1,7 +1,8 @@
 // UI checks of the lab in the installed extension (called from test/ui/run.mjs after its dashboard
-// check): "BN Lab: Train" from the palette with the default model and data, the dashboard
-// screenshotted mid-training, "BN Lab: Stop Training"; then a .bnlab notebook run with "Run All"
-// and screenshotted once the renderer shows both runs completed.
+// check): "BN Lab: Train" + Enter from the palette with the default model and data, the dashboard
+// screenshotted mid-training, "BN Lab: Stop" (listed only while training); the editor-tab
+// dashboard closed, reopened and restored after a reload; then a .bnlab notebook run with
+// "Run All", screenshotted in the light, dark and high-contrast themes.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findInFrames } from '../harness/code-server.mjs';
@@ -29,7 +30,7 @@ const NOTEBOOK = {
   ],
 };
 
-/** F1, type the title, click the row whose label is exactly the title (Enter could take a fuzzier match such as "Stop Training"). */
+/** F1, type the title, click the row whose label is exactly the title (Enter takes the first, possibly fuzzier, match). */
 async function runCommand(page, title, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
@@ -50,6 +51,25 @@ async function runCommand(page, title, timeoutMs) {
   }
 }
 
+/** F1, type `query`; returns the palette's row labels in order (the palette stays open). */
+async function paletteRows(page, query) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 30_000 });
+  await input.fill(`>${query}`);
+  await sleep(800);
+  return page.locator('.quick-input-list .monaco-list-row .label-name').allTextContents();
+}
+
+/** Rewrites the user settings (code-server applies them live, e.g. the colour theme). */
+function writeSettings(server, extra) {
+  writeFileSync(join(server.dir, 'user-data', 'User', 'settings.json'), JSON.stringify({
+    'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false,
+    'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'telemetry.telemetryLevel': 'off', 'update.mode': 'none',
+    'workbench.colorTheme': 'Default Light Modern', 'bnLab.statsInterval': 5, ...extra,
+  }, null, 2));
+}
+
 export async function labChecks({ server, browser, check: checkOne, resultsDir }) {
   let failed = false;
   const check = (title, fn) =>
@@ -63,12 +83,8 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
     });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const shot = (name) => page.screenshot({ path: join(resultsDir, name) }).catch(() => {});
-  // Workspace settings for the run (read when Train starts): BN statistics every 5 steps.
-  writeFileSync(join(server.dir, 'user-data', 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false,
-    'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'telemetry.telemetryLevel': 'off', 'update.mode': 'none',
-    'bnLab.statsInterval': 5,
-  }, null, 2));
+  // User settings for the run (read when Train starts): BN statistics every 5 steps.
+  writeSettings(server, {});
   writeFileSync(join(server.workspace, 'bn-vs-no-bn.bnlab'), JSON.stringify(NOTEBOOK, null, 2));
   try {
     await check('the workbench opens again for the lab checks', async () => {
@@ -77,8 +93,13 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       await page.locator('.activitybar [aria-label^="BN Lab"]').first().waitFor({ timeout: 60_000 });
     });
 
-    await check('F1 → "BN Lab: Train" trains the seed net on digits; the dashboard shows curves and per-channel BN statistics live', async () => {
-      await runCommand(page, 'BN Lab: Train', 60_000);
+    await check('F1 → "BN Lab: Train" + Enter (the first row) trains the seed net on digits; "BN Lab: Stop" is not listed while idle', async () => {
+      const idle = await paletteRows(page, 'BN Lab: Stop');
+      await page.keyboard.press('Escape');
+      if (idle.some((r) => r.startsWith('BN Lab: Stop'))) throw new Error(`"BN Lab: Stop" listed while idle: ${idle.join(' | ')}`);
+      const rows = await paletteRows(page, 'BN Lab: Train');
+      if (rows[0] !== 'BN Lab: Train') throw new Error(`the first row for "BN Lab: Train" is "${rows[0]}" (rows: ${rows.join(' | ')})`);
+      await page.keyboard.press('Enter');
       const frame = await findInFrames(page, '#bn-dashboard', 60_000);
       const info = await waitIn(
         frame,
@@ -94,21 +115,76 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       );
       console.log(`      dashboard: ${JSON.stringify(info)}`);
       await shot('ui-dashboard-training.png');
-      // The same dashboard, wider, as an editor panel.
-      await runCommand(page, 'BN Lab: Open Dashboard in Editor', 30_000);
-      await sleep(3000);
-      await shot('ui-dashboard-training-panel.png');
+      // The status bar and the progress notification show the same loss at the same moment.
+      const readouts = [];
+      for (let i = 0; i < 5; i++) {
+        readouts.push(await page.evaluate(() => {
+          const loss = (t) => /loss (\d+\.\d+)/.exec(t ?? '')?.[1];
+          const status = [...document.querySelectorAll('.statusbar-item')].map((e) => e.textContent).find((t) => t.includes('BN Lab: loss'));
+          return [loss(status), loss(document.querySelector('.notifications-toasts')?.textContent)];
+        }));
+        await sleep(330);
+      }
+      console.log(`      status bar vs notification: ${readouts.map((r) => r.join(' vs ')).join(', ')}`);
+      if (readouts.some(([a, b]) => !a || a !== b)) throw new Error(`status bar and notification disagree: ${JSON.stringify(readouts)}`);
     });
 
-    await check('F1 → "BN Lab: Stop Training" stops the run (status cancelled)', async () => {
-      await runCommand(page, 'BN Lab: Stop Training', 30_000);
+    await check('while training, "BN Lab: Stop" is listed; it stops the run (status cancelled) and is hidden again', async () => {
+      await runCommand(page, 'BN Lab: Stop', 30_000);
       const frame = await findInFrames(page, '#bn-dashboard', 10_000);
       const status = await waitIn(frame, () => /cancelled/.test(document.querySelector('[data-testid="status"]')?.textContent ?? '') && document.querySelector('[data-testid="status"]').textContent, undefined, 30_000, 'the cancelled status');
       console.log(`      ${status}`);
+      await sleep(500);
+      const rows = await paletteRows(page, 'BN Lab: Stop');
+      await page.keyboard.press('Escape');
+      if (rows.some((r) => r.startsWith('BN Lab: Stop'))) throw new Error(`"BN Lab: Stop" still listed after the run stopped: ${rows.join(' | ')}`);
+    });
+
+    await check('the editor-tab dashboard opens, closes, opens again, and survives a window reload', async () => {
+      for (let round = 0; round < 2; round++) {
+        await runCommand(page, 'BN Lab: Open Dashboard in Editor', 30_000);
+        await page.locator('.tabs-container .tab', { hasText: 'BN Lab Dashboard' }).first().waitFor({ timeout: 15_000 });
+        if (round === 0) {
+          await sleep(1500);
+          await runCommand(page, 'View: Close Editor', 15_000);
+          await page.locator('.tabs-container .tab', { hasText: 'BN Lab Dashboard' }).first().waitFor({ state: 'detached', timeout: 15_000 });
+        }
+      }
+      const errors = await page.locator('.notifications-toasts', { hasText: 'disposed' }).count();
+      if (errors) throw new Error('a "Webview is disposed" notification appeared');
+      await sleep(1500);
+      await shot('ui-dashboard-panel.png');
+      // Only the editor tab should hold a dashboard after the reload: close the side bar (its view would restore too).
+      await runCommand(page, 'View: Close Primary Side Bar', 15_000);
+      await sleep(1500);
+      // As a user reloads: the command flushes the workbench state first (a bare page reload may not).
+      await runCommand(page, 'Developer: Reload Window', 15_000);
+      await page.waitForEvent('load', { timeout: 60_000 });
+      await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+      await page.locator('.tabs-container .tab', { hasText: 'BN Lab Dashboard' }).first().waitFor({ timeout: 60_000 });
+      const frame = await findInFrames(page, '#bn-dashboard', 60_000);
+      const runs = await waitIn(frame, () => Number(document.getElementById('bn-dashboard')?.dataset.runs) >= 1 && document.getElementById('bn-dashboard').dataset.runs, undefined, 30_000, 'the restored dashboard with its run');
+      console.log(`      restored editor-tab dashboard with ${runs} run(s)`);
+      await shot('ui-dashboard-panel-reloaded.png');
+      await runCommand(page, 'View: Close Editor', 15_000);
+      await runCommand(page, 'View: Toggle Primary Side Bar Visibility', 15_000);
+      // Keys go to the workbench again, not to the side bar's webview.
+      await page.locator('.part.editor').first().click({ position: { x: 200, y: 200 } });
+    });
+
+    await check('Settings list BN Lab in sections and say which momentum and eps the Keras convention uses', async () => {
+      await runCommand(page, 'Preferences: Open Settings (UI)', 15_000);
+      await page.locator('.settings-editor').first().waitFor({ timeout: 30_000 });
+      await sleep(1000);
+      await page.keyboard.type('@ext:bnlab.bn-lab keras');
+      await page.locator('.settings-editor .setting-item-description', { hasText: '0.99 with Keras' }).first().waitFor({ timeout: 30_000 });
+      await sleep(800);
+      await shot('ui-settings.png');
+      await runCommand(page, 'View: Close Editor', 15_000);
     });
 
     await check('a .bnlab notebook runs with "Run All": the renderer shows both runs, curves and the BN table', async () => {
-      await page.keyboard.press('Control+P');
+      await runCommand(page, 'Go to File...', 30_000);
       const input = page.locator('.quick-input-widget input');
       await input.waitFor({ state: 'visible', timeout: 30_000 });
       await input.fill('bn-vs-no-bn.bnlab');
@@ -125,7 +201,7 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
         frame,
         () => {
           const runs = [...document.querySelectorAll('[data-testid="run"]')].map((r) => r.textContent);
-          return runs.length === 2 && runs.every((t) => t.includes('completed')) && document.querySelector('[data-testid="modes-table"]') && runs;
+          return runs.length === 2 && runs.every((t) => t.includes('completed')) && document.querySelector('[data-testid="summary-table"]') && runs;
         },
         undefined,
         240_000,
@@ -134,6 +210,31 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       console.log(`      notebook runs: ${rows.join(' | ')}`);
       await sleep(1000);
       await shot('ui-notebook.png');
+    });
+
+    await check('the finished notebook output follows the theme: light, dark, high contrast (charts redrawn with its colours)', async () => {
+      for (const [kind, theme] of [['vscode-dark', 'Default Dark Modern'], ['vscode-high-contrast', 'Default High Contrast'], ['vscode-light', 'Default Light Modern']]) {
+        await runCommand(page, 'Preferences: Color Theme', 15_000);
+        await page.locator('.quick-input-widget input').fill(theme);
+        const row = page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).filter({ hasNotText: 'Browse' }).first();
+        await row.waitFor({ timeout: 10_000 });
+        await row.click();
+        const frame = await findInFrames(page, '[data-testid="bn-table"]', 30_000);
+        const drawn = await waitIn(
+          frame,
+          (k) => {
+            const out = document.querySelector('[data-testid="bnlab-output"]');
+            const fg = getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim();
+            return document.body.classList.contains(k) && out?.dataset.themeFg === fg && fg;
+          },
+          kind,
+          30_000,
+          `the renderer redrawn in ${theme}`,
+        );
+        console.log(`      ${theme}: charts drawn with foreground ${drawn}`);
+        await sleep(800);
+        await shot(`ui-notebook-${kind.replace('vscode-', '')}.png`);
+      }
     });
   } finally {
     await shot('ui-lab-last.png');

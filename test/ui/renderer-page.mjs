@@ -36,8 +36,9 @@ function outputAt(upTo, done) {
 const page = join(work, 'renderer.html');
 writeFileSync(
   page,
-  `<!DOCTYPE html><html><head><meta charset="utf-8"><style>body { margin: 0; padding: 8px 12px; ${themeCss('dark')} background: ${THEMES.dark.background}; }</style></head>
-<body class="vscode-dark"><div id="out"></div><script type="module">
+  `<!DOCTYPE html><html><head><meta charset="utf-8"><style>body { margin: 0; padding: 8px 12px; } body.vscode-dark { ${themeCss('dark')} background: ${THEMES.dark.background}; }
+body.vscode-light { ${themeCss('light')} background: ${THEMES.light.background}; }</style></head>
+<body class="vscode-light"><div id="out"></div><script type="module">
   import { activate } from '${pathToFileURL(rendererJs)}';
   const renderer = activate({ postMessage() {}, onDidReceiveMessage() { return { dispose() {} }; }, workspace: { isTrusted: true } });
   window.show = (data, mime = 'application/vnd.bnlab.run+json') =>
@@ -78,11 +79,20 @@ try {
     const { data, summaries } = outputAt(80, true);
     await tab.evaluate((d) => window.show(d), data);
     await frames(tab, 2);
-    const modes = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="modes-table"] tr')].map((r) => r.textContent));
+    const modes = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="summary-table"] tr')].map((r) => r.textContent));
     assert(modes.length === 3 && modes[1].includes('0.951') && modes[1].includes('0.947'), `modes: ${modes}`);
     console.log(`      text summary: ${summaries.join(' | ')}`);
     assert(/^seed with BN: completed, step 80\/80, loss [\d.]+, test accuracy [\d.]+, BN eval mode 0.951 vs train mode 0.947/.test(summaries[0]), summaries[0]);
-    await tab.screenshot({ path: join(results, 'notebook-renderer-page.png'), fullPage: true });
+    await tab.screenshot({ path: join(results, 'notebook-renderer-page-light.png'), fullPage: true });
+  });
+
+  await check('a finished output follows a theme switch (light → dark): charts redrawn in the new colours', async () => {
+    const fg = () => tab.evaluate(() => document.querySelector('[data-testid="bnlab-output"]').dataset.themeFg);
+    assert((await fg()) === THEMES.light['--vscode-foreground'], `light: drawn with ${await fg()}`);
+    await tab.evaluate(() => (document.body.className = 'vscode-dark'));
+    await frames(tab, 3);
+    assert((await fg()) === THEMES.dark['--vscode-foreground'], `after the switch to dark: drawn with ${await fg()}`);
+    await tab.screenshot({ path: join(results, 'notebook-renderer-page-dark.png'), fullPage: true });
   });
 
   await check('an invalid output shows its reason instead of drawing', async () => {

@@ -4,10 +4,10 @@
  * most once per animation frame, throttled to REDRAW_MS.
  */
 import { command, is, parseNotification, type Command, type Notification } from '../../src/protocol/messages';
-import { Chart, colorOf, joinSeries, readTheme, type LineSpec, type Theme } from '../shared/charts';
+import { Chart, colorOf, dashOf, joinSeries, readTheme, type LineSpec, type Theme } from '../shared/charts';
 import { injectStyles, UPLOT_CSS } from '../shared/styles';
 import { drawHeatmap } from './heatmap';
-import { applyEvents, emptyState, removeRun, restoreState, type RunState, type Series } from './store';
+import { applyEvents, emptyState, finishedGroup, MAX_RUNS, onXAxis, pinRun, removeRun, renameRun, resolveXAxis, restoreState, runName, type RunState, type Series, type XAxis } from './store';
 import { DASHBOARD_CSS } from './styles';
 
 interface VsCodeApi {
@@ -38,15 +38,19 @@ root.innerHTML = `
   <span class="status" data-testid="status">No runs yet</span>
   <button class="primary" data-action="train" data-testid="train" title="BN Lab: Train (from settings)">Train</button>
   <button data-action="compare" data-testid="compare" title="BN Lab: Compare BN Settings">Compare</button>
-  <button data-action="stop" data-testid="stop" title="BN Lab: Stop Training">Stop</button>
+  <button data-action="stop" data-testid="stop" title="BN Lab: Stop">Stop</button>
   <button data-action="clear" data-testid="clear" title="Forget finished runs">Clear</button>
 </header>
 <div class="message" data-testid="message" hidden></div>
 <div class="runs" data-testid="runs"></div>
+<div class="hint" data-testid="evicted" hidden></div>
 <div class="empty" data-testid="empty">No runs yet. Run <b>BN Lab: Train</b> or <b>Compare BN Settings</b>, or execute a cell of a <b>.bnlab</b> notebook: loss, accuracy and every BN layer's statistics appear here live.</div>
 <div class="panels" hidden>
+  <div class="row"><label class="hint">x axis <select data-testid="select-x" title="Steps, epochs or samples seen (auto: epochs when batch sizes differ)">
+    <option value="auto">auto</option><option value="step">steps</option><option value="epoch">epochs</option><option value="samples">samples seen</option></select></label></div>
   <section><div class="chart" data-testid="chart-loss"></div></section>
   <section><div class="chart" data-testid="chart-accuracy"></div></section>
+  <section data-testid="sweep-summary" hidden><h3 data-testid="sweep-title"></h3><table class="summary"></table></section>
   <section data-testid="bn-layer">
     <h3>BatchNorm layer</h3>
     <div class="row"><select data-testid="select-run" title="Run"></select><select data-testid="select-layer" title="BN layer"></select><span class="hint" data-testid="bn-step"></span></div>
@@ -64,18 +68,22 @@ const ui = {
   status: $('status'),
   message: $('message'),
   runs: $('runs'),
+  evicted: $('evicted'),
   empty: $('empty'),
   panels: root.querySelector('.panels') as HTMLElement,
   stop: $<HTMLButtonElement>('stop'),
   selectRun: $<HTMLSelectElement>('select-run'),
   selectLayer: $<HTMLSelectElement>('select-layer'),
+  selectX: $<HTMLSelectElement>('select-x'),
+  summary: $('sweep-summary'),
   bnStep: $('bn-step'),
   heatBefore: $<HTMLCanvasElement>('heatmap-before'),
   heatAfter: $<HTMLCanvasElement>('heatmap-after'),
 };
 const charts = {
-  loss: new Chart($('chart-loss'), { title: 'Loss', xLabel: 'step', height: 170 }),
-  accuracy: new Chart($('chart-accuracy'), { title: 'Accuracy', xLabel: 'step', height: 170, yRange: [0, 1] }),
+  // The run list above names the runs by colour: the curves need no legend.
+  loss: new Chart($('chart-loss'), { title: 'Loss (solid: train, dashed: test)', xLabel: 'step', height: 170, legend: false }),
+  accuracy: new Chart($('chart-accuracy'), { title: 'Accuracy (solid: train, dashed: test)', xLabel: 'step', height: 170, yRange: [0, 1], legend: false }),
   mean: new Chart($('chart-bn-mean'), { title: 'Mean per channel: batch vs running', xLabel: 'channel', height: 140 }),
   var: new Chart($('chart-bn-var'), { title: 'Variance per channel: batch vs running', xLabel: 'channel', height: 140, yFromZero: true }),
   affine: new Chart($('chart-bn-affine'), { title: 'γ and β per channel', xLabel: 'channel', height: 140 }),
@@ -90,23 +98,60 @@ root.addEventListener('click', (e) => {
   else if (action === 'clear') {
     state.runs = state.runs.filter((r) => r.status === 'running');
     if (!state.runs.some((r) => r.runId === state.selectedRun)) state.selectedRun = state.runs[0]?.runId ?? null;
+    state.evicted = undefined;
     post(command('dashboard/clear', {}));
     changed(true);
   }
 });
-ui.runs.addEventListener('click', (e) => toggleRun((e.target as HTMLElement).closest<HTMLElement>('.chip')));
+ui.runs.addEventListener('click', (e) => {
+  const target = e.target as HTMLElement;
+  const chip = target.closest<HTMLElement>('.chip');
+  const run = chip && state.runs.find((r) => r.runId === chip.dataset.run);
+  if (!run || target.closest('input')) return;
+  const act = target.closest<HTMLElement>('button')?.dataset.act;
+  if (act === 'pin') pinRun(state, run.runId, !run.pinned);
+  else if (act === 'rename') return startRename(chip, run);
+  else if (act === 'delete') {
+    if (run.status === 'running') return;
+    removeRun(state, run.runId);
+    post(command('dashboard/forget', { runId: run.runId }));
+  } else run.visible = !run.visible;
+  changed(true);
+});
 ui.runs.addEventListener('keydown', (e) => {
-  if (e.key === 'Enter' || e.key === ' ') toggleRun((e.target as HTMLElement).closest<HTMLElement>('.chip'));
+  const chip = (e.target as HTMLElement).closest<HTMLElement>('.chip');
+  const run = chip && state.runs.find((r) => r.runId === chip.dataset.run);
+  if (!run || (e.target as HTMLElement).closest('input, button')) return;
+  if (e.key === 'Enter' || e.key === ' ') ((run.visible = !run.visible), changed(true));
+  else if (e.key === 'F2') startRename(chip, run);
 });
 ui.selectRun.addEventListener('change', () => ((state.selectedRun = ui.selectRun.value), (state.selectedLayer = null), changed(true)));
 ui.selectLayer.addEventListener('change', () => ((state.selectedLayer = Number(ui.selectLayer.value)), changed(true)));
+ui.selectX.addEventListener('change', () => ((state.xAxis = ui.selectX.value as XAxis), changed(true)));
 
-function toggleRun(chip: HTMLElement | null): void {
-  const run = chip && state.runs.find((r) => r.runId === chip.dataset.run);
-  if (!run) return;
-  run.visible = !run.visible;
-  changed(true);
+/** Edits a run's name in place: Enter keeps it, Escape cancels, an empty name goes back to the default. */
+function startRename(chip: HTMLElement, run: RunState): void {
+  const label = chip.querySelector<HTMLElement>('.name');
+  if (!label) return;
+  renaming = true;
+  const input = Object.assign(document.createElement('input'), { value: runName(run), className: 'rename' });
+  input.dataset.testid = 'rename-input';
+  label.replaceWith(input);
+  input.focus();
+  input.select();
+  const finish = (keep: boolean) => {
+    if (!renaming) return;
+    renaming = false;
+    if (keep) renameRun(state, run.runId, input.value === `${run.label}${run.seq ? ` · #${run.seq}` : ''}` ? '' : input.value);
+    changed(true);
+  };
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') finish(true);
+    else if (e.key === 'Escape') finish(false);
+  });
+  input.addEventListener('blur', () => finish(true));
 }
+let renaming = false;
 
 // --- messages from the host ---------------------------------------------------------------------
 
@@ -122,7 +167,7 @@ window.addEventListener('message', (e: MessageEvent) => {
 
 function handle(msg: Notification): void {
   if (is(msg, 'run/events')) {
-    applyEvents(state, msg.params.runId, msg.params.label, msg.params.events);
+    applyEvents(state, msg.params.runId, msg.params.label, msg.params.events, { seq: msg.params.seq, group: msg.params.group });
     changed(msg.params.events.some((ev) => ev.type === 'done'));
   } else if (is(msg, 'run/remove')) {
     removeRun(state, msg.params.runId);
@@ -192,60 +237,101 @@ function draw(): void {
     : 'No runs yet';
   root.dataset.runs = String(runs.length);
   root.dataset.step = String(focus?.step ?? 0);
-  drawChips(runs);
+  ui.evicted.hidden = !state.evicted?.length;
+  ui.evicted.textContent = state.evicted?.length ? `Forgot ${state.evicted.join(', ')} to keep ${MAX_RUNS} runs; pin a run to keep it.` : '';
+  if (!renaming) drawChips(runs);
   if (runs.length === 0) return;
   const visible = runs.filter((r) => r.visible);
   drawCurves(visible);
+  drawSummary();
   drawLayer();
 }
+
+const iconButton = (act: string, text: string, title: string, disabled = false) => {
+  const b = Object.assign(document.createElement('button'), { className: `icon${act === 'pin' ? ' pin' : ''}`, textContent: text, title, disabled });
+  b.dataset.act = act;
+  b.dataset.testid = `run-${act}`;
+  return b;
+};
 
 function drawChips(runs: RunState[]): void {
   ui.runs.replaceChildren(
     ...runs.map((r) => {
       const chip = document.createElement('span');
-      chip.className = `chip${r.visible ? '' : ' hidden'}`;
+      chip.className = `chip${r.visible ? '' : ' hidden'}${r.pinned ? ' pinned' : ''}`;
       chip.dataset.run = r.runId;
       chip.dataset.testid = 'run-chip';
       chip.tabIndex = 0;
-      chip.title = `${r.spec} on ${r.dataset}${r.checkpoint ? `\ncheckpoint: ${r.checkpoint}` : ''}\nclick to show or hide`;
+      chip.title = `${r.spec} on ${r.dataset}${r.checkpoint ? `\ncheckpoint: ${r.checkpoint}` : ''}\nclick to show or hide · F2 to rename`;
       const swatch = document.createElement('span');
       swatch.className = 'swatch';
-      swatch.style.background = colorOf(theme, r.color);
+      const color = colorOf(theme, r.color);
+      // A run beyond the palette's length is drawn dashed: so is its swatch.
+      if (dashOf(theme, r.color)) swatch.style.border = `2px dashed ${color}`;
+      else swatch.style.background = color;
+      const name = Object.assign(document.createElement('span'), { className: 'name', textContent: runName(r) });
       const detail = document.createElement('span');
       detail.className = 'detail';
       detail.textContent = r.status === 'running' ? `${r.step}/${r.totalSteps || '?'}` : r.status;
-      chip.append(swatch, document.createTextNode(r.label), detail);
+      chip.append(
+        swatch, name, detail,
+        iconButton('pin', r.pinned ? '★' : '☆', r.pinned ? 'Pinned: never forgotten to make room (click to unpin)' : 'Pin: never forget this run to make room'),
+        iconButton('rename', '✎', 'Rename'),
+        iconButton('delete', '×', r.status === 'running' ? 'Stop the run before deleting it' : 'Delete from the dashboard (its files stay)', r.status === 'running'),
+      );
       return chip;
     }),
   );
 }
 
+const X_LABELS = { step: 'step', epoch: 'epoch', samples: 'samples seen' } as const;
+
 function drawCurves(runs: RunState[]): void {
+  ui.selectX.value = state.xAxis ?? 'auto';
+  const x = resolveXAxis(state.xAxis, runs);
   const lines = (pick: (r: RunState) => [Series, Series], names: [string, string]) => {
     const specs: LineSpec[] = [];
     const tables: Series[] = [];
     for (const r of runs) {
       const color = colorOf(theme, r.color);
-      const [train, test] = pick(r);
-      specs.push({ label: `${r.label} ${names[0]}`, color, width: 1.25 });
+      const [train, test] = pick(r).map((s) => onXAxis(s, r, x));
+      specs.push({ label: `${runName(r)} ${names[0]}`, color, dash: dashOf(theme, r.color), width: 1.25 });
       tables.push(train);
       // Test points arrive at epoch ends: no legend entry before the first.
       if (test.step.length) {
-        specs.push({ label: `${r.label} ${names[1]}`, color, dash: [5, 3], points: true, width: 2 });
+        specs.push({ label: `${runName(r)} ${names[1]}`, color, dash: [5, 3], points: true, width: 2 });
         tables.push(test);
       }
     }
     return { specs, data: joinSeries(tables) };
   };
   const loss = lines((r) => [r.trainLoss, r.testLoss], ['train', 'test']);
-  charts.loss.update(theme, loss.specs, loss.data);
+  charts.loss.update(theme, loss.specs, loss.data, undefined, X_LABELS[x]);
   const acc = lines((r) => [r.trainAcc, r.testAcc], ['train', 'test']);
-  charts.accuracy.update(theme, acc.specs, acc.data);
+  charts.accuracy.update(theme, acc.specs, acc.data, undefined, X_LABELS[x]);
+}
+
+/** A finished sweep ends with a table of its runs' final numbers. */
+function drawSummary(): void {
+  const runs = finishedGroup(state);
+  ui.summary.hidden = runs.length === 0;
+  if (!runs.length) return;
+  $('sweep-title').textContent = runs[0].group ?? '';
+  const table = ui.summary.querySelector('table')!;
+  const row = (tag: 'th' | 'td', cells: string[]) => {
+    const tr = document.createElement('tr');
+    tr.append(...cells.map((t) => Object.assign(document.createElement(tag), { textContent: t })));
+    return tr;
+  };
+  table.replaceChildren(
+    row('th', ['run', 'steps', 'train loss', 'train acc', 'test acc', 'steps/s']),
+    ...runs.map((r) => row('td', [runName(r), String(r.step), fmt(last(r.trainLoss)), fmt(last(r.trainAcc)), fmt(last(r.testAcc)), fmt(r.stepsPerSec, 1)])),
+  );
 }
 
 function drawLayer(): void {
   const runs = state.runs;
-  syncOptions(ui.selectRun, runs.map((r) => [r.runId, r.label]), state.selectedRun ?? runs[0].runId);
+  syncOptions(ui.selectRun, runs.map((r) => [r.runId, runName(r)]), state.selectedRun ?? runs[0].runId);
   const run = runs.find((r) => r.runId === ui.selectRun.value) ?? runs[0];
   const layers = run.bn.map((l) => l.layer);
   if (state.selectedLayer === null || !layers.includes(state.selectedLayer)) state.selectedLayer = layers[0] ?? null;
@@ -253,20 +339,20 @@ function drawLayer(): void {
   ui.selectLayer.disabled = layers.length === 0;
   const stats = run.bn.find((l) => l.layer === state.selectedLayer);
   ui.bnStep.textContent = stats ? `statistics at step ${run.statsStep}` : run.status === 'running' && run.statsStep < 0 ? 'waiting for BN statistics…' : 'this run has no BN layers';
-  const color = colorOf(theme, run.color);
-  const other = colorOf(theme, run.color + 1);
+  // Fixed meanings whatever the run: batch vs running, γ vs β (a run's own colour is for its curves).
+  const { batch, running, gamma, beta } = theme.semantic;
   const channels = stats ? Array.from({ length: stats.channels }, (_, i) => i) : [];
   const pair = (a: number[] | null | undefined, b: number[] | null | undefined): Array<ArrayLike<number | null>> => [channels, a ?? [], b ?? []];
-  charts.mean.update(theme, [{ label: 'batch mean', color, bars: true }, { label: 'running mean', color: other, points: true, width: 1.5 }], pair(stats?.batchMean, stats?.runningMean));
-  charts.var.update(theme, [{ label: 'batch var', color, bars: true }, { label: 'running var', color: other, points: true, width: 1.5 }], pair(stats?.batchVar, stats?.runningVar));
+  charts.mean.update(theme, [{ label: 'batch mean', color: batch, bars: true }, { label: 'running mean', color: running, points: true, width: 1.5 }], pair(stats?.batchMean, stats?.runningMean));
+  charts.var.update(theme, [{ label: 'batch var', color: batch, bars: true }, { label: 'running var', color: running, points: true, width: 1.5 }], pair(stats?.batchVar, stats?.runningVar));
   charts.affine.update(
     theme,
-    [{ label: stats?.gamma ? 'γ (weight)' : 'γ (affine off)', color, points: true }, { label: stats?.beta ? 'β (bias)' : 'β (affine off)', color: other, points: true }],
+    [{ label: stats?.gamma ? 'γ (weight)' : 'γ (affine off)', color: gamma, points: true }, { label: stats?.beta ? 'β (bias)' : 'β (affine off)', color: beta, points: true }],
     pair(stats?.gamma, stats?.beta),
   );
   const hist = state.selectedLayer === null ? undefined : run.hist[state.selectedLayer];
-  drawHeatmap(ui.heatBefore, hist?.before ?? [], theme, color, 'Activations entering BN, over time');
-  drawHeatmap(ui.heatAfter, hist?.after ?? [], theme, other, 'Activations leaving BN, over time');
+  drawHeatmap(ui.heatBefore, hist?.before ?? [], theme, batch, 'Activations entering BN, over steps');
+  drawHeatmap(ui.heatAfter, hist?.after ?? [], theme, gamma, 'Activations leaving BN, over steps');
   const keys = Object.keys(run.gradNorms).sort((a, b) => parseInt(a) - parseInt(b));
   charts.grad.update(
     theme,

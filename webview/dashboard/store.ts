@@ -25,9 +25,18 @@ export type RunStatus = 'running' | DoneEvent['reason'];
 export interface RunState {
   runId: string;
   label: string;
-  /** Index into the colour palette, stable for the run's lifetime. */
+  /** The run's number in the host's session ("#n"), when the host sent it. */
+  seq?: number;
+  /** Index into the colour palette, stable for the run's lifetime (seq - 1: the notebook uses the same). */
   color: number;
   visible: boolean;
+  /** Pinned runs are never forgotten to make room. */
+  pinned?: boolean;
+  /** The user's name for the run (rename), shown instead of label · #n. */
+  name?: string;
+  /** The Compare sweep the run belongs to. */
+  group?: string;
+  stepsPerEpoch?: number;
   spec: string;
   dataset: string;
   backend: string;
@@ -60,6 +69,18 @@ export interface DashboardState {
   selectedRun: string | null;
   selectedLayer: number | null;
   nextColor: number;
+  /** Names of the runs last forgotten to stay within MAX_RUNS (the dashboard says so). */
+  evicted?: string[];
+  /** The curves' x axis: auto = epochs when the runs shown differ in batch size, else steps. */
+  xAxis?: XAxis;
+}
+
+export type XAxis = 'auto' | 'step' | 'epoch' | 'samples';
+
+/** What the host tells about a run besides its events. */
+export interface RunMeta {
+  seq?: number;
+  group?: string;
 }
 
 export function emptyState(): DashboardState {
@@ -81,18 +102,26 @@ export function pushSnapshot(list: HistSnapshot[], snap: HistSnapshot, max = MAX
 }
 
 
-function newRun(state: DashboardState, runId: string, label: string): RunState {
+/** What the dashboard calls a run: the user's name, else its label and number. */
+export const runName = (r: Pick<RunState, 'label' | 'seq' | 'name'>) => r.name || (r.seq ? `${r.label} · #${r.seq}` : r.label);
+
+function newRun(state: DashboardState, runId: string, label: string, { seq, group }: RunMeta): RunState {
+  // A new sweep is shown as its own group: the runs before it are hidden (not forgotten).
+  if (group && !state.runs.some((r) => r.group === group)) for (const r of state.runs) r.visible = false;
   const run: RunState = {
-    runId, label, color: state.nextColor++, visible: true, spec: '', dataset: '', backend: '', batchSize: 0, totalSteps: 0,
+    runId, label, seq, group, color: seq ? seq - 1 : state.nextColor++, visible: true, spec: '', dataset: '', backend: '', batchSize: 0, totalSteps: 0,
     status: 'running', step: 0, epoch: 0, stepsPerSec: 0,
     trainLoss: series(), trainAcc: series(), testLoss: series(), testAcc: series(),
     bn: [], statsStep: -1, gradNorms: {}, hist: {},
   };
+  if (seq) state.nextColor = Math.max(state.nextColor, seq);
   state.runs.push(run);
-  // Bounded: forget the oldest finished runs beyond MAX_RUNS.
+  // Bounded: forget the oldest finished, unpinned runs beyond MAX_RUNS (pinned and running ones stay).
   while (state.runs.length > MAX_RUNS) {
-    const i = state.runs.findIndex((r) => r.status !== 'running');
-    state.runs.splice(i < 0 ? 0 : i, 1);
+    const i = state.runs.findIndex((r) => r.status !== 'running' && !r.pinned);
+    if (i < 0) break;
+    const [gone] = state.runs.splice(i, 1);
+    state.evicted = [...(state.evicted ?? []), runName(gone)].slice(-MAX_RUNS);
   }
   return run;
 }
@@ -101,9 +130,9 @@ function newRun(state: DashboardState, runId: string, label: string): RunState {
  * Applies a batch of one run's events. Replays are harmless: a step, eval or stats event at or
  * before what the run already holds is skipped, so the host may resend a run's history.
  */
-export function applyEvents(state: DashboardState, runId: string, label: string, events: readonly TrainEvent[]): void {
+export function applyEvents(state: DashboardState, runId: string, label: string, events: readonly TrainEvent[], meta: RunMeta = {}): void {
   let run = state.runs.find((r) => r.runId === runId);
-  if (!run) run = newRun(state, runId, label);
+  if (!run) run = newRun(state, runId, label, meta);
   run.label = label || run.label;
   const selected = state.runs.find((r) => r.runId === state.selectedRun);
   const start = events.find((e) => e.type === 'start');
@@ -120,7 +149,7 @@ export function applyEvents(state: DashboardState, runId: string, label: string,
 function applyEvent(run: RunState, e: TrainEvent): void {
   switch (e.type) {
     case 'start':
-      Object.assign(run, { spec: e.spec, dataset: e.dataset, backend: e.backend, batchSize: e.batchSize, totalSteps: e.totalSteps });
+      Object.assign(run, { spec: e.spec, dataset: e.dataset, backend: e.backend, batchSize: e.batchSize, totalSteps: e.totalSteps, stepsPerEpoch: e.stepsPerEpoch });
       return;
     case 'step':
       if (e.step <= lastOf(run.trainLoss.step)) return;
@@ -161,6 +190,37 @@ function applyEvent(run: RunState, e: TrainEvent): void {
 }
 
 const lastOf = (a: number[]) => (a.length ? a[a.length - 1] : -Infinity);
+
+export function pinRun(state: DashboardState, runId: string, pinned: boolean): void {
+  const run = state.runs.find((r) => r.runId === runId);
+  if (run) run.pinned = pinned;
+}
+
+/** Renames a run in the dashboard; an empty name goes back to label · #n. */
+export function renameRun(state: DashboardState, runId: string, name: string): void {
+  const run = state.runs.find((r) => r.runId === runId);
+  if (run) run.name = name.trim().slice(0, 120) || undefined;
+}
+
+/** The x axis to draw: `auto` picks epochs when the runs differ in batch size (steps would not compare). */
+export function resolveXAxis(choice: XAxis | undefined, runs: readonly RunState[]): Exclude<XAxis, 'auto'> {
+  if (choice && choice !== 'auto') return choice;
+  return new Set(runs.map((r) => r.batchSize)).size > 1 ? 'epoch' : 'step';
+}
+
+/** A series with its steps turned into the chosen x (epochs seen or samples seen). */
+export function onXAxis(s: Series, run: Pick<RunState, 'batchSize' | 'stepsPerEpoch'>, x: Exclude<XAxis, 'auto'>): Series {
+  if (x === 'step') return s;
+  const per = x === 'samples' ? run.batchSize : 1 / Math.max(1, run.stepsPerEpoch ?? 1);
+  return { step: s.step.map((v) => v * per), value: s.value };
+}
+
+/** The last run group (Compare sweep) once all its runs have finished. */
+export function finishedGroup(state: DashboardState): RunState[] {
+  const group = [...state.runs].reverse().find((r) => r.group)?.group;
+  const runs = state.runs.filter((r) => r.group === group);
+  return group && runs.every((r) => r.status !== 'running') ? runs : [];
+}
 
 export function removeRun(state: DashboardState, runId: string): void {
   state.runs = state.runs.filter((r) => r.runId !== runId);

@@ -14,8 +14,12 @@ export const DASHBOARD_CSS = `
 #bn-dashboard .chip { display: inline-flex; align-items: center; gap: 5px; padding: 1px 7px; border-radius: 10px; cursor: pointer; user-select: none;
   border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, transparent)); background: var(--vscode-badge-background); color: var(--vscode-badge-foreground); }
 #bn-dashboard .chip.hidden { opacity: 0.45; }
-#bn-dashboard .chip .swatch { width: 9px; height: 9px; border-radius: 50%; display: inline-block; }
+#bn-dashboard .chip .swatch { width: 9px; height: 9px; border-radius: 50%; display: inline-block; box-sizing: border-box; }
 #bn-dashboard .chip .detail { opacity: 0.8; font-variant-numeric: tabular-nums; }
+#bn-dashboard .chip button.icon { background: transparent; color: inherit; border: none; padding: 0 2px; opacity: 0.55; line-height: 1; }
+#bn-dashboard .chip button.icon:hover:not(:disabled), #bn-dashboard .chip.pinned button.pin { opacity: 1; background: transparent; color: inherit; }
+#bn-dashboard .chip button.icon:disabled { opacity: 0.2; }
+#bn-dashboard .chip input.rename { font: inherit; width: 14em; background: var(--vscode-input-background); color: var(--vscode-input-foreground); border: 1px solid var(--vscode-focusBorder); }
 #bn-dashboard section { margin: 8px 0 4px; }
 #bn-dashboard h3 { font-size: 11px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; margin: 10px 0 4px; color: var(--vscode-sideBarSectionHeader-foreground, var(--vscode-foreground)); }
 #bn-dashboard .row { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-bottom: 4px; }
@@ -24,5 +28,8 @@ export const DASHBOARD_CSS = `
 #bn-dashboard .empty { padding: 12px 4px; color: var(--vscode-descriptionForeground); line-height: 1.5; }
 #bn-dashboard .message { color: var(--vscode-errorForeground); margin: 4px 0; white-space: pre-wrap; }
 #bn-dashboard .hint { color: var(--vscode-descriptionForeground); font-size: 11px; }
+#bn-dashboard table.summary { border-collapse: collapse; font-variant-numeric: tabular-nums; width: 100%; }
+#bn-dashboard table.summary th, #bn-dashboard table.summary td { padding: 2px 6px 2px 0; text-align: right; border-bottom: 1px solid var(--vscode-widget-border, rgba(128,128,128,0.25)); }
+#bn-dashboard table.summary th:first-child, #bn-dashboard table.summary td:first-child { text-align: left; }
 #bn-dashboard [hidden] { display: none !important; }
 `;

@@ -6,7 +6,7 @@
  */
 import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
 import { parseNotebookOutput, type NotebookOutput, type RunOutput } from '../../src/protocol/notebook-output';
-import { Chart, colorOf, joinSeries, readTheme, type LineSpec } from '../shared/charts';
+import { Chart, colorOf, dashOf, joinSeries, readTheme, type LineSpec } from '../shared/charts';
 import { injectStyles, UPLOT_CSS } from '../shared/styles';
 
 const CSS = `
@@ -26,19 +26,36 @@ const CSS = `
 `;
 
 interface View {
+  root: HTMLElement;
   loss: Chart;
   accuracy: Chart;
   runs: HTMLElement;
   table: HTMLElement;
+  /** The output last drawn, redrawn when the theme changes. */
+  out?: NotebookOutput;
 }
 
 const views = new WeakMap<HTMLElement, View>();
+/** Elements showing an output (a WeakMap cannot be iterated: theme changes redraw these). */
+const shown = new Set<HTMLElement>();
 let styled = false;
+
+/** Charts are canvases coloured once: redraw every shown output when VS Code switches theme. */
+function followTheme(): void {
+  new MutationObserver(() => {
+    for (const element of shown) {
+      const view = views.get(element);
+      if (!element.isConnected || !view?.out) shown.delete(element);
+      else render(view.out, element);
+    }
+  }).observe(document.body, { attributes: true, attributeFilter: ['class', 'style'] });
+}
 
 export const activate: ActivationFunction = () => ({
   renderOutputItem(item: OutputItem, element: HTMLElement) {
     if (!styled) {
       injectStyles(UPLOT_CSS + CSS);
+      followTheme();
       styled = true;
     }
     let parsed: ReturnType<typeof parseNotebookOutput>;
@@ -55,7 +72,7 @@ export const activate: ActivationFunction = () => ({
     render(parsed.value, element);
   },
   disposeOutputItem() {
-    // Charts live in the output element and go with it.
+    // Charts live in the output element and go with it; followTheme drops elements no longer in the page.
   },
 });
 
@@ -76,8 +93,10 @@ function viewFor(element: HTMLElement): View {
   root.append(runs, charts, table);
   element.replaceChildren(root);
   const view: View = {
-    loss: new Chart(lossHost, { title: 'Training loss', xLabel: 'step', height: 150 }),
-    accuracy: new Chart(accHost, { title: 'Test accuracy', xLabel: 'step', height: 150, xFromZero: true }),
+    root,
+    // The run lines above the charts name the runs by colour: no legends.
+    loss: new Chart(lossHost, { title: 'Training loss', xLabel: 'step', height: 150, legend: false }),
+    accuracy: new Chart(accHost, { title: 'Test accuracy', xLabel: 'step', height: 150, xFromZero: true, yRange: [0, 1], legend: false }),
     runs,
     table,
   };
@@ -88,15 +107,24 @@ function viewFor(element: HTMLElement): View {
 const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? '–' : Number.isFinite(v) ? v.toFixed(digits) : String(v));
 const cell = (tag: 'td' | 'th', text: string) => Object.assign(document.createElement(tag), { textContent: text });
 
+/** A run's colour index: its number in the session when known (as in the dashboard), else its place in the cell. */
+const colorIndex = (r: RunOutput, i: number) => (r.seq ?? i + 1) - 1;
+
 function render(out: NotebookOutput, element: HTMLElement): void {
   const view = viewFor(element);
+  view.out = out;
+  shown.add(element);
   const theme = readTheme();
-  view.runs.replaceChildren(...out.runs.map((r, i) => runLine(r, colorOf(theme, i))));
-  const specs = (name: string, points: boolean): LineSpec[] => out.runs.map((r, i) => ({ label: `${r.label}${name}`, color: colorOf(theme, i), points }));
-  view.loss.update(theme, specs('', false), joinSeries(out.runs.map((r) => r.trainLoss)));
-  view.accuracy.update(theme, specs('', true), joinSeries(out.runs.map((r) => r.testAccuracy)));
+  view.root.dataset.themeFg = theme.fg;
+  view.runs.replaceChildren(...out.runs.map((r, i) => runLine(r, colorOf(theme, colorIndex(r, i)))));
+  const specs = (points: boolean): LineSpec[] => out.runs.map((r, i) => ({ label: runName(r), color: colorOf(theme, colorIndex(r, i)), dash: dashOf(theme, colorIndex(r, i)), points }));
+  view.loss.update(theme, specs(false), joinSeries(out.runs.map((r) => r.trainLoss)));
+  // Evaluations are sparse: the x axis spans the runs' steps, not the evaluations' (one dot would stretch it).
+  view.accuracy.update(theme, specs(true), joinSeries(out.runs.map((r) => r.testAccuracy)), Math.max(1, ...out.runs.map((r) => r.totalSteps)));
   view.table.replaceChildren(bnTable(out.runs));
 }
+
+const runName = (r: RunOutput) => (r.seq ? `${r.label} · #${r.seq}` : r.label);
 
 function runLine(r: RunOutput, color: string): HTMLElement {
   const line = Object.assign(document.createElement('span'), { className: 'run' });
@@ -107,7 +135,7 @@ function runLine(r: RunOutput, color: string): HTMLElement {
     className: r.status === 'failed' || r.status === 'diverged' ? 'error' : 'muted',
     textContent: `${r.status} · step ${r.step}/${r.totalSteps} · ${fmt(r.stepsPerSec, 1)} steps/s · ${r.backend}${r.message ? ` · ${r.message}` : ''}`,
   });
-  line.append(swatch, document.createTextNode(r.label), detail);
+  line.append(swatch, document.createTextNode(runName(r)), detail);
   return line;
 }
 
@@ -133,18 +161,26 @@ function bnTable(runs: RunOutput[]): HTMLElement {
   const wrap = document.createElement('div');
   const caption = Object.assign(document.createElement('div'), { className: 'muted', textContent: 'BN statistics at the last stats step (means over channels)' });
   wrap.append(caption, table);
-  if (withModes) {
-    const modes = document.createElement('table');
-    modes.dataset.testid = 'modes-table';
-    const h = document.createElement('tr');
-    for (const t of ['run', 'test accuracy, BN in eval mode (running stats)', 'BN in train mode (batch stats)']) h.append(cell('th', t));
-    modes.append(h);
-    for (const r of runs.filter((x) => x.modes)) {
-      const row = document.createElement('tr');
-      for (const t of [r.label, fmt(r.modes?.eval), fmt(r.modes?.train)]) row.append(cell('td', t));
-      modes.append(row);
-    }
-    wrap.append(modes);
-  }
+  const finished = runs.filter((r) => r.status !== 'running');
+  if (finished.length) wrap.append(summaryTable(finished, withModes));
   return wrap;
+}
+
+/** The cell's runs side by side once finished: final numbers, and BN eval vs train mode where measured. */
+function summaryTable(runs: RunOutput[], withModes: boolean): HTMLElement {
+  const table = document.createElement('table');
+  table.dataset.testid = 'summary-table';
+  const last = (s: { value: number[] }) => s.value.at(-1);
+  const head = document.createElement('tr');
+  const modeHeads = withModes ? ['test acc, BN eval mode (running stats)', 'BN train mode (batch stats)', 'train − eval'] : [];
+  for (const h of ['run', 'steps', 'final loss', 'test accuracy', ...modeHeads, 'steps/s']) head.append(cell('th', h));
+  table.append(head);
+  for (const r of runs) {
+    const gap = r.modes?.eval !== undefined && r.modes?.train !== undefined ? r.modes.train - r.modes.eval : undefined;
+    const modes = withModes ? [fmt(r.modes?.eval), fmt(r.modes?.train), gap === undefined ? '–' : `${gap >= 0 ? '+' : ''}${gap.toFixed(3)}`] : [];
+    const row = document.createElement('tr');
+    for (const t of [runName(r), `${r.step}/${r.totalSteps}`, fmt(last(r.trainLoss)), fmt(last(r.testAccuracy)), ...modes, fmt(r.stepsPerSec, 1)]) row.append(cell('td', t));
+    table.append(row);
+  }
+  return table;
 }

@@ -2,34 +2,53 @@
 import uPlot from 'uplot';
 
 export interface Theme {
+  /** `light`, `dark` or `high-contrast` (VS Code's body class, vscode-*). */
+  kind: string;
   fg: string;
   muted: string;
   grid: string;
   font: string;
+  /** Run colours: a run keeps the colour of its number in the session (dashboard and notebook alike). */
   palette: string[];
+  /** Fixed meanings, whatever the run: batch vs running statistics, γ vs β. */
+  semantic: { batch: string; running: string; gamma: string; beta: string };
 }
 
 const cssVar = (name: string, fallback: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 
 /** Reads colours from VS Code's CSS variables (they change with the theme). */
 export function readTheme(): Theme {
-  const fg = cssVar('--vscode-foreground', '#cccccc');
+  const kind = /vscode-(high-contrast-light|high-contrast|light|dark)/.exec(document.body.className)?.[1] ?? 'dark';
+  const fg = cssVar('--vscode-foreground', kind.endsWith('light') ? '#3b3b3b' : '#cccccc');
+  const hc = kind.startsWith('high-contrast');
+  const c = (name: string, fallback: string) => cssVar(`--vscode-charts-${name}`, fallback);
+  const [blue, orange, green, purple, red, yellow] = [c('blue', '#3794ff'), c('orange', '#d18616'), c('green', '#89d185'), c('purple', '#b180d7'), c('red', '#f14c4c'), c('yellow', '#cca700')];
   return {
+    kind,
     fg,
-    muted: cssVar('--vscode-descriptionForeground', fg),
-    grid: cssVar('--vscode-widget-border', cssVar('--vscode-editorWidget-border', 'rgba(128,128,128,0.25)')),
+    // Tick labels in the foreground colour: descriptionForeground is too faint on canvases in dark themes.
+    muted: fg,
+    // Gridlines a faint tint of the foreground, so they read on any background (a border colour can be white).
+    grid: hc ? withAlpha(toHex(fg), 0.45) : withAlpha(toHex(fg), 0.14),
     font: `${cssVar('--vscode-font-size', '12px').replace(/^(\d+)$/, '$1px')} ${cssVar('--vscode-font-family', 'sans-serif')}`,
     palette: [
-      cssVar('--vscode-charts-blue', '#3794ff'),
-      cssVar('--vscode-charts-orange', '#d18616'),
-      cssVar('--vscode-charts-green', '#89d185'),
-      cssVar('--vscode-charts-purple', '#b180d7'),
-      cssVar('--vscode-charts-red', '#f14c4c'),
-      cssVar('--vscode-charts-yellow', '#cca700'),
+      blue, orange, green, purple, red, yellow,
       cssVar('--vscode-terminal-ansiCyan', '#29b8db'),
       cssVar('--vscode-terminal-ansiMagenta', '#bc3fbc'),
+      kind.endsWith('light') ? '#8c564b' : '#c49c94',
+      kind.endsWith('light') ? '#7f7f7f' : '#bbbbbb',
     ],
+    semantic: { batch: blue, running: orange, gamma: green, beta: purple },
   };
+}
+
+/** A CSS colour as #rrggbb when it is #rgb, #rrggbb or rgb(); else as it is. */
+function toHex(color: string): string {
+  const short = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/i.exec(color);
+  if (short) return `#${short[1]}${short[1]}${short[2]}${short[2]}${short[3]}${short[3]}`;
+  const rgb = /^rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(color);
+  if (rgb) return `#${rgb.slice(1, 4).map((v) => Number(v).toString(16).padStart(2, '0')).join('')}`;
+  return color.slice(0, 7);
 }
 
 /** '#rrggbb' with an alpha; other colour syntaxes are returned as they are. */
@@ -37,6 +56,11 @@ export const withAlpha = (color: string, alpha: number) =>
   /^#[0-9a-f]{6}$/i.test(color) ? color + Math.round(alpha * 255).toString(16).padStart(2, '0') : color;
 
 export const colorOf = (theme: Theme, i: number) => theme.palette[i % theme.palette.length];
+/** Runs beyond the palette's length repeat a colour with another dash pattern. */
+export const dashOf = (theme: Theme, i: number): number[] | undefined => [undefined, [6, 3], [2, 2]][Math.floor(i / theme.palette.length) % 3];
+
+/** Legends longer than this are not drawn: the run list (with its colour swatches) names the lines. */
+export const MAX_LEGEND = 6;
 
 export interface LineSpec {
   label: string;
@@ -54,11 +78,13 @@ export interface ChartOptions {
   yLabel?: string;
   height?: number;
   logY?: boolean;
+  /** Draw a legend (default: when there are at most MAX_LEGEND series). */
+  legend?: boolean;
   /** Fixed y range, e.g. [0, 1] for accuracy. */
   yRange?: [number, number];
   /** Auto y range that always includes 0 (bars of variances). */
   yFromZero?: boolean;
-  /** x from 0 to the last x (sparse series: one evaluation must not stretch the axis to twice its step). */
+  /** x from 0 to `xMax` given to update() (sparse series: one evaluation must not stretch the axis to twice its step). */
   xFromZero?: boolean;
 }
 
@@ -69,15 +95,23 @@ const INTEGER_STEPS = Array.from({ length: 30 }, (_, i) => [1, 2, 5][i % 3] * 10
 export class Chart {
   private plot: uPlot | undefined;
   private key = '';
+  private xMax = 1;
+  private xLabel = '';
 
   constructor(
     readonly host: HTMLElement,
     private readonly options: ChartOptions,
   ) {}
 
-  /** `data[0]` is x; data[i + 1] belongs to specs[i]. Non-finite values become gaps. */
-  update(theme: Theme, specs: LineSpec[], data: Array<ArrayLike<number | null>>): void {
-    const key = JSON.stringify([specs, theme]);
+  /**
+   * `data[0]` is x; data[i + 1] belongs to specs[i]. Non-finite values become gaps. `xMax`: the x axis end with
+   * `xFromZero`; `xLabel` replaces the options' (e.g. epochs instead of steps).
+   */
+  update(theme: Theme, specs: LineSpec[], data: Array<ArrayLike<number | null>>, xMax?: number, xLabel = this.options.xLabel): void {
+    const x = data[0] as ArrayLike<number>;
+    this.xMax = xMax ?? (x.length ? x[x.length - 1] : 1);
+    this.xLabel = xLabel;
+    const key = JSON.stringify([specs, theme, xLabel]);
     const clean = data.map((col, i) =>
       i === 0 ? Array.from(col as ArrayLike<number>) : Array.from(col, (v) => (v === null || !Number.isFinite(v) || (this.options.logY && v <= 0) ? null : v)),
     ) as uPlot.AlignedData;
@@ -104,8 +138,9 @@ export class Chart {
 
   private build(theme: Theme, specs: LineSpec[]): uPlot.Options {
     const o = this.options;
-    const axis = (label: string | undefined, size: number, incrs?: number[]): uPlot.Axis => ({
+    const axis = (label: string | undefined, size: number, space: number, incrs?: number[]): uPlot.Axis => ({
       ...(incrs ? { incrs } : {}),
+      space,
       label,
       stroke: theme.muted,
       font: theme.font,
@@ -121,10 +156,12 @@ export class Chart {
       title: o.title,
       width: this.width(),
       height: o.height ?? 160,
-      legend: { show: specs.length > 0, live: false },
+      legend: { show: (o.legend ?? true) && specs.length > 0 && specs.length <= MAX_LEGEND, live: false },
+      // Room on the right for the last x tick's label ("40", not "4").
+      padding: [8, 16, 0, 0],
       cursor: { drag: { x: true, y: false } },
       scales: {
-        x: o.xFromZero ? { time: false, range: (_u, _min, max) => [0, max > 0 ? max : 1] } : { time: false },
+        x: o.xFromZero ? { time: false, range: () => [0, Math.max(1, this.xMax)] } : { time: false },
         y: o.logY
           ? { distr: 3 }
           : o.yRange
@@ -133,9 +170,10 @@ export class Chart {
               ? { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] }
               : { auto: true },
       },
-      axes: [axis(o.xLabel, 26, INTEGER_STEPS), axis(o.yLabel, 52)],
+      // Steps, channels and samples are whole numbers; epochs seen are not (a 1-epoch run needs ticks at 0.2, 0.4, …).
+      axes: [axis(this.xLabel, 26, 40, this.xLabel === 'epoch' ? undefined : INTEGER_STEPS), axis(o.yLabel, 52, 24)],
       series: [
-        { label: o.xLabel },
+        { label: this.xLabel },
         ...specs.map(
           (s): uPlot.Series => ({
             label: s.label,

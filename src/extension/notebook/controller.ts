@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { DeepChecks } from '../../lab/config';
 import { formatDiagnostics, parseLabCell, type ExportSpec, type Run as LabRun } from '../../lab/lab-language';
 import { NOTEBOOK_TYPE } from '../../lab/notebook-format';
+import { findings } from '../../lab/findings';
 import { RunOutputBuilder } from '../../lab/run-output';
 import { RUN_OUTPUT_MIME, type NotebookOutput } from '../../protocol/notebook-output';
 import type { Run, TrainingManager } from '../training/manager';
@@ -118,9 +119,11 @@ export class LabController implements vscode.Disposable {
     const write = () => {
       dirty = false;
       const data: NotebookOutput = { version: 1, runs: builders.map((b) => b.output()) };
+      // The summaries, then what the runs measured against each other (computed, never canned).
+      const measured = findings(data.runs, runs.slice(0, builders.length).map((r) => r.config));
       return exec.replaceOutput([
         new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.json(data, RUN_OUTPUT_MIME)]),
-        new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(builders.map((b) => b.summary()).join('\n'))]),
+        new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text([...builders.map((b) => b.summary()), ...measured].join('\n'))]),
       ]);
     };
     const timer = setInterval(() => dirty && void write(), OUTPUT_MS);
@@ -130,7 +133,7 @@ export class LabController implements vscode.Disposable {
         if (cancelled) break;
         const run = (current = this.training.start({ label: spec.label, config: spec.config }));
         live.add(run);
-        const builder = new RunOutputBuilder(run.runId, spec.label);
+        const builder = new RunOutputBuilder(run.runId, spec.label, run.seq);
         builders.push(builder);
         const sub = this.training.onEvent(({ run: r, event }) => {
           if (r !== run) return;
@@ -143,7 +146,7 @@ export class LabController implements vscode.Disposable {
         if (run.modes) builder.setModes(run.modes);
         if (run.done?.reason === 'completed') this.remember(key, run);
         else ok = false;
-        // Stopped from outside the cell (Stop Training, the dashboard): the cell's later runs do not start.
+        // Stopped from outside the cell (BN Lab: Stop, the dashboard): the cell's later runs do not start.
         if (run.done?.reason === 'cancelled') cancelled = true;
         await write();
       }

@@ -13,7 +13,7 @@ export function feedDashboard(training: TrainingManager, dashboard: DashboardVie
   const status = () => notification('dashboard/status', { training: training.active.length > 0 });
   const flush = () => {
     timer = undefined;
-    for (const [run, events] of pending) void dashboard.post(notification('run/events', { runId: run.runId, label: run.label, events }));
+    for (const [run, events] of pending) void dashboard.post(notification('run/events', { runId: run.runId, label: run.label, seq: run.seq, group: run.group, events }));
     pending.clear();
   };
   return vscode.Disposable.from(
@@ -25,11 +25,12 @@ export function feedDashboard(training: TrainingManager, dashboard: DashboardVie
     }),
     training.onDidChangeRuns(() => void dashboard.post(status())),
     dashboard.onDidBecomeReady((webview) => {
-      for (const run of training.all()) void dashboard.post(notification('run/events', { runId: run.runId, label: run.label, events: run.events }), webview);
+      for (const run of training.all()) void dashboard.post(notification('run/events', { runId: run.runId, label: run.label, seq: run.seq, group: run.group, events: run.events }), webview);
       void dashboard.post(status(), webview);
     }),
     dashboard.onCommand((cmd) => {
       if (cmd.method === 'dashboard/clear') training.forgetFinished();
+      else if (cmd.method === 'dashboard/forget') training.forgetFinished(cmd.params.runId);
     }),
     { dispose: () => timer && clearTimeout(timer) },
   );

@@ -15,6 +15,7 @@ import { fromWorkerSchema, parseWorkerMessage, type FromWorker, type StartMessag
 import type { AdapterProbe, GpuRunner } from './gpu-runner';
 import { workerTransport, type TrainTransport } from './transport';
 
+const SEQ_KEY = 'bnLab.lastRunSeq';
 /** Events kept per run for replays; older step/stats events are thinned beyond this. */
 const MAX_HISTORY = 4000;
 
@@ -39,6 +40,8 @@ export class Run {
   /** Why it trains where it does, when that is not simply what was asked (e.g. what `auto` chose). */
   backendNote: string | undefined;
   modes: { eval: number; train: number } | undefined;
+  /** The Compare sweep this run belongs to, set by whoever started it. */
+  group: string | undefined;
   /** Steps the worker had finished when it received Stop. */
   stopReceivedAtStep: number | undefined;
   done: DoneEvent | undefined;
@@ -47,6 +50,8 @@ export class Run {
 
   constructor(
     readonly runId: string,
+    /** The run's number in this session: its colour and "#n" in the dashboard and the notebook. */
+    readonly seq: number,
     readonly label: string,
     readonly config: ExperimentConfig,
     readonly outDir: string,
@@ -143,9 +148,13 @@ export class TrainingManager implements vscode.Disposable {
   constructor(
     private readonly paths: ManagerPaths,
     private readonly log: vscode.LogOutputChannel,
+    /** Keeps run numbers counting across window reloads (a restored dashboard still shows the old #n). */
+    private readonly seqStore?: vscode.Memento,
     /** Where `webgpu` runs train (a webview); without it every run trains on the CPU. */
     private readonly gpu?: GpuRunner,
-  ) {}
+  ) {
+    this.counter = seqStore?.get<number>(SEQ_KEY) ?? 0;
+  }
 
   get active(): Run[] {
     return [...this.runs.values()].filter((r) => r.running);
@@ -161,10 +170,12 @@ export class TrainingManager implements vscode.Disposable {
 
   start(req: RunRequest): Run {
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    const runId = `${stamp}-${++this.counter}`;
+    const seq = ++this.counter;
+    void this.seqStore?.update(SEQ_KEY, seq);
+    const runId = `${stamp}-${seq}`;
     const outDir = join(this.paths.runsDir, `${runId}-${req.label.replace(/[^\w.-]+/g, '_').slice(0, 40)}`);
     mkdirSync(outDir, { recursive: true });
-    const run = new Run(runId, req.label, req.config, outDir);
+    const run = new Run(runId, seq, req.label, req.config, outDir);
     this.runs.set(runId, run);
     this.log.info(`run ${runId} "${req.label}": ${req.config.model} on ${req.config.data}, ${req.config.steps ? `${req.config.steps} steps` : `${req.config.epochs} epoch(s)`}, batch ${req.config.batchSize}, ${req.config.optimizer} lr ${req.config.lr}, ${req.config.bn ? `BN momentum ${req.config.bn.momentum ?? 'none'} eps ${req.config.bn.eps} (${req.config.bn.convention})` : 'no BN'} → ${outDir}`);
     const start: StartMessage = {
@@ -257,9 +268,9 @@ export class TrainingManager implements vscode.Disposable {
     return Promise.all(targets.map((r) => r.finished));
   }
 
-  /** Forgets finished runs (their files stay). */
-  forgetFinished(): void {
-    for (const [id, r] of this.runs) if (!r.running) this.runs.delete(id);
+  /** Forgets finished runs, or the one given (their files stay). */
+  forgetFinished(runId?: string): void {
+    for (const [id, r] of this.runs) if (!r.running && (runId === undefined || id === runId)) this.runs.delete(id);
   }
 
   private deliver(run: Run, event: TrainEvent): void {

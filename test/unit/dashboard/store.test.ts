@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import type { TrainEvent } from '../../../src/engine/events';
-import { applyEvents, emptyState, histogramGrid, MAX_RUNS, pushPoint, pushSnapshot, restoreState, type Series } from '../../../webview/dashboard/store';
+import { applyEvents, emptyState, finishedGroup, histogramGrid, MAX_RUNS, onXAxis, pinRun, pushPoint, pushSnapshot, renameRun, resolveXAxis, restoreState, runName, type Series } from '../../../webview/dashboard/store';
 
 const start = (runId: string): TrainEvent => ({ type: 'start', runId, spec: 'seed', dataset: 'digits', backend: 'cpu', totalSteps: 10, stepsPerEpoch: 10, batchSize: 50, config: {} });
 const step = (s: number, loss = 1): TrainEvent => ({ type: 'step', step: s, epoch: 0, loss, accuracy: 0.5, lr: 0.1, samplesPerSec: 100 });
@@ -84,6 +84,56 @@ describe('dashboard store', () => {
     for (let i = 0; i < MAX_RUNS + 3; i++) applyEvents(st, `r${i}`, `${i}`, [start(`r${i}`), { type: 'done', reason: 'completed', step: 0 }]);
     assert.equal(st.runs.length, MAX_RUNS);
     assert.equal(st.runs[MAX_RUNS - 1].runId, `r${MAX_RUNS + 2}`);
+  });
+
+  it('forgets only unpinned finished runs to make room, and records which', () => {
+    const st = emptyState();
+    const done = { type: 'done', reason: 'completed', step: 0 } as TrainEvent;
+    applyEvents(st, 'keep', 'keep', [start('keep'), done], { seq: 1 });
+    pinRun(st, 'keep', true);
+    for (let i = 2; i <= MAX_RUNS + 2; i++) applyEvents(st, `r${i}`, 'seed', [start(`r${i}`), done], { seq: i });
+    assert.equal(st.runs.length, MAX_RUNS);
+    assert.equal(st.runs[0].runId, 'keep', 'the pinned run stays');
+    assert.deepEqual(st.evicted, ['seed · #2', 'seed · #3']);
+    // Nothing unpinned and finished left: the dashboard keeps more rather than dropping a pinned run.
+    for (const r of st.runs) pinRun(st, r.runId, true);
+    applyEvents(st, 'extra', 'seed', [start('extra')], { seq: 99 });
+    assert.equal(st.runs.length, MAX_RUNS + 1);
+  });
+
+  it('names and colours a run by its session number (as the notebook does); a rename replaces the name', () => {
+    const st = emptyState();
+    applyEvents(st, 'a', 'seed · batch 64', [start('a')], { seq: 3 });
+    applyEvents(st, 'b', 'seed', [start('b')]);
+    assert.deepEqual(st.runs.map((r) => [runName(r), r.color]), [['seed · batch 64 · #3', 2], ['seed', 3]]);
+    renameRun(st, 'a', '  small batch ');
+    assert.equal(runName(st.runs[0]), 'small batch');
+    renameRun(st, 'a', '');
+    assert.equal(runName(st.runs[0]), 'seed · batch 64 · #3');
+  });
+
+  it('shows a sweep as its own group and summarizes it once all its runs finished', () => {
+    const st = emptyState();
+    const done = { type: 'done', reason: 'completed', step: 0 } as TrainEvent;
+    applyEvents(st, 'old', 'seed', [start('old'), done], { seq: 1 });
+    const g = 'comparing Batch size · from #2';
+    applyEvents(st, 'b16', 'batch 16', [start('b16'), done], { seq: 2, group: g });
+    applyEvents(st, 'b64', 'batch 64', [start('b64')], { seq: 3, group: g });
+    assert.deepEqual(st.runs.map((r) => r.visible), [false, true, true], 'the earlier run is hidden, not forgotten');
+    assert.deepEqual(finishedGroup(st), [], 'not while a run of the sweep trains');
+    applyEvents(st, 'b64', 'batch 64', [done]);
+    assert.deepEqual(finishedGroup(st).map((r) => r.runId), ['b16', 'b64']);
+  });
+
+  it('plots runs of different batch sizes by epochs (auto) or samples seen', () => {
+    const st = emptyState();
+    applyEvents(st, 'a', 'batch 16', [{ ...start('a'), batchSize: 16, stepsPerEpoch: 500 } as TrainEvent, step(250)]);
+    applyEvents(st, 'b', 'batch 256', [{ ...start('b'), batchSize: 256, stepsPerEpoch: 32 } as TrainEvent, step(16)]);
+    assert.equal(resolveXAxis('auto', st.runs), 'epoch');
+    assert.equal(resolveXAxis(undefined, st.runs.slice(0, 1)), 'step');
+    assert.equal(resolveXAxis('samples', st.runs), 'samples');
+    assert.deepEqual(st.runs.map((r) => onXAxis(r.trainLoss, r, 'epoch').step), [[0.5], [0.5]], 'half an epoch each');
+    assert.deepEqual(st.runs.map((r) => onXAxis(r.trainLoss, r, 'samples').step), [[4000], [4096]]);
   });
 
   it('re-bins histograms onto one grid, each column scaled to its peak', () => {

@@ -1,0 +1,32 @@
+import { strict as assert } from 'node:assert';
+import { defaultBn, defaultConfig } from '../../../src/lab/config';
+import { findings } from '../../../src/lab/findings';
+import type { RunOutput } from '../../../src/protocol/notebook-output';
+
+const run = (label: string, loss: number, acc: number, modes?: { eval: number; train: number }): RunOutput => ({
+  runId: label, label, status: 'completed', spec: 'seed', dataset: 'digits', backend: 'cpu', step: 80, totalSteps: 80, stepsPerSec: 5,
+  trainLoss: { step: [1, 80], value: [2.3, loss] }, testAccuracy: { step: [80], value: [acc] }, bn: [], ...(modes ? { modes } : {}),
+});
+
+describe('cell findings (texts computed from what the runs measured)', () => {
+  it('compares each run with the first, saying which is lower or higher with both numbers', () => {
+    const c = defaultConfig();
+    assert.deepEqual(findings([run('seed with BN', 0.15, 0.951), run('seed without BN', 0.156, 0.912)], [c, { ...c, bn: null }]), [
+      'seed without BN vs seed with BN: higher final training loss (0.156 vs 0.150), lower test accuracy (0.912 vs 0.951).',
+    ]);
+  });
+
+  it('explains why runs that differ only in BN momentum have the same loss curve, and gives eval vs train mode', () => {
+    const c = defaultConfig();
+    const configs = [0.1, 0.01, null].map((m) => ({ ...c, bn: { ...defaultBn(), momentum: m } }));
+    const runs = [run('momentum 0.1', 0.2, 0.9, { eval: 0.95, train: 0.94 }), run('momentum 0.01', 0.2, 0.9, { eval: 0.62, train: 0.94 }), run('momentum none', 0.2, 0.9, { eval: 0.93, train: 0.94 })];
+    const lines = findings(runs, configs);
+    assert.match(lines[0], /differ only in BN momentum.*loss curves coincide \(final loss 0\.200 in every run\)/);
+    assert.equal(lines[1], 'Test accuracy, BN in eval mode vs train mode: momentum 0.1 0.950 vs 0.940; momentum 0.01 0.620 vs 0.940; momentum none 0.930 vs 0.940.');
+  });
+
+  it('says nothing until every run of the cell completed', () => {
+    const c = defaultConfig();
+    assert.deepEqual(findings([run('a', 1, 0.5), { ...run('b', 1, 0.5), status: 'cancelled' }], [c, c]), []);
+  });
+});
