@@ -101,6 +101,7 @@ function conv2dBackpropFilter(dy: Tensor, x: Tensor, attrs: Conv2DAttrs, dw: Ten
     loadA: `
   let P = p.OH * p.OW;
   return dy[((k / P) * p.O + g * p.Og + m) * P + k % P];`,
+    fastB: 'k',
     loadB: 'if (n == p.taps) { return 1.0; } return gatherX(g, n, k);',
     store: 'let o = g * p.Og + m; if (n == p.taps) { db[o] = v; } else { dw[o * p.taps + n] = v; }',
   });
