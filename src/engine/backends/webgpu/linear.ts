@@ -32,6 +32,12 @@ export interface Gemm {
   loadA: string;
   loadB: string;
   store: string;
+  /**
+   * Values loadB needs per column n, computed once per workgroup for the tile's columns (e.g. where
+   * an im2col pixel's window starts): their WGSL type and the body of fn colB(g, n); loadB then
+   * gets them as a fourth argument, col.
+   */
+  colB?: { type: string; body: string };
   /** The index along which A (B) is contiguous in memory: neighbouring threads load neighbours along it (default k for A, n for B). */
   fastA?: 'm' | 'k';
   fastB?: 'k' | 'n';
@@ -80,7 +86,8 @@ struct P { M: u32, N: u32, K: u32, G: u32, S: u32, kSplit: u32, tilesM: u32, til
 @group(0) @binding(${split ? n + 1 : n}) var<uniform> p: P;
 ${gemm.helpers ?? ''}
 fn loadA(g: u32, m: u32, k: u32) -> f32 { ${gemm.loadA} }
-fn loadB(g: u32, k: u32, n: u32) -> f32 { ${gemm.loadB} }
+${gemm.colB ? `fn colB(g: u32, n: u32) -> ${gemm.colB.type} { ${gemm.colB.body} }` : ''}
+fn loadB(g: u32, k: u32, n: u32${gemm.colB ? `, col: ${gemm.colB.type}` : ''}) -> f32 { ${gemm.loadB} }
 fn store(g: u32, m: u32, n: u32, v: f32) { ${gemm.store} }
 `;
 }
@@ -100,6 +107,7 @@ const BM = TY * TM;
 const BN = TX * TN;
 var<workgroup> As: array<f32, ${t.bk * t.ty * t.tm}>;
 var<workgroup> Bs: array<f32, ${t.bk * t.tx * t.tn}>;
+${gemm.colB ? `var<workgroup> cols: array<${gemm.colB.type}, ${t.tx * t.tn}>;` : ''}
 @compute @workgroup_size(${t.tx}, ${t.ty})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
@@ -111,6 +119,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let s = tile / (p.tilesN * p.tilesM * p.G);
   let k0 = s * p.kSplit;
   let k1 = min(p.K, k0 + p.kSplit);
+${gemm.colB ? `  if (tid < BN && n0 + tid < p.N) { cols[tid] = colB(g, n0 + tid); }
+  workgroupBarrier();` : ''}
   var acc: array<f32, ${t.tm * t.tn}>;
   for (var kt = k0; kt < k1; kt += BK) {
     for (var i = tid; i < BM * BK; i += TX * TY) {
@@ -122,7 +132,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var i = tid; i < BK * BN; i += TX * TY) {
       ${bIdx}
       var v = 0.0;
-      if (n0 + n < p.N && kt + k < k1) { v = loadB(g, kt + k, n0 + n); }
+      if (n0 + n < p.N && kt + k < k1) { v = loadB(g, kt + k, n0 + n${gemm.colB ? ', cols[n]' : ''}); }
       Bs[k * BN + n] = v;
     }
     workgroupBarrier();
