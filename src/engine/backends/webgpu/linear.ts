@@ -193,7 +193,7 @@ export function gemm(spec: Gemm): void {
   const tilesM = Math.ceil(M / (t.ty * t.tm)), tilesN = Math.ceil(N / (t.tx * t.tn));
   const tiles = tilesM * tilesN * G;
   const splits = Math.max(1, Math.min(Math.floor(K / MIN_SPLIT_K), Math.ceil(TARGET_GROUPS / Math.max(1, tiles))));
-  const kSplit = Math.ceil(K / splits / t.bk) * t.bk;
+  const kSplit = Math.max(1, Math.ceil(K / splits / t.bk)) * t.bk;
   const S = Math.max(1, Math.ceil(K / kSplit));
   const split = S > 1;
   const uniforms = [M, N, K, G, S, kSplit, tilesM, tilesN, ...Object.values(spec.params)].map(u32);
