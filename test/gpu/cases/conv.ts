@@ -19,6 +19,8 @@ const CASES: ConvCase[] = [
   { name: 'stride 2', x: [2, 3, 13, 12], w: [6, 3, 3, 3], attrs: { stride: 2, padding: 1 } },
   { name: 'dilation 2', x: [2, 4, 12, 11], w: [5, 4, 3, 3], attrs: { dilation: 2, padding: 2 } },
   { name: 'groups 2, no bias', x: [2, 6, 9, 10], w: [4, 3, 3, 3], attrs: { groups: 2 }, bias: false },
+  { name: 'groups 2, 70 output channels per group', x: [2, 8, 6, 6], w: [140, 4, 3, 3], attrs: { groups: 2, padding: 1 } },
+  { name: 'groups 3 on 20x20, batch 8', x: [8, 6, 20, 20], w: [9, 2, 3, 3], attrs: { groups: 3, padding: 1 } },
   { name: 'depthwise 5 channels', x: [2, 5, 10, 9], w: [5, 1, 3, 3], attrs: { groups: 5, padding: 1 } },
   { name: '2x4 kernel, stride 2x1, pad 0x2, dilation 1x2, groups 3', x: [3, 6, 9, 14], w: [9, 2, 2, 4], attrs: { stride: [2, 1], padding: [0, 2], dilation: [1, 2], groups: 3 } },
   { name: '1x1 17->33', x: [5, 17, 7, 6], w: [33, 17, 1, 1], attrs: {} },

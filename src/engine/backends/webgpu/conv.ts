@@ -22,37 +22,51 @@ function geometry(xShape: readonly number[], wShape: readonly number[], yShape: 
   };
 }
 
-/** x at filter tap `tap` = (c, ki, kj) of output pixel `pixel` = (image, oh, ow) in group g; 0 in the padding. */
+/**
+ * im2col of x, split by what each index decides: an output pixel (image, oh, ow) fixes the image's
+ * offset in x and where its window starts, a filter tap (c, ki, kj) the channel's offset and the
+ * shift inside the window; xAt combines the two (0 in the padding).
+ */
 const GATHER_X = /* wgsl */ `
-fn gatherX(g: u32, tap: u32, pixel: u32) -> f32 {
-  let taps = p.KH * p.KW;
-  let c = tap / taps;
-  let ki = (tap % taps) / p.KW;
-  let kj = tap % p.KW;
+fn pixelOf(g: u32, pixel: u32) -> vec3<i32> {
   let img = pixel / (p.OH * p.OW);
   let oh = (pixel / p.OW) % p.OH;
   let ow = pixel % p.OW;
-  let ih = i32(oh * p.strH + ki * p.dilH) - i32(p.padH);
-  let iw = i32(ow * p.strW + kj * p.dilW) - i32(p.padW);
+  return vec3<i32>(i32((img * p.C + g * p.Cg) * p.H * p.W), i32(oh * p.strH) - i32(p.padH), i32(ow * p.strW) - i32(p.padW));
+}
+fn tapOf(tap: u32) -> vec3<i32> {
+  let taps = p.KH * p.KW;
+  return vec3<i32>(i32((tap / taps) * p.H * p.W), i32(((tap % taps) / p.KW) * p.dilH), i32((tap % p.KW) * p.dilW));
+}
+fn xAt(pixel: vec3<i32>, tap: vec3<i32>) -> f32 {
+  let ih = pixel.y + tap.y;
+  let iw = pixel.z + tap.z;
   if (ih < 0 || iw < 0 || ih >= i32(p.H) || iw >= i32(p.W)) { return 0.0; }
-  return x[((img * p.C + g * p.Cg + c) * p.H + u32(ih)) * p.W + u32(iw)];
+  return x[u32(pixel.x + tap.x + ih * i32(p.W) + iw)];
 }`;
 
-/** dy at tap `tap` = (o, ki, kj) of input pixel `pixel` = (image, ih, iw) in group g: the output that tap reached, or 0. */
+/**
+ * The same split for the input gradient's gather of dy: an input pixel (image, ih, iw) fixes the
+ * image's offset in dy and (ih + pad, iw + pad), a tap (o, ki, kj) the output channel's offset and
+ * the dilated shift; the tap reached output (oh, ow) when the shifted position is a multiple of the stride.
+ */
 const GATHER_DY = /* wgsl */ `
-fn gatherDy(g: u32, tap: u32, pixel: u32) -> f32 {
-  let taps = p.KH * p.KW;
-  let o = tap / taps;
-  let ki = (tap % taps) / p.KW;
-  let kj = tap % p.KW;
+fn inputPixelOf(g: u32, pixel: u32) -> vec3<i32> {
   let img = pixel / (p.H * p.W);
-  let th = i32((pixel / p.W) % p.H + p.padH) - i32(ki * p.dilH);
-  let tw = i32(pixel % p.W + p.padW) - i32(kj * p.dilW);
+  return vec3<i32>(i32((img * p.O + g * p.Og) * p.OH * p.OW), i32((pixel / p.W) % p.H + p.padH), i32(pixel % p.W + p.padW));
+}
+fn outputTapOf(tap: u32) -> vec3<i32> {
+  let taps = p.KH * p.KW;
+  return vec3<i32>(i32((tap / taps) * p.OH * p.OW), i32(((tap % taps) / p.KW) * p.dilH), i32((tap % p.KW) * p.dilW));
+}
+fn dyAt(pixel: vec3<i32>, tap: vec3<i32>) -> f32 {
+  let th = pixel.y - tap.y;
+  let tw = pixel.z - tap.z;
   if (th < 0 || tw < 0) { return 0.0; }
   let oh = u32(th) / p.strH;
   let ow = u32(tw) / p.strW;
   if (oh * p.strH != u32(th) || ow * p.strW != u32(tw) || oh >= p.OH || ow >= p.OW) { return 0.0; }
-  return dy[((img * p.O + g * p.Og + o) * p.OH + oh) * p.OW + ow];
+  return dy[u32(pixel.x + tap.x) + oh * p.OW + ow];
 }`;
 
 function conv2d(x: Tensor, w: Tensor, b: Tensor | null, attrs: Conv2DAttrs, y: Tensor): void {
@@ -63,7 +77,8 @@ function conv2d(x: Tensor, w: Tensor, b: Tensor | null, attrs: Conv2DAttrs, y: T
     params: { ...geo, hasBias: b ? 1 : 0 },
     helpers: GATHER_X,
     loadA: 'return w[(g * p.Og + m) * p.K + k];',
-    loadB: 'return gatherX(g, k, n);',
+    colB: { type: 'vec3<i32>', body: 'return pixelOf(g, n);' },
+    loadB: 'return xAt(col, tapOf(k));',
     store: `
   let o = g * p.Og + m;
   var bias = 0.0;
@@ -83,7 +98,8 @@ function conv2dBackpropInput(dy: Tensor, w: Tensor, attrs: Conv2DAttrs, dx: Tens
     loadA: `
   let taps = p.KH * p.KW;
   return w[((g * p.Og + k / taps) * p.Cg + m) * taps + k % taps];`,
-    loadB: 'return gatherDy(g, k, n);',
+    colB: { type: 'vec3<i32>', body: 'return inputPixelOf(g, n);' },
+    loadB: 'return dyAt(col, outputTapOf(k));',
     store: `
   let HW = p.H * p.W;
   dx[((n / HW) * p.C + g * p.Cg + m) * HW + n % HW] = v;`,
@@ -101,7 +117,9 @@ function conv2dBackpropFilter(dy: Tensor, x: Tensor, attrs: Conv2DAttrs, dw: Ten
     loadA: `
   let P = p.OH * p.OW;
   return dy[((k / P) * p.O + g * p.Og + m) * P + k % P];`,
-    loadB: 'if (n == p.taps) { return 1.0; } return gatherX(g, n, k);',
+    fastB: 'k',
+    colB: { type: 'vec3<i32>', body: 'return tapOf(n);' },
+    loadB: 'if (n == p.taps) { return 1.0; } return xAt(pixelOf(g, k), col);',
     store: 'let o = g * p.Og + m; if (n == p.taps) { db[o] = v; } else { dw[o * p.taps + n] = v; }',
   });
 }
