@@ -2,7 +2,9 @@
 import type { ParityCase } from '../parity';
 import { elementwiseCases } from './elementwise';
 import { lossCases } from './loss';
+import { normCases } from './norm';
+import { poolCases } from './pool';
 import { stateCases } from './state';
 import { trainCases } from './train';
 
-export const allCases: ParityCase[] = [...elementwiseCases, ...stateCases, ...lossCases, ...trainCases];
+export const allCases: ParityCase[] = [...elementwiseCases, ...stateCases, ...lossCases, ...normCases, ...poolCases, ...trainCases];

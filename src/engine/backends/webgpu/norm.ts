@@ -1,15 +1,387 @@
-/** WGSL kernels: being written (see the parity suite). */
-import type { KernelSignatures } from '../../ops/kernels';
-import { GpuError } from './context';
+/**
+ * Batch, group and layer normalization in WGSL, float32 throughout. Statistics are numerically
+ * stable: each thread runs Welford's update over values shifted by a pivot (the block's first
+ * value), and partial (count, mean, M2) triples merge by Chan et al.'s rule, in workgroup memory
+ * and then across workgroups. Layout [N, C, S] (S = 1 for [N, C]).
+ *
+ * Batch norm, per channel, parallel over channels and over N·S in chunks:
+ *   train:    partials (C × chunks workgroups) → merge (one workgroup per channel: mean, variances,
+ *             invStd) → normalize (one thread per element: xhat, y);
+ *   backward: partial sums of dy, dy·xhat → merge (dbeta, dgamma) → dx (one thread per element).
+ * Group and layer norm: one workgroup per block (sample·group, or row) computes its statistics and
+ * normalizes it (forward) or its dx (backward); dgamma/dbeta are the batch norm channel sums over
+ * the layout [N, C, S] (group norm) or [rows, D, 1] (layer norm).
+ */
+import type { KernelSignatures, NormGrads, NormOut } from '../../ops/kernels';
+import type { Tensor } from '../../tensor';
+import { activeContext } from './active';
+import { f32, grid, u32, WG, type Binding, type GpuContext, type Uniform } from './context';
 
-const todo = (name: string) => (): never => { throw new GpuError(`webgpu kernel ${name} is not written yet`); };
+const MAX_GROUPS = 65535;
+/** Elements per workgroup in a channel partial pass (8 per thread). */
+const CHUNK = WG * 8;
+
+/** Workgroups for one workgroup per item; the shader's item is wid.x + wid.y·nwg.x. */
+function perItem(n: number): [number, number] {
+  const x = Math.max(1, Math.min(n, MAX_GROUPS));
+  return [x, Math.ceil(n / x)];
+}
+
+const scratchByContext = new WeakMap<GpuContext, Map<string, Tensor>>();
+
+/** A device buffer of at least n floats kept for `key` (reused by every later call on this device). */
+function scratch(ctx: GpuContext, key: string, n: number): Tensor {
+  let m = scratchByContext.get(ctx);
+  if (!m) scratchByContext.set(ctx, (m = new Map()));
+  let t = m.get(key);
+  if (!t || t.size < n) m.set(key, (t = ctx.empty([Math.max(1, n)], 'float32')));
+  return t;
+}
+
+const storage = (bindings: [string, Binding][]) =>
+  bindings.map(([name, a], k) => `@group(0) @binding(${k}) var<storage, ${a === 'read' ? 'read' : 'read_write'}> ${name}: array<f32>;`).join('\n');
+
+/** Chan et al.'s merge of (count, mean, M2); merging (1, v, 0) is Welford's update. */
+const CHAN = /* wgsl */ `
+fn combine(a: vec3<f32>, b: vec3<f32>) -> vec3<f32> {
+  let n = a.x + b.x;
+  if (n == 0.0) { return a; }
+  let d = b.y - a.y;
+  let f = b.x / n;
+  return vec3<f32>(n, a.y + d * f, a.z + b.z + d * d * a.x * f);
+}`;
+const SUMS = /* wgsl */ `fn combine(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> { return a + b; }`;
+
+/** WGSL: `reduce(t, v)` combines every thread's v over the workgroup (call from uniform control flow). */
+const reduceWorkgroup = (type: string) => /* wgsl */ `
+var<workgroup> red: array<${type}, WG>;
+fn reduce(t: u32, v: ${type}) -> ${type} {
+  red[t] = v;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (t < stride) { red[t] = combine(red[t], red[t + stride]); }
+    workgroupBarrier();
+  }
+  let total = red[0];
+  workgroupBarrier();
+  return total;
+}`;
+
+const ENTRY = '@compute @workgroup_size(WG)\nfn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32)';
+
+/** A per-channel reduction over [N, C, S]: a partial pass over chunks of N·S, then one merge workgroup per channel. */
+interface ChannelReduction {
+  key: string;
+  width: 2 | 3;
+  combine: string;
+  /** Read by the partial pass, which sets `acc = combine(acc, value)` for each element index i of channel c. */
+  inputs: [string, Tensor][];
+  /** WGSL run once per partial workgroup before its loop (may read inputs at channel c). */
+  prologue?: string;
+  value: string;
+  /** Read and written by the merge pass, whose thread 0 runs `finish` with the channel's `total`. */
+  mergeInputs: [string, Tensor][];
+  outputs: [string, Tensor][];
+  finish: string;
+  eps?: number;
+}
+
+function channelReduce(r: ChannelReduction, N: number, C: number, S: number): void {
+  const ctx = activeContext();
+  const M = N * S;
+  const chunk = Math.max(CHUNK, Math.ceil(M / MAX_GROUPS / WG) * WG);
+  const parts = Math.max(1, Math.ceil(M / chunk));
+  const part = scratch(ctx, `norm.partials${r.width}`, C * parts * r.width);
+  const type = `vec${r.width}<f32>`;
+  const fields = Array.from({ length: r.width }, (_, k) => `part[o + ${k}u]`).join(', ');
+  const [cx, cy] = perItem(C);
+  const inputs = r.inputs.map(([name]): [string, Binding] => [name, 'read']);
+  ctx.run({
+    key: `${r.key}.partials`,
+    wgsl: () => `
+${storage([...inputs, ['part', 'write']])}
+struct P { c: u32, s: u32, m: u32, chunk: u32, parts: u32 }
+@group(0) @binding(${inputs.length + 1}) var<uniform> p: P;
+${r.combine}
+${reduceWorkgroup(type)}
+${ENTRY} {
+  let c = wid.y + wid.z * nwg.y;
+  if (c >= p.c) { return; }
+  ${r.prologue ?? ''}
+  let end = min((wid.x + 1u) * p.chunk, p.m);
+  var acc = ${type}(0.0);
+  for (var j = wid.x * p.chunk + t; j < end; j += WG) {
+    let n = j / p.s;
+    let i = (n * p.c + c) * p.s + j - n * p.s;
+    acc = combine(acc, ${r.value});
+  }
+  let total = reduce(t, acc);
+  if (t == 0u) {
+    let o = (c * p.parts + wid.x) * ${r.width}u;
+    for (var k = 0u; k < ${r.width}u; k++) { part[o + k] = total[k]; }
+  }
+}`,
+    tensors: [...r.inputs.map(([, t]) => t), part],
+    access: [...inputs.map(([, a]) => a), 'write'],
+    uniforms: [u32(C), u32(S), u32(M), u32(chunk), u32(parts)],
+    groups: [parts, cx, cy],
+  });
+  const merged: [string, Binding][] = [['part', 'read'], ...r.mergeInputs.map(([n]): [string, Binding] => [n, 'read']), ...r.outputs.map(([n]): [string, Binding] => [n, 'write'])];
+  ctx.run({
+    key: `${r.key}.merge`,
+    wgsl: () => `
+${storage(merged)}
+struct P { c: u32, s: u32, parts: u32, count: f32, eps: f32 }
+@group(0) @binding(${merged.length}) var<uniform> p: P;
+${r.combine}
+${reduceWorkgroup(type)}
+${ENTRY} {
+  let c = wid.x + wid.y * nwg.x;
+  if (c >= p.c) { return; }
+  var acc = ${type}(0.0);
+  for (var q = t; q < p.parts; q += WG) {
+    let o = (c * p.parts + q) * ${r.width}u;
+    acc = combine(acc, ${type}(${fields}));
+  }
+  let total = reduce(t, acc);
+  if (t == 0u) { ${r.finish} }
+}`,
+    tensors: [part, ...r.mergeInputs.map(([, t]) => t), ...r.outputs.map(([, t]) => t)],
+    access: merged.map(([, a]) => a),
+    uniforms: [u32(C), u32(S), u32(parts), f32(M), f32(r.eps ?? 0)],
+    groups: [cx, cy],
+  });
+}
+
+/** dbeta = Σ dy and dgamma = Σ dy·xhat per channel of [N, C, S]. */
+function channelGradSums(dy: Tensor, xhat: Tensor, N: number, C: number, S: number, out: NormGrads): void {
+  channelReduce({
+    key: 'norm.gradSums', width: 2, combine: SUMS,
+    inputs: [['dy', dy], ['xhat', xhat]],
+    value: 'vec2<f32>(dy[i], dy[i] * xhat[i])',
+    mergeInputs: [],
+    outputs: [['dbeta', out.dbeta], ['dgamma', out.dgamma]],
+    finish: 'dbeta[c] = total.x; dgamma[c] = total.y;',
+  }, N, C, S);
+}
+
+function dims(x: Tensor): { N: number; C: number; S: number } {
+  const N = x.shape[0], C = x.shape[1];
+  return { N, C, S: N * C === 0 ? 0 : x.size / (N * C) };
+}
+
+/** Bit 0: gamma given, bit 1: beta given (null ones are bound to a dummy buffer). */
+const affineFlags = (gamma: Tensor | null, beta: Tensor | null) => u32((gamma ? 1 : 0) | (beta ? 2 : 0));
+
+/** xhat = (x − mean)·invStd, y = xhat·γ + β, per channel of [N, C, S]. */
+function normalizeChannels(x: Tensor, mean: Tensor, invStd: Tensor, gamma: Tensor | null, beta: Tensor | null, out: NormOut): void {
+  const { C, S } = dims(x);
+  activeContext().run({
+    key: 'bn.normalize',
+    wgsl: () => `
+${storage([['x', 'read'], ['mean', 'read'], ['invStd', 'read'], ['gamma', 'read'], ['beta', 'read'], ['xhat', 'write'], ['y', 'write']])}
+struct P { n: u32, c: u32, s: u32, affine: u32 }
+@group(0) @binding(7) var<uniform> p: P;
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flatIndex(gid, nwg);
+  if (i >= p.n) { return; }
+  let c = (i / p.s) % p.c;
+  var g = 1.0;
+  var b = 0.0;
+  if ((p.affine & 1u) != 0u) { g = gamma[c]; }
+  if ((p.affine & 2u) != 0u) { b = beta[c]; }
+  let h = (x[i] - mean[c]) * invStd[c];
+  xhat[i] = h;
+  y[i] = h * g + b;
+}`,
+    tensors: [x, mean, invStd, gamma, beta, out.xhat, out.y],
+    access: ['read', 'read', 'read', 'read', 'read', 'write', 'write'],
+    uniforms: [u32(x.size), u32(C), u32(S), affineFlags(gamma, beta)],
+    groups: grid(x.size),
+  });
+}
+
+const batchNormTrain: KernelSignatures['BatchNormTrain'] = (x, gamma, beta, eps, out) => {
+  const { N, C, S } = dims(x);
+  channelReduce({
+    key: 'bn.stats', width: 3, combine: CHAN,
+    inputs: [['x', x]],
+    prologue: 'let pivot = x[c * p.s];',
+    value: 'vec3<f32>(1.0, x[i] - pivot, 0.0)',
+    mergeInputs: [['x', x]],
+    outputs: [['mean', out.mean], ['varB', out.varBiased], ['varU', out.varUnbiased], ['invStd', out.invStd]],
+    finish: `let vb = total.z / p.count;
+    mean[c] = x[c * p.s] + total.y;
+    varB[c] = vb;
+    varU[c] = total.z / (p.count - 1.0);
+    invStd[c] = 1.0 / sqrt(vb + p.eps);`,
+    eps,
+  }, N, C, S);
+  normalizeChannels(x, out.mean, out.invStd, gamma, beta, out);
+};
+
+const batchNormInfer: KernelSignatures['BatchNormInfer'] = (x, mean, variance, gamma, beta, eps, out) => {
+  const C = variance.size;
+  activeContext().run({
+    key: 'bn.invStd',
+    wgsl: () => `
+${storage([['v', 'read'], ['invStd', 'write']])}
+struct P { c: u32, eps: f32 }
+@group(0) @binding(2) var<uniform> p: P;
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = flatIndex(gid, nwg);
+  if (c < p.c) { invStd[c] = 1.0 / sqrt(v[c] + p.eps); }
+}`,
+    tensors: [variance, out.invStd],
+    access: ['read', 'write'],
+    uniforms: [u32(C), f32(eps)],
+    groups: grid(C),
+  });
+  normalizeChannels(x, mean, out.invStd, gamma, beta, out);
+};
+
+const batchNormBackward: KernelSignatures['BatchNormBackward'] = (dy, xhat, invStd, gamma, training, out) => {
+  const { N, C, S } = dims(dy);
+  channelGradSums(dy, xhat, N, C, S, out);
+  // training: dx = γ·invStd·(dy − mean(dy) − xhat·mean(dy·xhat)); frozen/eval: dx = γ·invStd·dy
+  activeContext().run({
+    key: 'bn.backwardDx',
+    wgsl: () => `
+${storage([['dy', 'read'], ['xhat', 'read'], ['invStd', 'read'], ['gamma', 'read'], ['dbeta', 'read'], ['dgamma', 'read'], ['dx', 'write']])}
+struct P { n: u32, c: u32, s: u32, affine: u32, training: u32, count: f32 }
+@group(0) @binding(7) var<uniform> p: P;
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flatIndex(gid, nwg);
+  if (i >= p.n) { return; }
+  let c = (i / p.s) % p.c;
+  var g = 1.0;
+  if ((p.affine & 1u) != 0u) { g = gamma[c]; }
+  let k = g * invStd[c];
+  if (p.training == 1u) {
+    dx[i] = k * (dy[i] - dbeta[c] / p.count - xhat[i] * (dgamma[c] / p.count));
+  } else {
+    dx[i] = k * dy[i];
+  }
+}`,
+    tensors: [dy, xhat, invStd, gamma, out.dbeta, out.dgamma, out.dx],
+    access: ['read', 'read', 'read', 'read', 'read', 'read', 'write'],
+    uniforms: [u32(dy.size), u32(C), u32(S), affineFlags(gamma, null), u32(training ? 1 : 0), f32(N * S)],
+    groups: grid(dy.size),
+  });
+};
+
+/**
+ * R contiguous blocks of D = runs·runLen values, statistics per block; the affine index of a value
+ * at offset e of block r is (r % groups)·runs + e / runLen (see the CPU backend's Blocks).
+ */
+interface Blocks {
+  R: number;
+  runs: number;
+  runLen: number;
+  groups: number;
+}
+
+const blockUniforms = (b: Blocks): Uniform[] => [u32(b.R), u32(b.runs * b.runLen), u32(b.runs), u32(b.runLen), u32(b.groups)];
+const BLOCK_HEAD = /* wgsl */ `
+  let r = wid.x + wid.y * nwg.x;
+  if (r >= p.r) { return; }
+  let start = r * p.d;
+  let base = (r % p.groups) * p.runs;`;
+
+function normalizeBlocks(x: Tensor, b: Blocks, gamma: Tensor | null, beta: Tensor | null, eps: number, out: NormOut): void {
+  activeContext().run({
+    key: 'norm.blocks',
+    wgsl: () => `
+${storage([['x', 'read'], ['gamma', 'read'], ['beta', 'read'], ['xhat', 'write'], ['y', 'write'], ['invStd', 'write']])}
+struct P { r: u32, d: u32, runs: u32, runLen: u32, groups: u32, affine: u32, eps: f32 }
+@group(0) @binding(6) var<uniform> p: P;
+${CHAN}
+${reduceWorkgroup('vec3<f32>')}
+${ENTRY} {${BLOCK_HEAD}
+  let pivot = x[start];
+  var acc = vec3<f32>(0.0);
+  for (var e = t; e < p.d; e += WG) { acc = combine(acc, vec3<f32>(1.0, x[start + e] - pivot, 0.0)); }
+  let total = reduce(t, acc);
+  let inv = 1.0 / sqrt(total.z / f32(p.d) + p.eps);
+  if (t == 0u) { invStd[r] = inv; }
+  for (var e = t; e < p.d; e += WG) {
+    let k = base + e / p.runLen;
+    var g = 1.0;
+    var b = 0.0;
+    if ((p.affine & 1u) != 0u) { g = gamma[k]; }
+    if ((p.affine & 2u) != 0u) { b = beta[k]; }
+    let h = (x[start + e] - pivot - total.y) * inv;
+    xhat[start + e] = h;
+    y[start + e] = h * g + b;
+  }
+}`,
+    tensors: [x, gamma, beta, out.xhat, out.y, out.invStd],
+    access: ['read', 'read', 'read', 'write', 'write', 'write'],
+    uniforms: [...blockUniforms(b), affineFlags(gamma, beta), f32(eps)],
+    groups: perItem(b.R),
+  });
+}
+
+/** dx = invStd·(dy·γ − mean(dy·γ) − xhat·mean(dy·γ·xhat)) per block. */
+function normalizeBlocksBackward(dy: Tensor, xhat: Tensor, invStd: Tensor, b: Blocks, gamma: Tensor | null, dx: Tensor): void {
+  activeContext().run({
+    key: 'norm.blocksBackward',
+    wgsl: () => `
+${storage([['dy', 'read'], ['xhat', 'read'], ['invStd', 'read'], ['gamma', 'read'], ['dx', 'write']])}
+struct P { r: u32, d: u32, runs: u32, runLen: u32, groups: u32, affine: u32 }
+@group(0) @binding(5) var<uniform> p: P;
+${SUMS}
+${reduceWorkgroup('vec2<f32>')}
+fn gammaAt(k: u32) -> f32 {
+  if ((p.affine & 1u) != 0u) { return gamma[k]; }
+  return 1.0;
+}
+${ENTRY} {${BLOCK_HEAD}
+  var acc = vec2<f32>(0.0);
+  for (var e = t; e < p.d; e += WG) {
+    let g = gammaAt(base + e / p.runLen) * dy[start + e];
+    acc += vec2<f32>(g, g * xhat[start + e]);
+  }
+  let total = reduce(t, acc) / f32(p.d);
+  let inv = invStd[r];
+  for (var e = t; e < p.d; e += WG) {
+    let g = gammaAt(base + e / p.runLen);
+    dx[start + e] = inv * (dy[start + e] * g - total.x - xhat[start + e] * total.y);
+  }
+}`,
+    tensors: [dy, xhat, invStd, gamma, dx],
+    access: ['read', 'read', 'read', 'read', 'write'],
+    uniforms: [...blockUniforms(b), affineFlags(gamma, null)],
+    groups: perItem(b.R),
+  });
+}
+
+function groupBlocks(x: Tensor, groups: number): Blocks {
+  const { N, C, S } = dims(x);
+  return { R: N * groups, runs: C / groups, runLen: S, groups };
+}
+
+function layerBlocks(x: Tensor, D: number): Blocks {
+  return { R: D === 0 ? 0 : x.size / D, runs: D, runLen: 1, groups: 1 };
+}
 
 export const normKernels = {
-  BatchNormTrain: todo('BatchNormTrain'),
-  BatchNormInfer: todo('BatchNormInfer'),
-  BatchNormBackward: todo('BatchNormBackward'),
-  GroupNorm: todo('GroupNorm'),
-  GroupNormBackward: todo('GroupNormBackward'),
-  LayerNorm: todo('LayerNorm'),
-  LayerNormBackward: todo('LayerNormBackward'),
+  BatchNormTrain: batchNormTrain,
+  BatchNormInfer: batchNormInfer,
+  BatchNormBackward: batchNormBackward,
+  GroupNorm: (x, groups, gamma, beta, eps, out) => normalizeBlocks(x, groupBlocks(x, groups), gamma, beta, eps, out),
+  GroupNormBackward: (dy, xhat, invStd, gamma, groups, out) => {
+    const { N, C, S } = dims(dy);
+    normalizeBlocksBackward(dy, xhat, invStd, groupBlocks(dy, groups), gamma, out.dx);
+    channelGradSums(dy, xhat, N, C, S, out);
+  },
+  LayerNorm: (x, D, gamma, beta, eps, out) => normalizeBlocks(x, layerBlocks(x, D), gamma, beta, eps, out),
+  LayerNormBackward: (dy, xhat, invStd, gamma, out) => {
+    const R = invStd.size, D = R === 0 ? 0 : dy.size / R;
+    normalizeBlocksBackward(dy, xhat, invStd, layerBlocks(dy, D), gamma, out.dx);
+    channelGradSums(dy, xhat, R, D, 1, out);
+  },
 } satisfies Partial<KernelSignatures>;
