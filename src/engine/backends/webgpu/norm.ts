@@ -173,14 +173,20 @@ function dims(x: Tensor): { N: number; C: number; S: number } {
 /** Bit 0: gamma given, bit 1: beta given (null ones are bound to a dummy buffer). */
 const affineFlags = (gamma: Tensor | null, beta: Tensor | null) => u32((gamma ? 1 : 0) | (beta ? 2 : 0));
 
-/** xhat = (x − mean)·invStd, y = xhat·γ + β, per channel of [N, C, S]. */
-function normalizeChannels(x: Tensor, mean: Tensor, invStd: Tensor, gamma: Tensor | null, beta: Tensor | null, out: NormOut): void {
+/**
+ * xhat = (x − center)·invStd, y = xhat·γ + β, per channel of [N, C, S]. With `pivoted`, center is
+ * the mean less the channel's pivot x[c·S] and x is shifted by the pivot first: x − pivot is exact
+ * near the mean, so xhat keeps its precision when |mean| ≫ std.
+ */
+function normalizeChannels(
+  x: Tensor, center: Tensor, pivoted: boolean, invStd: Tensor, gamma: Tensor | null, beta: Tensor | null, out: NormOut,
+): void {
   const { C, S } = dims(x);
   activeContext().run({
     key: 'bn.normalize',
     wgsl: () => `
-${storage([['x', 'read'], ['mean', 'read'], ['invStd', 'read'], ['gamma', 'read'], ['beta', 'read'], ['xhat', 'write'], ['y', 'write']])}
-struct P { n: u32, c: u32, s: u32, affine: u32 }
+${storage([['x', 'read'], ['center', 'read'], ['invStd', 'read'], ['gamma', 'read'], ['beta', 'read'], ['xhat', 'write'], ['y', 'write']])}
+struct P { n: u32, c: u32, s: u32, affine: u32, pivoted: u32 }
 @group(0) @binding(7) var<uniform> p: P;
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -191,34 +197,38 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var b = 0.0;
   if ((p.affine & 1u) != 0u) { g = gamma[c]; }
   if ((p.affine & 2u) != 0u) { b = beta[c]; }
-  let h = (x[i] - mean[c]) * invStd[c];
+  var v = x[i];
+  if (p.pivoted == 1u) { v -= x[c * p.s]; }
+  let h = (v - center[c]) * invStd[c];
   xhat[i] = h;
   y[i] = h * g + b;
 }`,
-    tensors: [x, mean, invStd, gamma, beta, out.xhat, out.y],
+    tensors: [x, center, invStd, gamma, beta, out.xhat, out.y],
     access: ['read', 'read', 'read', 'read', 'read', 'write', 'write'],
-    uniforms: [u32(x.size), u32(C), u32(S), affineFlags(gamma, beta)],
+    uniforms: [u32(x.size), u32(C), u32(S), affineFlags(gamma, beta), u32(pivoted ? 1 : 0)],
     groups: grid(x.size),
   });
 }
 
 const batchNormTrain: KernelSignatures['BatchNormTrain'] = (x, gamma, beta, eps, out) => {
   const { N, C, S } = dims(x);
+  const shifted = scratch(activeContext(), 'bn.shiftedMean', C);
   channelReduce({
     key: 'bn.stats', width: 3, combine: CHAN,
     inputs: [['x', x]],
     prologue: 'let pivot = x[c * p.s];',
     value: 'vec3<f32>(1.0, x[i] - pivot, 0.0)',
     mergeInputs: [['x', x]],
-    outputs: [['mean', out.mean], ['varB', out.varBiased], ['varU', out.varUnbiased], ['invStd', out.invStd]],
+    outputs: [['mean', out.mean], ['varB', out.varBiased], ['varU', out.varUnbiased], ['invStd', out.invStd], ['shifted', shifted]],
     finish: `let vb = total.z / p.count;
     mean[c] = x[c * p.s] + total.y;
+    shifted[c] = total.y;
     varB[c] = vb;
     varU[c] = total.z / (p.count - 1.0);
     invStd[c] = 1.0 / sqrt(vb + p.eps);`,
     eps,
   }, N, C, S);
-  normalizeChannels(x, out.mean, out.invStd, gamma, beta, out);
+  normalizeChannels(x, shifted, true, out.invStd, gamma, beta, out);
 };
 
 const batchNormInfer: KernelSignatures['BatchNormInfer'] = (x, mean, variance, gamma, beta, eps, out) => {
@@ -239,7 +249,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     uniforms: [u32(C), f32(eps)],
     groups: grid(C),
   });
-  normalizeChannels(x, mean, out.invStd, gamma, beta, out);
+  normalizeChannels(x, mean, false, out.invStd, gamma, beta, out);
 };
 
 const batchNormBackward: KernelSignatures['BatchNormBackward'] = (dy, xhat, invStd, gamma, training, out) => {
