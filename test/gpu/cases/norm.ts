@@ -74,6 +74,8 @@ export const normCases: ParityCase[] = [
   bnTrain([3, 37, 5, 7]),
   bnTrain([7, 300]),
   bnTrain([5, 3, 33, 31]),
+  bnTrain([3, 5, 16, 16]), // S = the workgroup size
+  bnTrain([4, 3, 257]),
   bnTrain([3, 37, 5, 7], { affine: false }),
   bnTrain([5, 3, 33, 31], { training: false }),
   bnTrain([100, 128], { training: false, affine: false }),

@@ -18,8 +18,8 @@ import { activeContext } from './active';
 import { f32, grid, u32, WG, type Binding, type GpuContext, type Uniform } from './context';
 
 const MAX_GROUPS = 65535;
-/** Elements per workgroup in a channel partial pass (8 per thread). */
-const CHUNK = WG * 8;
+/** Elements per workgroup in a channel partial pass (32 per thread). */
+const CHUNK = WG * 32;
 
 /** Workgroups for one workgroup per item; the shader's item is wid.x + wid.y·nwg.x. */
 function perItem(n: number): [number, number] {
@@ -41,7 +41,7 @@ function scratch(ctx: GpuContext, key: string, n: number): Tensor {
 const storage = (bindings: [string, Binding][]) =>
   bindings.map(([name, a], k) => `@group(0) @binding(${k}) var<storage, ${a === 'read' ? 'read' : 'read_write'}> ${name}: array<f32>;`).join('\n');
 
-/** Chan et al.'s merge of (count, mean, M2); merging (1, v, 0) is Welford's update. */
+/** Chan et al.'s merge of (count, mean, M2), and Welford's update of one by a value. */
 const CHAN = /* wgsl */ `
 fn combine(a: vec3<f32>, b: vec3<f32>) -> vec3<f32> {
   let n = a.x + b.x;
@@ -49,38 +49,57 @@ fn combine(a: vec3<f32>, b: vec3<f32>) -> vec3<f32> {
   let d = b.y - a.y;
   let f = b.x / n;
   return vec3<f32>(n, a.y + d * f, a.z + b.z + d * d * a.x * f);
+}
+fn welford(a: vec3<f32>, v: f32) -> vec3<f32> {
+  let n = a.x + 1.0;
+  let d = v - a.y;
+  let mean = a.y + d / n;
+  return vec3<f32>(n, mean, a.z + d * (v - mean));
 }`;
 const SUMS = /* wgsl */ `fn combine(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> { return a + b; }`;
 
-/** WGSL: `reduce(t, v)` combines every thread's v over the workgroup (call from uniform control flow). */
+/** Threads that merge WG/LANES values each in the first step of `reduce`. */
+const LANES = 16;
+
+/**
+ * WGSL: `reduce(t, v)` combines every thread's v over the workgroup (call from uniform control
+ * flow) in two steps, LANES threads over strided slots then every thread over the LANES results:
+ * three barriers instead of a tree's log2(WG) + 1, which software adapters pay dearly for.
+ */
 const reduceWorkgroup = (type: string) => /* wgsl */ `
 var<workgroup> red: array<${type}, WG>;
 fn reduce(t: u32, v: ${type}) -> ${type} {
   red[t] = v;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (t < stride) { red[t] = combine(red[t], red[t + stride]); }
-    workgroupBarrier();
+  if (t < ${LANES}u) {
+    var a = red[t];
+    for (var k = t + ${LANES}u; k < WG; k += ${LANES}u) { a = combine(a, red[k]); }
+    red[t] = a;
   }
-  let total = red[0];
+  workgroupBarrier();
+  var total = red[0];
+  for (var k = 1u; k < ${LANES}u; k++) { total = combine(total, red[k]); }
   workgroupBarrier();
   return total;
 }`;
 
 const ENTRY = '@compute @workgroup_size(WG)\nfn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32)';
 
-/** A per-channel reduction over [N, C, S]: a partial pass over chunks of N·S, then one merge workgroup per channel. */
+/**
+ * A per-channel reduction over [N, C, S]: workgroups (chunk of N·S, channel) reduce their chunk;
+ * with one chunk per channel they finish it, else they write partials that a merge pass (one
+ * workgroup per channel) reduces and finishes.
+ */
 interface ChannelReduction {
   key: string;
   width: 2 | 3;
   combine: string;
-  /** Read by the partial pass, which sets `acc = combine(acc, value)` for each element index i of channel c. */
+  /** Bound read-only in both passes; the partial pass runs the statement `step` on `acc` for each element index i of channel c. */
   inputs: [string, Tensor][];
-  /** WGSL run once per partial workgroup before its loop (may read inputs at channel c). */
+  /** WGSL run by every workgroup of both passes first (may read inputs at channel c). */
   prologue?: string;
-  value: string;
-  /** Read and written by the merge pass, whose thread 0 runs `finish` with the channel's `total`. */
-  mergeInputs: [string, Tensor][];
+  step: string;
+  /** Written by `finish`, which thread 0 runs with the channel's `total` (uniforms p.count = N·S, p.eps). */
   outputs: [string, Tensor][];
   finish: string;
   eps?: number;
@@ -93,64 +112,60 @@ function channelReduce(r: ChannelReduction, N: number, C: number, S: number): vo
   const parts = Math.max(1, Math.ceil(M / chunk));
   const part = scratch(ctx, `norm.partials${r.width}`, C * parts * r.width);
   const type = `vec${r.width}<f32>`;
-  const fields = Array.from({ length: r.width }, (_, k) => `part[o + ${k}u]`).join(', ');
-  const [cx, cy] = perItem(C);
-  const inputs = r.inputs.map(([name]): [string, Binding] => [name, 'read']);
-  ctx.run({
-    key: `${r.key}.partials`,
+  const bindings: [string, Binding][] = [
+    ...r.inputs.map(([name]): [string, Binding] => [name, 'read']), ['part', 'write'], ...r.outputs.map(([name]): [string, Binding] => [name, 'write'])];
+  // Element j of the channel is (n, s) = (j / S, j % S); a step of WG is (stepN, stepS), no division per element.
+  const partialLoop = `
+  let end = min((wid.x + 1u) * p.chunk, p.m);
+  let j0 = wid.x * p.chunk + t;
+  var n = j0 / p.s;
+  var s = j0 - n * p.s;
+  for (var j = j0; j < end; j += WG) {
+    let i = (n * p.c + c) * p.s + s;
+    ${r.step}
+    n += p.stepN;
+    s += p.stepS;
+    if (s >= p.s) {
+      s -= p.s;
+      n += 1u;
+    }
+  }`;
+  const mergeLoop = `
+  for (var q = t; q < p.parts; q += WG) {
+    let o = (c * p.parts + q) * ${r.width}u;
+    acc = combine(acc, ${type}(${Array.from({ length: r.width }, (_, k) => `part[o + ${k}u]`).join(', ')}));
+  }`;
+  const pass = (merge: boolean) => ({
+    key: `${r.key}.${merge ? 'merge' : 'partials'}`,
     wgsl: () => `
-${storage([...inputs, ['part', 'write']])}
-struct P { c: u32, s: u32, m: u32, chunk: u32, parts: u32 }
-@group(0) @binding(${inputs.length + 1}) var<uniform> p: P;
+${storage(bindings)}
+struct P { c: u32, s: u32, m: u32, chunk: u32, parts: u32, stepN: u32, stepS: u32, count: f32, eps: f32 }
+@group(0) @binding(${bindings.length}) var<uniform> p: P;
 ${r.combine}
 ${reduceWorkgroup(type)}
 ${ENTRY} {
   let c = wid.y + wid.z * nwg.y;
   if (c >= p.c) { return; }
   ${r.prologue ?? ''}
-  let end = min((wid.x + 1u) * p.chunk, p.m);
   var acc = ${type}(0.0);
-  for (var j = wid.x * p.chunk + t; j < end; j += WG) {
-    let n = j / p.s;
-    let i = (n * p.c + c) * p.s + j - n * p.s;
-    acc = combine(acc, ${r.value});
-  }
+  ${merge ? mergeLoop : partialLoop}
   let total = reduce(t, acc);
   if (t == 0u) {
-    let o = (c * p.parts + wid.x) * ${r.width}u;
-    for (var k = 0u; k < ${r.width}u; k++) { part[o + k] = total[k]; }
+    if (${merge ? 'true' : 'p.parts == 1u'}) {
+      ${r.finish}
+    } else {
+      let o = (c * p.parts + wid.x) * ${r.width}u;
+      for (var k = 0u; k < ${r.width}u; k++) { part[o + k] = total[k]; }
+    }
   }
 }`,
-    tensors: [...r.inputs.map(([, t]) => t), part],
-    access: [...inputs.map(([, a]) => a), 'write'],
-    uniforms: [u32(C), u32(S), u32(M), u32(chunk), u32(parts)],
-    groups: [parts, cx, cy],
+    tensors: [...r.inputs.map(([, t]) => t), part, ...r.outputs.map(([, t]) => t)],
+    access: bindings.map(([, a]) => a),
+    uniforms: [u32(C), u32(S), u32(M), u32(chunk), u32(parts), u32(Math.floor(WG / S)), u32(WG % S), f32(M), f32(r.eps ?? 0)],
+    groups: [merge ? 1 : parts, ...perItem(C)] as [number, number, number],
   });
-  const merged: [string, Binding][] = [['part', 'read'], ...r.mergeInputs.map(([n]): [string, Binding] => [n, 'read']), ...r.outputs.map(([n]): [string, Binding] => [n, 'write'])];
-  ctx.run({
-    key: `${r.key}.merge`,
-    wgsl: () => `
-${storage(merged)}
-struct P { c: u32, s: u32, parts: u32, count: f32, eps: f32 }
-@group(0) @binding(${merged.length}) var<uniform> p: P;
-${r.combine}
-${reduceWorkgroup(type)}
-${ENTRY} {
-  let c = wid.x + wid.y * nwg.x;
-  if (c >= p.c) { return; }
-  var acc = ${type}(0.0);
-  for (var q = t; q < p.parts; q += WG) {
-    let o = (c * p.parts + q) * ${r.width}u;
-    acc = combine(acc, ${type}(${fields}));
-  }
-  let total = reduce(t, acc);
-  if (t == 0u) { ${r.finish} }
-}`,
-    tensors: [part, ...r.mergeInputs.map(([, t]) => t), ...r.outputs.map(([, t]) => t)],
-    access: merged.map(([, a]) => a),
-    uniforms: [u32(C), u32(S), u32(parts), f32(M), f32(r.eps ?? 0)],
-    groups: [cx, cy],
-  });
+  ctx.run(pass(false));
+  if (parts > 1) ctx.run(pass(true));
 }
 
 /** dbeta = Σ dy and dgamma = Σ dy·xhat per channel of [N, C, S]. */
@@ -158,8 +173,7 @@ function channelGradSums(dy: Tensor, xhat: Tensor, N: number, C: number, S: numb
   channelReduce({
     key: 'norm.gradSums', width: 2, combine: SUMS,
     inputs: [['dy', dy], ['xhat', xhat]],
-    value: 'vec2<f32>(dy[i], dy[i] * xhat[i])',
-    mergeInputs: [],
+    step: 'acc += vec2<f32>(dy[i], dy[i] * xhat[i]);',
     outputs: [['dbeta', out.dbeta], ['dgamma', out.dgamma]],
     finish: 'dbeta[c] = total.x; dgamma[c] = total.y;',
   }, N, C, S);
@@ -217,11 +231,10 @@ const batchNormTrain: KernelSignatures['BatchNormTrain'] = (x, gamma, beta, eps,
     key: 'bn.stats', width: 3, combine: CHAN,
     inputs: [['x', x]],
     prologue: 'let pivot = x[c * p.s];',
-    value: 'vec3<f32>(1.0, x[i] - pivot, 0.0)',
-    mergeInputs: [['x', x]],
+    step: 'acc = welford(acc, x[i] - pivot);',
     outputs: [['mean', out.mean], ['varB', out.varBiased], ['varU', out.varUnbiased], ['invStd', out.invStd], ['shifted', shifted]],
     finish: `let vb = total.z / p.count;
-    mean[c] = x[c * p.s] + total.y;
+    mean[c] = pivot + total.y;
     shifted[c] = total.y;
     varB[c] = vb;
     varU[c] = total.z / (p.count - 1.0);
@@ -313,7 +326,7 @@ ${reduceWorkgroup('vec3<f32>')}
 ${ENTRY} {${BLOCK_HEAD}
   let pivot = x[start];
   var acc = vec3<f32>(0.0);
-  for (var e = t; e < p.d; e += WG) { acc = combine(acc, vec3<f32>(1.0, x[start + e] - pivot, 0.0)); }
+  for (var e = t; e < p.d; e += WG) { acc = welford(acc, x[start + e] - pivot); }
   let total = reduce(t, acc);
   let inv = 1.0 / sqrt(total.z / f32(p.d) + p.eps);
   if (t == 0u) { invStd[r] = inv; }
