@@ -13,9 +13,11 @@ function maxPool(shape: Shape, g: Geometry, nans = false): ParityCase {
   const attrs = ops.pool2dAttrs(g);
   const yShape = ops.pool2dOutputShape('maxPool2d', shape, attrs);
   return parity(`max pool ${describe(shape, g)}${nans ? ', NaN and -inf inputs' : ''}`, ['MaxPool2D', 'MaxPool2DGrad'],
-    [x, random(yShape, 2)], (xd, dy) => {
+    [x, random(yShape, 2), random(shape, 3)], (xd, dy, other) => {
+      // A gradient of another input first, into the same dx: this call must not see its state.
+      const before = ops.maxPool2dGrad(dy!, ops.maxPool2d(other!, attrs).argmax, shape);
       const r = ops.maxPool2d(xd!, attrs);
-      return { ...r, dx: ops.maxPool2dGrad(dy!, r.argmax, shape) };
+      return { ...r, dx: ops.maxPool2dGrad(dy!, r.argmax, shape, before) };
     });
 }
 

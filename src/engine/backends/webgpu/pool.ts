@@ -8,7 +8,7 @@ import type { KernelSignatures } from '../../ops/kernels';
 import { dropoutThreshold } from '../../ops/kernels';
 import type { Tensor } from '../../tensor';
 import { activeContext } from './active';
-import { f32, grid, i32, u32 } from './context';
+import { f32, grid, i32, u32, type GpuContext } from './context';
 import { map } from './elementwise';
 
 /** Uniforms and WGSL struct fields shared by the pooling kernels: n invocations, then the geometry. */
@@ -68,33 +68,77 @@ ${WINDOW}
   });
 }
 
+/** Per input element, how many outputs have it as argmax; all zero between calls (the last pass resets it). */
+const argmaxCounts = new WeakMap<GpuContext, Tensor>();
+
 /**
- * One invocation per (n, c) plane zeroes its dx plane and adds the plane's dy into it by argmax,
- * in output order: overlapping windows (stride < kernel) accumulate exactly as on the CPU, with no
- * float atomics (WGSL has none); the kernel has no pooling attributes to gather by.
+ * A scatter without float atomics (WGSL has none) and without pooling attributes (the kernel has
+ * none to gather by), deterministic and summed in the CPU's order:
+ *   1. per output, count the outputs pointing at its argmax (integer atomics);
+ *   2. per output whose argmax has count 1 (always, when windows cannot overlap), dx[argmax] = dy;
+ *   3. per input element: count 0 gives 0; count > 1 (overlapping windows, stride < kernel) sums the
+ *      dy of its plane's outputs pointing at it, in output order; the count is reset.
  */
 function maxPool2dGrad(dy: Tensor, argmax: Tensor, dx: Tensor): void {
+  const ctx = activeContext();
   const [N, C, H, W] = dx.shape;
   const planes = N * C;
-  activeContext().run({
-    key: 'maxPool2dGrad',
-    wgsl: () => `
-@group(0) @binding(0) var<storage, read> dy: array<f32>;
-@group(0) @binding(1) var<storage, read> argmax: array<i32>;
-@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
-struct P { n: u32, inPlane: u32, outPlane: u32 }
-@group(0) @binding(3) var<uniform> p: P;
-${HEAD}
-  for (var k = i * p.inPlane; k < (i + 1u) * p.inPlane; k++) { dx[k] = 0.0; }
-  for (var o = i * p.outPlane; o < (i + 1u) * p.outPlane; o++) {
-    let k = u32(argmax[o]);
-    dx[k] = dx[k] + dy[o];
-  }
+  let counts = argmaxCounts.get(ctx);
+  if (!counts || counts.size < dx.size) argmaxCounts.set(ctx, (counts = ctx.empty([Math.max(1, dx.size)], 'int32')));
+  const uniforms = [u32(dy.size), u32(dx.size), u32(H * W), u32(planes === 0 ? 0 : dy.size / planes)];
+  const head = (bindings: string) => `${bindings}
+struct P { outputs: u32, inputs: u32, inPlane: u32, outPlane: u32 }
+@group(0) @binding(${bindings.split('\n').length}) var<uniform> p: P;
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flatIndex(gid, nwg);`;
+  const scatterBindings = `@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> argmax: array<u32>;`;
+  ctx.run({
+    key: 'maxPool2dGrad.count',
+    wgsl: () => `${head(`@group(0) @binding(0) var<storage, read> argmax: array<u32>;
+@group(0) @binding(1) var<storage, read_write> counts: array<atomic<u32>>;`)}
+  if (i < p.outputs) { atomicAdd(&counts[argmax[i]], 1u); }
 }`,
-    tensors: [dy, argmax, dx],
-    access: ['read', 'read', 'write'],
-    uniforms: [u32(planes), u32(H * W), u32(planes === 0 ? 0 : dy.size / planes)],
-    groups: grid(planes),
+    tensors: [argmax, counts],
+    access: ['read', 'write'],
+    uniforms,
+    groups: grid(dy.size),
+  });
+  ctx.run({
+    key: 'maxPool2dGrad.single',
+    wgsl: () => `${head(`${scatterBindings}
+@group(0) @binding(2) var<storage, read> counts: array<u32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;`)}
+  if (i < p.outputs && counts[argmax[i]] == 1u) { dx[argmax[i]] = dy[i]; }
+}`,
+    tensors: [dy, argmax, counts, dx],
+    access: ['read', 'read', 'read', 'write'],
+    uniforms,
+    groups: grid(dy.size),
+  });
+  ctx.run({
+    key: 'maxPool2dGrad.rest',
+    wgsl: () => `${head(`${scatterBindings}
+@group(0) @binding(2) var<storage, read_write> counts: array<u32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;`)}
+  if (i >= p.inputs) { return; }
+  let count = counts[i];
+  counts[i] = 0u;
+  if (count == 1u) { return; }
+  var s = 0.0;
+  if (count > 1u) {
+    let first = (i / p.inPlane) * p.outPlane;
+    for (var o = first; o < first + p.outPlane; o++) {
+      if (argmax[o] == i) { s += dy[o]; }
+    }
+  }
+  dx[i] = s;
+}`,
+    tensors: [dy, argmax, counts, dx],
+    access: ['read', 'read', 'write', 'write'],
+    uniforms,
+    groups: grid(dx.size),
   });
 }
 
