@@ -70,7 +70,8 @@ export const normCases: ParityCase[] = [
   // Two values per channel (the smallest legal), as batch or as spatial dims.
   bnTrain([2, 3]),
   bnTrain([1, 5, 2]),
-  // Channel counts and per-channel counts that are not multiples of the workgroup size (256) or chunk (2048).
+  // Channel counts and per-channel counts that are not multiples of the workgroup size (256) or chunk (8192);
+  // spatial sizes S with S % 4 == 0 run the vec4 passes.
   bnTrain([3, 37, 5, 7]),
   bnTrain([7, 300]),
   bnTrain([5, 3, 33, 31]),
@@ -79,10 +80,13 @@ export const normCases: ParityCase[] = [
   bnTrain([3, 37, 5, 7], { affine: false }),
   bnTrain([5, 3, 33, 31], { training: false }),
   bnTrain([100, 128], { training: false, affine: false }),
+  bnTrain([3, 5, 16, 16], { training: false, affine: false }),
   bnTrain([50, 6, 17, 17], { mean: 1000 }),
   bnTrain([300, 20], { mean: 1000 }),
+  bnTrain([20, 3, 8, 8], { mean: 1000 }),
   bnInfer([4, 37, 3, 5]),
   bnInfer([9, 300], false),
+  bnInfer([3, 5, 4, 6]),
   groupNorm([3, 6, 5, 7], 2),
   groupNorm([2, 12, 17, 19], 3, false),
   groupNorm([100, 32, 28, 28], 8),

@@ -38,8 +38,9 @@ function scratch(ctx: GpuContext, key: string, n: number): Tensor {
   return t;
 }
 
-const storage = (bindings: [string, Binding][]) =>
-  bindings.map(([name, a], k) => `@group(0) @binding(${k}) var<storage, ${a === 'read' ? 'read' : 'read_write'}> ${name}: array<f32>;`).join('\n');
+/** WGSL storage bindings 0..n-1, arrays of f32 unless `typeOf` names another element type. */
+const storage = (bindings: [string, Binding][], typeOf: (name: string) => string = () => 'f32') =>
+  bindings.map(([name, a], k) => `@group(0) @binding(${k}) var<storage, ${a === 'read' ? 'read' : 'read_write'}> ${name}: array<${typeOf(name)}>;`).join('\n');
 
 /** Chan et al.'s merge of (count, mean, M2), and Welford's update of one by a value. */
 const CHAN = /* wgsl */ `
@@ -188,6 +189,45 @@ function dims(x: Tensor): { N: number; C: number; S: number } {
 const affineFlags = (gamma: Tensor | null, beta: Tensor | null) => u32((gamma ? 1 : 0) | (beta ? 2 : 0));
 
 /**
+ * A pass over the elements of [N, C, S]: one invocation per 4 elements (vec4 loads and stores) when
+ * S % 4 == 0, else per element. `body` runs with `i` (the index in arrays bound as `vectors`, of
+ * type T = vec4<f32> or f32), its channel c, g = γ[c] (1 without γ) and `first(v: T)`, v's first
+ * value; the other arrays are per channel (f32), and WIDTH is T's width. Uniforms: p.n, p.c, p.s,
+ * then `fields`, which must hold `affine` (affineFlags).
+ */
+function channelMap(
+  key: string, shape: { C: number; S: number; size: number }, bindings: [string, Tensor | null, Binding][], vectors: string[],
+  fields: [string, Uniform][], body: string,
+): void {
+  const { C, S, size } = shape;
+  const width = S % 4 === 0 ? 4 : 1;
+  const T = width === 4 ? 'vec4<f32>' : 'f32';
+  const n = size / width;
+  activeContext().run({
+    key: `${key}.x${width}`,
+    wgsl: () => `
+${storage(bindings.map(([name, , a]) => [name, a]), (name) => (vectors.includes(name) ? T : 'f32'))}
+struct P { n: u32, c: u32, s: u32, ${fields.map(([f]) => f).join(', ')} }
+@group(0) @binding(${bindings.length}) var<uniform> p: P;
+const WIDTH = ${width}u;
+fn first(v: ${T}) -> f32 { return v${width === 4 ? '.x' : ''}; }
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flatIndex(gid, nwg);
+  if (i >= p.n) { return; }
+  let c = (i * WIDTH / p.s) % p.c;
+  var g = 1.0;
+  if ((p.affine & 1u) != 0u) { g = gamma[c]; }
+  ${body}
+}`,
+    tensors: bindings.map(([, t]) => t),
+    access: bindings.map(([, , a]) => a),
+    uniforms: [u32(n), u32(C), u32(S), ...fields.map(([, u]) => u)],
+    groups: grid(n),
+  });
+}
+
+/**
  * xhat = (x − center)·invStd, y = xhat·γ + β, per channel of [N, C, S]. With `pivoted`, center is
  * the mean less the channel's pivot x[c·S] and x is shifted by the pivot first: x − pivot is exact
  * near the mean, so xhat keeps its precision when |mean| ≫ std.
@@ -195,33 +235,16 @@ const affineFlags = (gamma: Tensor | null, beta: Tensor | null) => u32((gamma ? 
 function normalizeChannels(
   x: Tensor, center: Tensor, pivoted: boolean, invStd: Tensor, gamma: Tensor | null, beta: Tensor | null, out: NormOut,
 ): void {
-  const { C, S } = dims(x);
-  activeContext().run({
-    key: 'bn.normalize',
-    wgsl: () => `
-${storage([['x', 'read'], ['center', 'read'], ['invStd', 'read'], ['gamma', 'read'], ['beta', 'read'], ['xhat', 'write'], ['y', 'write']])}
-struct P { n: u32, c: u32, s: u32, affine: u32, pivoted: u32 }
-@group(0) @binding(7) var<uniform> p: P;
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flatIndex(gid, nwg);
-  if (i >= p.n) { return; }
-  let c = (i / p.s) % p.c;
-  var g = 1.0;
+  channelMap('bn.normalize', { ...dims(x), size: x.size },
+    [['x', x, 'read'], ['center', center, 'read'], ['invStd', invStd, 'read'], ['gamma', gamma, 'read'], ['beta', beta, 'read'], ['xhat', out.xhat, 'write'], ['y', out.y, 'write']],
+    ['x', 'xhat', 'y'], [['affine: u32', affineFlags(gamma, beta)], ['pivoted: u32', u32(pivoted ? 1 : 0)]], `
   var b = 0.0;
-  if ((p.affine & 1u) != 0u) { g = gamma[c]; }
   if ((p.affine & 2u) != 0u) { b = beta[c]; }
   var v = x[i];
-  if (p.pivoted == 1u) { v -= x[c * p.s]; }
+  if (p.pivoted == 1u) { v -= first(x[c * p.s / WIDTH]); }
   let h = (v - center[c]) * invStd[c];
   xhat[i] = h;
-  y[i] = h * g + b;
-}`,
-    tensors: [x, center, invStd, gamma, beta, out.xhat, out.y],
-    access: ['read', 'read', 'read', 'read', 'read', 'write', 'write'],
-    uniforms: [u32(x.size), u32(C), u32(S), affineFlags(gamma, beta), u32(pivoted ? 1 : 0)],
-    groups: grid(x.size),
-  });
+  y[i] = h * g + b;`);
 }
 
 const batchNormTrain: KernelSignatures['BatchNormTrain'] = (x, gamma, beta, eps, out) => {
@@ -269,31 +292,15 @@ const batchNormBackward: KernelSignatures['BatchNormBackward'] = (dy, xhat, invS
   const { N, C, S } = dims(dy);
   channelGradSums(dy, xhat, N, C, S, out);
   // training: dx = γ·invStd·(dy − mean(dy) − xhat·mean(dy·xhat)); frozen/eval: dx = γ·invStd·dy
-  activeContext().run({
-    key: 'bn.backwardDx',
-    wgsl: () => `
-${storage([['dy', 'read'], ['xhat', 'read'], ['invStd', 'read'], ['gamma', 'read'], ['dbeta', 'read'], ['dgamma', 'read'], ['dx', 'write']])}
-struct P { n: u32, c: u32, s: u32, affine: u32, training: u32, count: f32 }
-@group(0) @binding(7) var<uniform> p: P;
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flatIndex(gid, nwg);
-  if (i >= p.n) { return; }
-  let c = (i / p.s) % p.c;
-  var g = 1.0;
-  if ((p.affine & 1u) != 0u) { g = gamma[c]; }
+  channelMap('bn.backwardDx', { C, S, size: dy.size },
+    [['dy', dy, 'read'], ['xhat', xhat, 'read'], ['invStd', invStd, 'read'], ['gamma', gamma, 'read'], ['dbeta', out.dbeta, 'read'], ['dgamma', out.dgamma, 'read'], ['dx', out.dx, 'write']],
+    ['dy', 'xhat', 'dx'], [['affine: u32', affineFlags(gamma, null)], ['training: u32', u32(training ? 1 : 0)], ['count: f32', f32(N * S)]], `
   let k = g * invStd[c];
   if (p.training == 1u) {
     dx[i] = k * (dy[i] - dbeta[c] / p.count - xhat[i] * (dgamma[c] / p.count));
   } else {
     dx[i] = k * dy[i];
-  }
-}`,
-    tensors: [dy, xhat, invStd, gamma, out.dbeta, out.dgamma, out.dx],
-    access: ['read', 'read', 'read', 'read', 'read', 'read', 'write'],
-    uniforms: [u32(dy.size), u32(C), u32(S), affineFlags(gamma, null), u32(training ? 1 : 0), f32(N * S)],
-    groups: grid(dy.size),
-  });
+  }`);
 };
 
 /**
