@@ -4,7 +4,11 @@ import { convCases } from './conv';
 import { elementwiseCases } from './elementwise';
 import { linearCases } from './linear';
 import { lossCases } from './loss';
+import { normCases } from './norm';
+import { poolCases } from './pool';
 import { stateCases } from './state';
 import { trainCases } from './train';
 
-export const allCases: ParityCase[] = [...elementwiseCases, ...stateCases, ...lossCases, ...trainCases, ...linearCases, ...convCases];
+export const allCases: ParityCase[] = [
+  ...elementwiseCases, ...stateCases, ...lossCases, ...linearCases, ...convCases, ...normCases, ...poolCases, ...trainCases,
+];
