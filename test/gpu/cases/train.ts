@@ -96,7 +96,14 @@ const goldenStep: ParityCase = {
   },
 };
 
-const SMALL = 'conv(8,3) bn relu maxpool(2) flatten linear(16) bn relu linear';
+/**
+ * The seed net without the biases right before BN: those have an exact gradient of 0 (BN removes the
+ * mean), so their gradient is float32 rounding noise that Adam turns into steps of ±lr, differently
+ * on every backend (PyTorch's too), and the running mean of the BN after them carries that drift.
+ * Without them every parameter and statistic is well defined and comparable.
+ */
+const SEED_NO_INERT_BIAS = 'conv(32,5,pad=2,bias=false) bn relu maxpool(2) flatten linear(128,bias=false) bn relu linear(10)';
+const SMALL = 'conv(8,3,bias=false) bn relu maxpool(2) flatten linear(16,bias=false) bn relu linear';
 /** BN's running statistics (and everything else) after several steps in each BN mode. */
 const BN_MODES: [string, TrainConfig['bn']][] = [
   ['momentum 0.1', { momentum: 0.1 }],
@@ -109,6 +116,6 @@ const BN_MODES: [string, TrainConfig['bn']][] = [
 export const trainCases: ParityCase[] = [
   goldenStep,
   // Batch 20 keeps the software adapter's time in CI reasonable; the shapes are otherwise the seed net's.
-  trainCase('seed net, 20 Adam steps (batch 20) on webgpu track the cpu', 'seed', 20, 20, undefined),
+  trainCase('seed net (no bias before BN), 20 Adam steps (batch 20) on webgpu track the cpu', SEED_NO_INERT_BIAS, 20, 20, undefined),
   ...BN_MODES.map(([name, bn]) => trainCase(`BN ${name}: 6 steps on webgpu track the cpu, running statistics included`, SMALL, 6, 50, bn)),
 ];
