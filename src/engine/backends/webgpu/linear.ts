@@ -64,10 +64,12 @@ const TILINGS: Tiling[] = [
   { name: '64x64', tx: 16, ty: 16, tm: 4, tn: 4, bk: 16 },
 ];
 const TALL: Tiling = { name: '256x16', tx: 4, ty: 64, tm: 4, tn: 4, bk: 8 };
+const SMALL: Tiling = { name: '32x32', tx: 16, ty: 16, tm: 2, tn: 2, bk: 16 };
 
 /** The tiling that wastes least on M rows (and on N columns when those are few). */
 function tilingFor(M: number, N: number): Tiling {
   if (N <= 16 && M > 32) return TALL;
+  if (N <= 32 && M > 16 && M <= 32) return SMALL;
   return TILINGS.find((t) => M <= t.ty * t.tm) ?? TILINGS[TILINGS.length - 1];
 }
 
