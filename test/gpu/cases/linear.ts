@@ -8,6 +8,7 @@ const CASES: { n: number; i: number; o: number; bias?: boolean; needDx?: boolean
   { n: 7, i: 33, o: 65, bias: false },
   { n: 130, i: 70, o: 257 },
   { n: 5, i: 300, o: 17, needDx: false },
+  { n: 20, i: 24, o: 30 },
   { n: 1, i: 1, o: 1 },
 ];
 

@@ -77,8 +77,8 @@ function conv2d(x: Tensor, w: Tensor, b: Tensor | null, attrs: Conv2DAttrs, y: T
     params: { ...geo, hasBias: b ? 1 : 0 },
     helpers: GATHER_X,
     loadA: 'return w[(g * p.Og + m) * p.K + k];',
-    colB: { type: 'vec3<i32>', body: 'return pixelOf(g, n);' },
-    loadB: 'return xAt(col, tapOf(k));',
+    indexB: { type: 'vec3<i32>', row: 'return tapOf(k);', col: 'return pixelOf(g, n);' },
+    loadB: 'return xAt(col, row);',
     store: `
   let o = g * p.Og + m;
   var bias = 0.0;
@@ -98,8 +98,8 @@ function conv2dBackpropInput(dy: Tensor, w: Tensor, attrs: Conv2DAttrs, dx: Tens
     loadA: `
   let taps = p.KH * p.KW;
   return w[((g * p.Og + k / taps) * p.Cg + m) * taps + k % taps];`,
-    colB: { type: 'vec3<i32>', body: 'return inputPixelOf(g, n);' },
-    loadB: 'return dyAt(col, outputTapOf(k));',
+    indexB: { type: 'vec3<i32>', row: 'return outputTapOf(k);', col: 'return inputPixelOf(g, n);' },
+    loadB: 'return dyAt(col, row);',
     store: `
   let HW = p.H * p.W;
   dx[((n / HW) * p.C + g * p.Cg + m) * HW + n % HW] = v;`,
@@ -118,8 +118,8 @@ function conv2dBackpropFilter(dy: Tensor, x: Tensor, attrs: Conv2DAttrs, dw: Ten
   let P = p.OH * p.OW;
   return dy[((k / P) * p.O + g * p.Og + m) * P + k % P];`,
     fastB: 'k',
-    colB: { type: 'vec3<i32>', body: 'return tapOf(n);' },
-    loadB: 'if (n == p.taps) { return 1.0; } return xAt(pixelOf(g, k), col);',
+    indexB: { type: 'vec3<i32>', row: 'return pixelOf(g, k);', col: 'return tapOf(n);' },
+    loadB: 'if (n == p.taps) { return 1.0; } return xAt(row, col);',
     store: 'let o = g * p.Og + m; if (n == p.taps) { db[o] = v; } else { dw[o * p.taps + n] = v; }',
   });
 }

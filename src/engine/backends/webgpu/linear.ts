@@ -33,11 +33,11 @@ export interface Gemm {
   loadB: string;
   store: string;
   /**
-   * Values loadB needs per column n, computed once per workgroup for the tile's columns (e.g. where
-   * an im2col pixel's window starts): their WGSL type and the body of fn colB(g, n); loadB then
-   * gets them as a fourth argument, col.
+   * B's element (k, n) from a value per row k and a value per column n (an im2col filter tap and
+   * output pixel), each computed once per tile into workgroup memory instead of once per element:
+   * their WGSL type and the bodies of fn rowB(g, k) and fn colB(g, n); loadB gets them as row and col.
    */
-  colB?: { type: string; body: string };
+  indexB?: { type: string; row: string; col: string };
   /** The index along which A (B) is contiguous in memory: neighbouring threads load neighbours along it (default k for A, n for B). */
   fastA?: 'm' | 'k';
   fastB?: 'k' | 'n';
@@ -64,10 +64,12 @@ const TILINGS: Tiling[] = [
   { name: '64x64', tx: 16, ty: 16, tm: 4, tn: 4, bk: 16 },
 ];
 const TALL: Tiling = { name: '256x16', tx: 4, ty: 64, tm: 4, tn: 4, bk: 8 };
+const SMALL: Tiling = { name: '32x32', tx: 16, ty: 16, tm: 2, tn: 2, bk: 16 };
 
 /** The tiling that wastes least on M rows (and on N columns when those are few). */
 function tilingFor(M: number, N: number): Tiling {
   if (N <= 16 && M > 32) return TALL;
+  if (N <= 32 && M > 16 && M <= 32) return SMALL;
   return TILINGS.find((t) => M <= t.ty * t.tm) ?? TILINGS[TILINGS.length - 1];
 }
 
@@ -79,6 +81,7 @@ const MIN_SPLIT_K = 256;
 function declarations(gemm: Gemm, split: boolean): string {
   const params = Object.keys(gemm.params).map((k) => `, ${k}: u32`).join('');
   const n = gemm.operands.length;
+  const ix = gemm.indexB;
   return `
 ${gemm.operands.map((o, i) => `@group(0) @binding(${i}) var<storage, ${o.access === 'read' ? 'read' : 'read_write'}> ${o.name}: array<f32>;`).join('\n')}
 ${split ? `@group(0) @binding(${n}) var<storage, read_write> partial: array<f32>;` : ''}
@@ -86,14 +89,16 @@ struct P { M: u32, N: u32, K: u32, G: u32, S: u32, kSplit: u32, tilesM: u32, til
 @group(0) @binding(${split ? n + 1 : n}) var<uniform> p: P;
 ${gemm.helpers ?? ''}
 fn loadA(g: u32, m: u32, k: u32) -> f32 { ${gemm.loadA} }
-${gemm.colB ? `fn colB(g: u32, n: u32) -> ${gemm.colB.type} { ${gemm.colB.body} }` : ''}
-fn loadB(g: u32, k: u32, n: u32${gemm.colB ? `, col: ${gemm.colB.type}` : ''}) -> f32 { ${gemm.loadB} }
+${ix ? `fn rowB(g: u32, k: u32) -> ${ix.type} { ${ix.row} }
+fn colB(g: u32, n: u32) -> ${ix.type} { ${ix.col} }` : ''}
+fn loadB(g: u32, k: u32, n: u32${ix ? `, row: ${ix.type}, col: ${ix.type}` : ''}) -> f32 { ${gemm.loadB} }
 fn store(g: u32, m: u32, n: u32, v: f32) { ${gemm.store} }
 `;
 }
 
 /** The tiled product; with `split`, tile (g, s) writes its partial sum over K range s into partial[s][g][M][N]. */
 function tiledShader(gemm: Gemm, t: Tiling, split: boolean): string {
+  const ix = gemm.indexB;
   const aIdx = gemm.fastA === 'm' ? 'let m = i % BM; let k = i / BM;' : 'let k = i % BK; let m = i / BK;';
   const bIdx = gemm.fastB === 'k' ? 'let k = i % BK; let n = i / BK;' : 'let n = i % BN; let k = i / BN;';
   const write = split ? 'partial[((s * p.G + g) * p.M + m) * p.N + n] = acc[i * TN + j];' : 'store(g, m, n, acc[i * TN + j]);';
@@ -107,7 +112,8 @@ const BM = TY * TM;
 const BN = TX * TN;
 var<workgroup> As: array<f32, ${t.bk * t.ty * t.tm}>;
 var<workgroup> Bs: array<f32, ${t.bk * t.tx * t.tn}>;
-${gemm.colB ? `var<workgroup> cols: array<${gemm.colB.type}, ${t.tx * t.tn}>;` : ''}
+${ix ? `var<workgroup> rows: array<${ix.type}, ${t.bk}>;
+var<workgroup> cols: array<${ix.type}, ${t.tx * t.tn}>;` : ''}
 @compute @workgroup_size(${t.tx}, ${t.ty})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
@@ -119,10 +125,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let s = tile / (p.tilesN * p.tilesM * p.G);
   let k0 = s * p.kSplit;
   let k1 = min(p.K, k0 + p.kSplit);
-${gemm.colB ? `  if (tid < BN && n0 + tid < p.N) { cols[tid] = colB(g, n0 + tid); }
-  workgroupBarrier();` : ''}
+${ix ? '  if (tid < BN && n0 + tid < p.N) { cols[tid] = colB(g, n0 + tid); }' : ''}
   var acc: array<f32, ${t.tm * t.tn}>;
   for (var kt = k0; kt < k1; kt += BK) {
+${ix ? `    if (tid < BK && kt + tid < k1) { rows[tid] = rowB(g, kt + tid); }
+    workgroupBarrier();` : ''}
     for (var i = tid; i < BM * BK; i += TX * TY) {
       ${aIdx}
       var v = 0.0;
@@ -132,7 +139,7 @@ ${gemm.colB ? `  if (tid < BN && n0 + tid < p.N) { cols[tid] = colB(g, n0 + tid)
     for (var i = tid; i < BK * BN; i += TX * TY) {
       ${bIdx}
       var v = 0.0;
-      if (n0 + n < p.N && kt + k < k1) { v = loadB(g, kt + k, n0 + n${gemm.colB ? ', cols[n]' : ''}); }
+      if (n0 + n < p.N && kt + k < k1) { v = loadB(g, kt + k, n0 + n${ix ? ', rows[k], cols[n]' : ''}); }
       Bs[k * BN + n] = v;
     }
     workgroupBarrier();
