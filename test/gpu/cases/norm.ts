@@ -77,6 +77,9 @@ export const normCases: ParityCase[] = [
   bnTrain([5, 3, 33, 31]),
   bnTrain([3, 5, 16, 16]), // S = the workgroup size
   bnTrain([4, 3, 257]),
+  // [N, C] with more rows than the one-thread-per-channel path takes (1024), in one chunk and in several.
+  bnTrain([1500, 3]),
+  bnTrain([9000, 2]),
   bnTrain([3, 37, 5, 7], { affine: false }),
   bnTrain([5, 3, 33, 31], { training: false }),
   bnTrain([100, 128], { training: false, affine: false }),

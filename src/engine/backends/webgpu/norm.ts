@@ -20,6 +20,8 @@ import { f32, grid, u32, WG, type Binding, type GpuContext, type Uniform } from 
 const MAX_GROUPS = 65535;
 /** Elements per workgroup in a channel partial pass (32 per thread). */
 const CHUNK = WG * 32;
+/** [N, C] reductions with at most this many rows run one thread per channel. */
+const COLUMN_ROWS = 1024;
 
 /** Workgroups for one workgroup per item; the shader's item is wid.x + wid.y·nwg.x. */
 function perItem(n: number): [number, number] {
@@ -136,20 +138,16 @@ function channelReduce(r: ChannelReduction, N: number, C: number, S: number): vo
     let o = (c * p.parts + q) * ${r.width}u;
     acc = combine(acc, ${type}(${Array.from({ length: r.width }, (_, k) => `part[o + ${k}u]`).join(', ')}));
   }`;
-  const pass = (merge: boolean) => ({
-    key: `${r.key}.${merge ? 'merge' : 'partials'}`,
-    wgsl: () => `
-${storage(bindings)}
-struct P { c: u32, s: u32, m: u32, chunk: u32, parts: u32, stepN: u32, stepS: u32, count: f32, eps: f32 }
-@group(0) @binding(${bindings.length}) var<uniform> p: P;
-${r.combine}
-${reduceWorkgroup(type)}
-${ENTRY} {
-  let c = wid.y + wid.z * nwg.y;
-  if (c >= p.c) { return; }
-  ${r.prologue ?? ''}
-  var acc = ${type}(0.0);
-  ${merge ? mergeLoop : partialLoop}
+  // One thread per channel, serial over the rows: for [N, C] (S = 1) with few rows, where a
+  // workgroup per channel would leave most threads idle.
+  const columnsLoop = `
+  for (var n = 0u; n < p.m; n++) {
+    let i = n * p.c + c;
+    ${r.step}
+  }
+  let total = acc;
+  ${r.finish}`;
+  const reduceAndFinish = (merge: boolean) => `
   let total = reduce(t, acc);
   if (t == 0u) {
     if (${merge ? 'true' : 'p.parts == 1u'}) {
@@ -158,15 +156,35 @@ ${ENTRY} {
       let o = (c * p.parts + wid.x) * ${r.width}u;
       for (var k = 0u; k < ${r.width}u; k++) { part[o + k] = total[k]; }
     }
-  }
+  }`;
+  const pass = (mode: 'columns' | 'partials' | 'merge') => ({
+    key: `${r.key}.${mode}`,
+    wgsl: () => `
+${storage(bindings)}
+struct P { c: u32, s: u32, m: u32, chunk: u32, parts: u32, stepN: u32, stepS: u32, count: f32, eps: f32 }
+@group(0) @binding(${bindings.length}) var<uniform> p: P;
+${r.combine}
+${mode === 'columns' ? `@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = flatIndex(gid, nwg);` : `${reduceWorkgroup(type)}
+${ENTRY} {
+  let c = wid.y + wid.z * nwg.y;`}
+  if (c >= p.c) { return; }
+  ${r.prologue ?? ''}
+  var acc = ${type}(0.0);
+  ${{ columns: columnsLoop, partials: partialLoop + reduceAndFinish(false), merge: mergeLoop + reduceAndFinish(true) }[mode]}
 }`,
     tensors: [...r.inputs.map(([, t]) => t), part, ...r.outputs.map(([, t]) => t)],
     access: bindings.map(([, a]) => a),
     uniforms: [u32(C), u32(S), u32(M), u32(chunk), u32(parts), u32(Math.floor(WG / S)), u32(WG % S), f32(M), f32(r.eps ?? 0)],
-    groups: [merge ? 1 : parts, ...perItem(C)] as [number, number, number],
+    groups: mode === 'columns' ? grid(C) : [mode === 'merge' ? 1 : parts, ...perItem(C)] as [number, number, number],
   });
-  ctx.run(pass(false));
-  if (parts > 1) ctx.run(pass(true));
+  if (S === 1 && N <= COLUMN_ROWS) {
+    ctx.run(pass('columns'));
+    return;
+  }
+  ctx.run(pass('partials'));
+  if (parts > 1) ctx.run(pass('merge'));
 }
 
 /** dbeta = Σ dy and dgamma = Σ dy·xhat per channel of [N, C, S]. */
