@@ -1,13 +1,15 @@
 /**
  * Batch, group and layer normalization in WGSL, float32 throughout. Statistics are numerically
- * stable: each thread runs Welford's update over values shifted by a pivot (the block's first
- * value), and partial (count, mean, M2) triples merge by Chan et al.'s rule, in workgroup memory
- * and then across workgroups. Layout [N, C, S] (S = 1 for [N, C]).
+ * stable: each thread runs Welford's update over values shifted by a pivot (the channel's or
+ * block's first value), and (count, mean, M2) triples merge by Chan et al.'s rule, in workgroup
+ * memory and then across workgroups. Layout [N, C, S] (S = 1 for [N, C]).
  *
- * Batch norm, per channel, parallel over channels and over N·S in chunks:
- *   train:    partials (C × chunks workgroups) → merge (one workgroup per channel: mean, variances,
- *             invStd) → normalize (one thread per element: xhat, y);
- *   backward: partial sums of dy, dy·xhat → merge (dbeta, dgamma) → dx (one thread per element).
+ * Batch norm, per channel (channelReduce), parallel over channels and over N·S in chunks of 8192:
+ *   train:    stats (C × chunks workgroups; a channel in one chunk finishes there) → merge when
+ *             chunks > 1 (one workgroup per channel: mean, variances, invStd) → normalize (xhat, y);
+ *   backward: sums of dy, dy·xhat (same two-level shape: dbeta, dgamma) → dx;
+ *   [N, C] with ≤ 1024 rows: one thread per channel instead of the workgroup passes.
+ * The elementwise passes (channelMap) handle 4 values per thread (vec4) when S % 4 == 0.
  * Group and layer norm: one workgroup per block (sample·group, or row) computes its statistics and
  * normalizes it (forward) or its dx (backward); dgamma/dbeta are the batch norm channel sums over
  * the layout [N, C, S] (group norm) or [rows, D, 1] (layer norm).
