@@ -97,8 +97,10 @@ export const normCases: ParityCase[] = [
   groupNorm([100, 32, 28, 28], 8),
   groupNorm([3, 6, 5, 7], 6), // instance norm
   groupNorm([4, 5, 9, 9], 5, false, 1000),
+  groupNorm([1, 4, 100, 100], 1, true, 1000), // a block of 40000: 2 chunks on software adapters, 5 on GPUs
   layerNorm([7, 300], 300),
   layerNorm([3, 4, 5, 6], 120),
   layerNorm([3, 4, 5, 6], 30, false),
   layerNorm([2, 3000], 3000),
+  layerNorm([2, 40000], 40000),
 ];
