@@ -70,13 +70,17 @@ export const normCases: ParityCase[] = [
   // Two values per channel (the smallest legal), as batch or as spatial dims.
   bnTrain([2, 3]),
   bnTrain([1, 5, 2]),
-  // Channel counts and per-channel counts that are not multiples of the workgroup size (256) or chunk (8192);
+  // Channel counts and per-channel counts that are not multiples of the workgroup size (256) or chunk (8192, or
+  // 32768 on software adapters; the seed net's BN2d and the cases with > 32768 values per channel take several);
   // spatial sizes S with S % 4 == 0 run the vec4 passes.
   bnTrain([3, 37, 5, 7]),
   bnTrain([7, 300]),
   bnTrain([5, 3, 33, 31]),
   bnTrain([3, 5, 16, 16]), // S = the workgroup size
   bnTrain([4, 3, 257]),
+  // [N, C] with more rows than the one-thread-per-channel path takes (1024), in one chunk and in several.
+  bnTrain([1500, 3]),
+  bnTrain([40000, 2]),
   bnTrain([3, 37, 5, 7], { affine: false }),
   bnTrain([5, 3, 33, 31], { training: false }),
   bnTrain([100, 128], { training: false, affine: false }),
@@ -84,6 +88,7 @@ export const normCases: ParityCase[] = [
   bnTrain([50, 6, 17, 17], { mean: 1000 }),
   bnTrain([300, 20], { mean: 1000 }),
   bnTrain([20, 3, 8, 8], { mean: 1000 }),
+  bnTrain([40, 2, 30, 30], { mean: 1000 }),
   bnInfer([4, 37, 3, 5]),
   bnInfer([9, 300], false),
   bnInfer([3, 5, 4, 6]),
@@ -92,8 +97,10 @@ export const normCases: ParityCase[] = [
   groupNorm([100, 32, 28, 28], 8),
   groupNorm([3, 6, 5, 7], 6), // instance norm
   groupNorm([4, 5, 9, 9], 5, false, 1000),
+  groupNorm([1, 4, 100, 100], 1, true, 1000), // a block of 40000: 2 chunks on software adapters, 5 on GPUs
   layerNorm([7, 300], 300),
   layerNorm([3, 4, 5, 6], 120),
   layerNorm([3, 4, 5, 6], 30, false),
   layerNorm([2, 3000], 3000),
+  layerNorm([2, 40000], 40000),
 ];

@@ -1,16 +1,18 @@
 /**
  * Batch, group and layer normalization in WGSL, float32 throughout. Statistics are numerically
- * stable: each thread runs Welford's update over values shifted by a pivot (the block's first
- * value), and partial (count, mean, M2) triples merge by Chan et al.'s rule, in workgroup memory
- * and then across workgroups. Layout [N, C, S] (S = 1 for [N, C]).
+ * stable: each thread runs Welford's update over values shifted by a pivot (the channel's or
+ * block's first value), and (count, mean, M2) triples merge by Chan et al.'s rule, in workgroup
+ * memory and then across workgroups. Layout [N, C, S] (S = 1 for [N, C]).
  *
- * Batch norm, per channel, parallel over channels and over N·S in chunks:
- *   train:    partials (C × chunks workgroups) → merge (one workgroup per channel: mean, variances,
- *             invStd) → normalize (one thread per element: xhat, y);
- *   backward: partial sums of dy, dy·xhat → merge (dbeta, dgamma) → dx (one thread per element).
- * Group and layer norm: one workgroup per block (sample·group, or row) computes its statistics and
- * normalizes it (forward) or its dx (backward); dgamma/dbeta are the batch norm channel sums over
- * the layout [N, C, S] (group norm) or [rows, D, 1] (layer norm).
+ * Reductions per channel (channelReduce) run parallel over channels and over N·S in chunks
+ * (chunkFor): one pass whose workgroups finish when a channel fits one chunk, else partials and a
+ * merge pass (one workgroup per channel); [N, C] with ≤ 1024 rows: one thread per channel.
+ * Elementwise passes (channelMap) handle 4 values per thread (vec4) where the layout allows.
+ *   batch norm train:    statistics (mean, variances, invStd) → normalize (xhat, y);
+ *   batch norm backward: sums of dy, dy·xhat (dbeta, dgamma) → dx;
+ *   group / layer norm:  the same over blocks (sample·group, or row) as channels of [1, blocks, D];
+ *                        backward: block sums of dy·γ, dy·γ·xhat → dx, then dgamma/dbeta as the
+ *                        channel sums over [N, C, S] (group norm) or [rows, D, 1] (layer norm).
  */
 import type { KernelSignatures, NormGrads, NormOut } from '../../ops/kernels';
 import type { Tensor } from '../../tensor';
@@ -18,8 +20,14 @@ import { activeContext } from './active';
 import { f32, grid, u32, WG, type Binding, type GpuContext, type Uniform } from './context';
 
 const MAX_GROUPS = 65535;
-/** Elements per workgroup in a channel partial pass (32 per thread). */
-const CHUNK = WG * 32;
+/**
+ * Elements per workgroup in a channel partial pass: 32 per thread; 128 on software adapters, which
+ * pay about a millisecond per reducing workgroup (SwiftShader, measured: BN2d statistics of
+ * [100, 32, 28, 28] took ~2× less time with the bigger chunks).
+ */
+const chunkFor = (ctx: GpuContext) => WG * (ctx.adapterInfo.software ? 128 : 32);
+/** [N, C] reductions with at most this many rows run one thread per channel. */
+const COLUMN_ROWS = 1024;
 
 /** Workgroups for one workgroup per item; the shader's item is wid.x + wid.y·nwg.x. */
 function perItem(n: number): [number, number] {
@@ -95,8 +103,11 @@ interface ChannelReduction {
   key: string;
   width: 2 | 3;
   combine: string;
-  /** Bound read-only in both passes; the partial pass runs the statement `step` on `acc` for each element index i of channel c. */
-  inputs: [string, Tensor][];
+  /**
+   * Bound read-only in both passes; the partial pass runs the statement `step` on `acc` for each
+   * element index i = (n·C + c)·S + s of channel c.
+   */
+  inputs: [string, Tensor | null][];
   /** WGSL run by every workgroup of both passes first (may read inputs at channel c). */
   prologue?: string;
   step: string;
@@ -104,12 +115,14 @@ interface ChannelReduction {
   outputs: [string, Tensor][];
   finish: string;
   eps?: number;
+  /** More uniforms (WGSL field declaration, value), after the fixed ones. */
+  fields?: [string, Uniform][];
 }
 
 function channelReduce(r: ChannelReduction, N: number, C: number, S: number): void {
   const ctx = activeContext();
   const M = N * S;
-  const chunk = Math.max(CHUNK, Math.ceil(M / MAX_GROUPS / WG) * WG);
+  const chunk = Math.max(chunkFor(ctx), Math.ceil(M / MAX_GROUPS / WG) * WG);
   const parts = Math.max(1, Math.ceil(M / chunk));
   const part = scratch(ctx, `norm.partials${r.width}`, C * parts * r.width);
   const type = `vec${r.width}<f32>`;
@@ -136,20 +149,17 @@ function channelReduce(r: ChannelReduction, N: number, C: number, S: number): vo
     let o = (c * p.parts + q) * ${r.width}u;
     acc = combine(acc, ${type}(${Array.from({ length: r.width }, (_, k) => `part[o + ${k}u]`).join(', ')}));
   }`;
-  const pass = (merge: boolean) => ({
-    key: `${r.key}.${merge ? 'merge' : 'partials'}`,
-    wgsl: () => `
-${storage(bindings)}
-struct P { c: u32, s: u32, m: u32, chunk: u32, parts: u32, stepN: u32, stepS: u32, count: f32, eps: f32 }
-@group(0) @binding(${bindings.length}) var<uniform> p: P;
-${r.combine}
-${reduceWorkgroup(type)}
-${ENTRY} {
-  let c = wid.y + wid.z * nwg.y;
-  if (c >= p.c) { return; }
-  ${r.prologue ?? ''}
-  var acc = ${type}(0.0);
-  ${merge ? mergeLoop : partialLoop}
+  // One thread per channel, serial over the rows: for [N, C] (S = 1) with few rows, where a
+  // workgroup per channel would leave most threads idle.
+  const columnsLoop = `
+  let s = 0u;
+  for (var n = 0u; n < p.m; n++) {
+    let i = n * p.c + c;
+    ${r.step}
+  }
+  let total = acc;
+  ${r.finish}`;
+  const reduceAndFinish = (merge: boolean) => `
   let total = reduce(t, acc);
   if (t == 0u) {
     if (${merge ? 'true' : 'p.parts == 1u'}) {
@@ -158,15 +168,36 @@ ${ENTRY} {
       let o = (c * p.parts + wid.x) * ${r.width}u;
       for (var k = 0u; k < ${r.width}u; k++) { part[o + k] = total[k]; }
     }
-  }
+  }`;
+  const pass = (mode: 'columns' | 'partials' | 'merge') => ({
+    key: `${r.key}.${mode}`,
+    wgsl: () => `
+${storage(bindings)}
+struct P { c: u32, s: u32, m: u32, chunk: u32, parts: u32, stepN: u32, stepS: u32, count: f32, eps: f32, ${(r.fields ?? []).map(([f]) => f).join(', ')} }
+@group(0) @binding(${bindings.length}) var<uniform> p: P;
+${r.combine}
+${mode === 'columns' ? `@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = flatIndex(gid, nwg);` : `${reduceWorkgroup(type)}
+${ENTRY} {
+  let c = wid.y + wid.z * nwg.y;`}
+  if (c >= p.c) { return; }
+  ${r.prologue ?? ''}
+  var acc = ${type}(0.0);
+  ${{ columns: columnsLoop, partials: partialLoop + reduceAndFinish(false), merge: mergeLoop + reduceAndFinish(true) }[mode]}
 }`,
     tensors: [...r.inputs.map(([, t]) => t), part, ...r.outputs.map(([, t]) => t)],
     access: bindings.map(([, a]) => a),
-    uniforms: [u32(C), u32(S), u32(M), u32(chunk), u32(parts), u32(Math.floor(WG / S)), u32(WG % S), f32(M), f32(r.eps ?? 0)],
-    groups: [merge ? 1 : parts, ...perItem(C)] as [number, number, number],
+    uniforms: [
+      u32(C), u32(S), u32(M), u32(chunk), u32(parts), u32(Math.floor(WG / S)), u32(WG % S), f32(M), f32(r.eps ?? 0), ...(r.fields ?? []).map(([, u]) => u)],
+    groups: mode === 'columns' ? grid(C) : [mode === 'merge' ? 1 : parts, ...perItem(C)] as [number, number, number],
   });
-  ctx.run(pass(false));
-  if (parts > 1) ctx.run(pass(true));
+  if (S === 1 && N <= COLUMN_ROWS) {
+    ctx.run(pass('columns'));
+    return;
+  }
+  ctx.run(pass('partials'));
+  if (parts > 1) ctx.run(pass('merge'));
 }
 
 /** dbeta = Σ dy and dgamma = Σ dy·xhat per channel of [N, C, S]. */
@@ -189,25 +220,51 @@ function dims(x: Tensor): { N: number; C: number; S: number } {
 const affineFlags = (gamma: Tensor | null, beta: Tensor | null) => u32((gamma ? 1 : 0) | (beta ? 2 : 0));
 
 /**
- * A pass over the elements of [N, C, S]: one invocation per 4 elements (vec4 loads and stores) when
- * S % 4 == 0, else per element. `body` runs with `i` (the index in arrays bound as `vectors`, of
- * type T = vec4<f32> or f32), its channel c, g = γ[c] (1 without γ) and `first(v: T)`, v's first
- * value; the other arrays are per channel (f32), and WIDTH is T's width. Uniforms: p.n, p.c, p.s,
- * then `fields`, which must hold `affine` (affineFlags).
+ * Where the elements of a norm live: C channels (batch norm) or blocks (group/layer norm, with N = 1)
+ * of S contiguous values per sample; value e of channel/block c has the affine (γ, β) index
+ * (c % groups)·runs + e / runLen (batch norm: groups = C, runs = 1, runLen = S, so the index is c).
+ */
+interface Layout {
+  C: number;
+  S: number;
+  size: number;
+  groups: number;
+  runs: number;
+  runLen: number;
+}
+
+function channelLayout(x: Tensor): Layout {
+  const { C, S } = dims(x);
+  return { C, S, size: x.size, groups: C, runs: 1, runLen: S };
+}
+
+/** Group norm: a block per sample and group of C/groups channels; layer norm: a block per row of D values (groups = 1, runLen = 1). */
+function blockLayout(x: Tensor, blocks: number, groups: number, runs: number): Layout {
+  const D = blocks === 0 ? 0 : x.size / blocks;
+  return { C: blocks, S: D, size: x.size, groups, runs, runLen: runs === 0 ? 0 : D / runs };
+}
+
+const affineFields = (l: Layout): [string, Uniform][] => [['groups: u32', u32(l.groups)], ['runs: u32', u32(l.runs)], ['runLen: u32', u32(l.runLen)]];
+
+/**
+ * A pass over the elements of a layout: one invocation per 4 elements (vec4 loads and stores) when
+ * S and runLen are multiples of 4, else per element. `body` runs with `i` (the index in arrays
+ * bound as `vectors`, of type T = vec4<f32> or f32), its channel/block c, affine index k,
+ * g = γ[k] (1 without γ) and `first(v: T)`, v's first value; the other arrays are per channel or
+ * block (f32), and WIDTH is T's width. `fields` (more uniforms) must hold `affine` (affineFlags).
  */
 function channelMap(
-  key: string, shape: { C: number; S: number; size: number }, bindings: [string, Tensor | null, Binding][], vectors: string[],
-  fields: [string, Uniform][], body: string,
+  key: string, l: Layout, bindings: [string, Tensor | null, Binding][], vectors: string[], fields: [string, Uniform][], body: string,
 ): void {
-  const { C, S, size } = shape;
-  const width = S % 4 === 0 ? 4 : 1;
+  const width = l.S % 4 === 0 && l.runLen % 4 === 0 ? 4 : 1;
   const T = width === 4 ? 'vec4<f32>' : 'f32';
-  const n = size / width;
+  const n = l.size / width;
+  const allFields = [...affineFields(l), ...fields];
   activeContext().run({
     key: `${key}.x${width}`,
     wgsl: () => `
 ${storage(bindings.map(([name, , a]) => [name, a]), (name) => (vectors.includes(name) ? T : 'f32'))}
-struct P { n: u32, c: u32, s: u32, ${fields.map(([f]) => f).join(', ')} }
+struct P { n: u32, c: u32, s: u32, ${allFields.map(([f]) => f).join(', ')} }
 @group(0) @binding(${bindings.length}) var<uniform> p: P;
 const WIDTH = ${width}u;
 fn first(v: ${T}) -> f32 { return v${width === 4 ? '.x' : ''}; }
@@ -216,30 +273,31 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let i = flatIndex(gid, nwg);
   if (i >= p.n) { return; }
   let c = (i * WIDTH / p.s) % p.c;
+  let k = (c % p.groups) * p.runs + (i * WIDTH) % p.s / p.runLen;
   var g = 1.0;
-  if ((p.affine & 1u) != 0u) { g = gamma[c]; }
+  if ((p.affine & 1u) != 0u) { g = gamma[k]; }
   ${body}
 }`,
     tensors: bindings.map(([, t]) => t),
     access: bindings.map(([, , a]) => a),
-    uniforms: [u32(n), u32(C), u32(S), ...fields.map(([, u]) => u)],
+    uniforms: [u32(n), u32(l.C), u32(l.S), ...allFields.map(([, u]) => u)],
     groups: grid(n),
   });
 }
 
 /**
- * xhat = (x − center)·invStd, y = xhat·γ + β, per channel of [N, C, S]. With `pivoted`, center is
- * the mean less the channel's pivot x[c·S] and x is shifted by the pivot first: x − pivot is exact
+ * xhat = (x − center)·invStd per channel/block c, y = xhat·γ + β by affine index. With `pivoted`,
+ * center is the mean less the pivot x[c·S] and x is shifted by the pivot first: x − pivot is exact
  * near the mean, so xhat keeps its precision when |mean| ≫ std.
  */
-function normalizeChannels(
-  x: Tensor, center: Tensor, pivoted: boolean, invStd: Tensor, gamma: Tensor | null, beta: Tensor | null, out: NormOut,
+function normalize(
+  x: Tensor, l: Layout, center: Tensor, pivoted: boolean, invStd: Tensor, gamma: Tensor | null, beta: Tensor | null, out: NormOut,
 ): void {
-  channelMap('bn.normalize', { ...dims(x), size: x.size },
+  channelMap('norm.normalize', l,
     [['x', x, 'read'], ['center', center, 'read'], ['invStd', invStd, 'read'], ['gamma', gamma, 'read'], ['beta', beta, 'read'], ['xhat', out.xhat, 'write'], ['y', out.y, 'write']],
     ['x', 'xhat', 'y'], [['affine: u32', affineFlags(gamma, beta)], ['pivoted: u32', u32(pivoted ? 1 : 0)]], `
   var b = 0.0;
-  if ((p.affine & 2u) != 0u) { b = beta[c]; }
+  if ((p.affine & 2u) != 0u) { b = beta[k]; }
   var v = x[i];
   if (p.pivoted == 1u) { v -= first(x[c * p.s / WIDTH]); }
   let h = (v - center[c]) * invStd[c];
@@ -247,24 +305,33 @@ function normalizeChannels(
   y[i] = h * g + b;`);
 }
 
-const batchNormTrain: KernelSignatures['BatchNormTrain'] = (x, gamma, beta, eps, out) => {
-  const { N, C, S } = dims(x);
-  const shifted = scratch(activeContext(), 'bn.shiftedMean', C);
+/** Statistics per channel/block: invStd (biased variance) and the pivot-shifted mean; `more` finishes more outputs. */
+function statistics(x: Tensor, N: number, l: Layout, eps: number, invStd: Tensor, more: { outputs: [string, Tensor][]; finish: string } = { outputs: [], finish: '' }): Tensor {
+  const shifted = scratch(activeContext(), 'norm.shiftedMean', l.C);
   channelReduce({
-    key: 'bn.stats', width: 3, combine: CHAN,
+    key: `norm.stats${more.outputs.length}`, width: 3, combine: CHAN,
     inputs: [['x', x]],
     prologue: 'let pivot = x[c * p.s];',
     step: 'acc = welford(acc, x[i] - pivot);',
-    outputs: [['mean', out.mean], ['varB', out.varBiased], ['varU', out.varUnbiased], ['invStd', out.invStd], ['shifted', shifted]],
+    outputs: [['invStd', invStd], ['shifted', shifted], ...more.outputs],
     finish: `let vb = total.z / p.count;
-    mean[c] = pivot + total.y;
+    invStd[c] = 1.0 / sqrt(vb + p.eps);
     shifted[c] = total.y;
-    varB[c] = vb;
-    varU[c] = total.z / (p.count - 1.0);
-    invStd[c] = 1.0 / sqrt(vb + p.eps);`,
+    ${more.finish}`,
     eps,
-  }, N, C, S);
-  normalizeChannels(x, shifted, true, out.invStd, gamma, beta, out);
+  }, N, l.C, l.S);
+  return shifted;
+}
+
+const batchNormTrain: KernelSignatures['BatchNormTrain'] = (x, gamma, beta, eps, out) => {
+  const l = channelLayout(x);
+  const shifted = statistics(x, x.shape[0], l, eps, out.invStd, {
+    outputs: [['mean', out.mean], ['varB', out.varBiased], ['varU', out.varUnbiased]],
+    finish: `mean[c] = pivot + total.y;
+    varB[c] = vb;
+    varU[c] = total.z / (p.count - 1.0);`,
+  });
+  normalize(x, l, shifted, true, out.invStd, gamma, beta, out);
 };
 
 const batchNormInfer: KernelSignatures['BatchNormInfer'] = (x, mean, variance, gamma, beta, eps, out) => {
@@ -285,133 +352,68 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     uniforms: [u32(C), f32(eps)],
     groups: grid(C),
   });
-  normalizeChannels(x, mean, false, out.invStd, gamma, beta, out);
+  normalize(x, channelLayout(x), mean, false, out.invStd, gamma, beta, out);
 };
 
 const batchNormBackward: KernelSignatures['BatchNormBackward'] = (dy, xhat, invStd, gamma, training, out) => {
   const { N, C, S } = dims(dy);
   channelGradSums(dy, xhat, N, C, S, out);
   // training: dx = γ·invStd·(dy − mean(dy) − xhat·mean(dy·xhat)); frozen/eval: dx = γ·invStd·dy
-  channelMap('bn.backwardDx', { C, S, size: dy.size },
+  channelMap('bn.backwardDx', channelLayout(dy),
     [['dy', dy, 'read'], ['xhat', xhat, 'read'], ['invStd', invStd, 'read'], ['gamma', gamma, 'read'], ['dbeta', out.dbeta, 'read'], ['dgamma', out.dgamma, 'read'], ['dx', out.dx, 'write']],
     ['dy', 'xhat', 'dx'], [['affine: u32', affineFlags(gamma, null)], ['training: u32', u32(training ? 1 : 0)], ['count: f32', f32(N * S)]], `
-  let k = g * invStd[c];
+  let scale = g * invStd[c];
   if (p.training == 1u) {
-    dx[i] = k * (dy[i] - dbeta[c] / p.count - xhat[i] * (dgamma[c] / p.count));
+    dx[i] = scale * (dy[i] - dbeta[c] / p.count - xhat[i] * (dgamma[c] / p.count));
   } else {
-    dx[i] = k * dy[i];
+    dx[i] = scale * dy[i];
   }`);
 };
 
+function blockNorm(x: Tensor, l: Layout, gamma: Tensor | null, beta: Tensor | null, eps: number, out: NormOut): void {
+  normalize(x, l, statistics(x, 1, l, eps, out.invStd), true, out.invStd, gamma, beta, out);
+}
+
 /**
- * R contiguous blocks of D = runs·runLen values, statistics per block; the affine index of a value
- * at offset e of block r is (r % groups)·runs + e / runLen (see the CPU backend's Blocks).
+ * dx = invStd·(dy·γ − mean(dy·γ) − xhat·mean(dy·γ·xhat)) per block (sums per block, then dx), and
+ * dgamma/dbeta: the channel sums over `affine` ([N, C, S] for group norm, [rows, D, 1] for layer norm).
  */
-interface Blocks {
-  R: number;
-  runs: number;
-  runLen: number;
-  groups: number;
+function blockNormBackward(dy: Tensor, xhat: Tensor, invStd: Tensor, gamma: Tensor | null, l: Layout, affine: [number, number, number], out: NormGrads): void {
+  const sums = scratch(activeContext(), 'norm.blockSums', 2 * l.C);
+  const flags: [string, Uniform] = ['affine: u32', affineFlags(gamma, null)];
+  channelReduce({
+    key: 'norm.blockSums', width: 2, combine: SUMS,
+    inputs: [['dy', dy], ['xhat', xhat], ['gamma', gamma]],
+    step: `var g = dy[i];
+    if ((p.affine & 1u) != 0u) { g *= gamma[(c % p.groups) * p.runs + s / p.runLen]; }
+    acc += vec2<f32>(g, g * xhat[i]);`,
+    outputs: [['sums', sums]],
+    finish: 'sums[2u * c] = total.x; sums[2u * c + 1u] = total.y;',
+    fields: [...affineFields(l), flags],
+  }, 1, l.C, l.S);
+  channelMap('norm.blockBackwardDx', l,
+    [['dy', dy, 'read'], ['xhat', xhat, 'read'], ['invStd', invStd, 'read'], ['gamma', gamma, 'read'], ['sums', sums, 'read'], ['dx', out.dx, 'write']],
+    ['dy', 'xhat', 'dx'], [flags], `
+  let m = vec2<f32>(sums[2u * c], sums[2u * c + 1u]) / f32(p.s);
+  dx[i] = invStd[c] * (dy[i] * g - m.x - xhat[i] * m.y);`);
+  channelGradSums(dy, xhat, ...affine, out);
 }
 
-const blockUniforms = (b: Blocks): Uniform[] => [u32(b.R), u32(b.runs * b.runLen), u32(b.runs), u32(b.runLen), u32(b.groups)];
-const BLOCK_HEAD = /* wgsl */ `
-  let r = wid.x + wid.y * nwg.x;
-  if (r >= p.r) { return; }
-  let start = r * p.d;
-  let base = (r % p.groups) * p.runs;`;
-
-function normalizeBlocks(x: Tensor, b: Blocks, gamma: Tensor | null, beta: Tensor | null, eps: number, out: NormOut): void {
-  activeContext().run({
-    key: 'norm.blocks',
-    wgsl: () => `
-${storage([['x', 'read'], ['gamma', 'read'], ['beta', 'read'], ['xhat', 'write'], ['y', 'write'], ['invStd', 'write']])}
-struct P { r: u32, d: u32, runs: u32, runLen: u32, groups: u32, affine: u32, eps: f32 }
-@group(0) @binding(6) var<uniform> p: P;
-${CHAN}
-${reduceWorkgroup('vec3<f32>')}
-${ENTRY} {${BLOCK_HEAD}
-  let pivot = x[start];
-  var acc = vec3<f32>(0.0);
-  for (var e = t; e < p.d; e += WG) { acc = welford(acc, x[start + e] - pivot); }
-  let total = reduce(t, acc);
-  let inv = 1.0 / sqrt(total.z / f32(p.d) + p.eps);
-  if (t == 0u) { invStd[r] = inv; }
-  for (var e = t; e < p.d; e += WG) {
-    let k = base + e / p.runLen;
-    var g = 1.0;
-    var b = 0.0;
-    if ((p.affine & 1u) != 0u) { g = gamma[k]; }
-    if ((p.affine & 2u) != 0u) { b = beta[k]; }
-    let h = (x[start + e] - pivot - total.y) * inv;
-    xhat[start + e] = h;
-    y[start + e] = h * g + b;
-  }
-}`,
-    tensors: [x, gamma, beta, out.xhat, out.y, out.invStd],
-    access: ['read', 'read', 'read', 'write', 'write', 'write'],
-    uniforms: [...blockUniforms(b), affineFlags(gamma, beta), f32(eps)],
-    groups: perItem(b.R),
-  });
-}
-
-/** dx = invStd·(dy·γ − mean(dy·γ) − xhat·mean(dy·γ·xhat)) per block. */
-function normalizeBlocksBackward(dy: Tensor, xhat: Tensor, invStd: Tensor, b: Blocks, gamma: Tensor | null, dx: Tensor): void {
-  activeContext().run({
-    key: 'norm.blocksBackward',
-    wgsl: () => `
-${storage([['dy', 'read'], ['xhat', 'read'], ['invStd', 'read'], ['gamma', 'read'], ['dx', 'write']])}
-struct P { r: u32, d: u32, runs: u32, runLen: u32, groups: u32, affine: u32 }
-@group(0) @binding(5) var<uniform> p: P;
-${SUMS}
-${reduceWorkgroup('vec2<f32>')}
-fn gammaAt(k: u32) -> f32 {
-  if ((p.affine & 1u) != 0u) { return gamma[k]; }
-  return 1.0;
-}
-${ENTRY} {${BLOCK_HEAD}
-  var acc = vec2<f32>(0.0);
-  for (var e = t; e < p.d; e += WG) {
-    let g = gammaAt(base + e / p.runLen) * dy[start + e];
-    acc += vec2<f32>(g, g * xhat[start + e]);
-  }
-  let total = reduce(t, acc) / f32(p.d);
-  let inv = invStd[r];
-  for (var e = t; e < p.d; e += WG) {
-    let g = gammaAt(base + e / p.runLen);
-    dx[start + e] = inv * (dy[start + e] * g - total.x - xhat[start + e] * total.y);
-  }
-}`,
-    tensors: [dy, xhat, invStd, gamma, dx],
-    access: ['read', 'read', 'read', 'read', 'write'],
-    uniforms: [...blockUniforms(b), affineFlags(gamma, null)],
-    groups: perItem(b.R),
-  });
-}
-
-function groupBlocks(x: Tensor, groups: number): Blocks {
-  const { N, C, S } = dims(x);
-  return { R: N * groups, runs: C / groups, runLen: S, groups };
-}
-
-function layerBlocks(x: Tensor, D: number): Blocks {
-  return { R: D === 0 ? 0 : x.size / D, runs: D, runLen: 1, groups: 1 };
-}
+const groupLayout = (x: Tensor, groups: number) => blockLayout(x, x.shape[0] * groups, groups, x.shape[1] / groups);
+const layerLayout = (x: Tensor, rows: number) => blockLayout(x, rows, 1, rows === 0 ? 0 : x.size / rows);
 
 export const normKernels = {
   BatchNormTrain: batchNormTrain,
   BatchNormInfer: batchNormInfer,
   BatchNormBackward: batchNormBackward,
-  GroupNorm: (x, groups, gamma, beta, eps, out) => normalizeBlocks(x, groupBlocks(x, groups), gamma, beta, eps, out),
+  GroupNorm: (x, groups, gamma, beta, eps, out) => blockNorm(x, groupLayout(x, groups), gamma, beta, eps, out),
   GroupNormBackward: (dy, xhat, invStd, gamma, groups, out) => {
     const { N, C, S } = dims(dy);
-    normalizeBlocksBackward(dy, xhat, invStd, groupBlocks(dy, groups), gamma, out.dx);
-    channelGradSums(dy, xhat, N, C, S, out);
+    blockNormBackward(dy, xhat, invStd, gamma, groupLayout(dy, groups), [N, C, S], out);
   },
-  LayerNorm: (x, D, gamma, beta, eps, out) => normalizeBlocks(x, layerBlocks(x, D), gamma, beta, eps, out),
+  LayerNorm: (x, D, gamma, beta, eps, out) => blockNorm(x, layerLayout(x, D === 0 ? 0 : x.size / D), gamma, beta, eps, out),
   LayerNormBackward: (dy, xhat, invStd, gamma, out) => {
-    const R = invStd.size, D = R === 0 ? 0 : dy.size / R;
-    normalizeBlocksBackward(dy, xhat, invStd, layerBlocks(dy, D), gamma, out.dx);
-    channelGradSums(dy, xhat, R, D, 1, out);
+    const R = invStd.size;
+    blockNormBackward(dy, xhat, invStd, gamma, layerLayout(dy, R), [R, R === 0 ? 0 : dy.size / R, 1], out);
   },
 } satisfies Partial<KernelSignatures>;
