@@ -11,8 +11,25 @@
 (module
   ;; Imported, never grown: growing would detach the old ArrayBuffer, and one detach anywhere makes
   ;; V8 check every typed-array access for detachment (~1.6x slower JS loops) for the whole process.
-  (import "env" "memory" (memory 1))
+  (import "env" "memory" (memory 1 65536))
+;; gemm with kc: the product in blocks of kc terms of K (f32 sums within a block, each block added
+  ;; to the f64 C when wide = 1), so a [kc, N] panel of B stays in cache while all M rows pass.
   (func (export "gemm")
+    (param $M i32) (param $N i32) (param $K i32)
+    (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
+    (param $wide i32) (param $kc i32)
+    (local $k0 i32)
+    (block $done (loop $blocks
+      (br_if $done (i32.ge_u (local.get $k0) (local.get $K)))
+      (call $gemmBlock (local.get $M) (local.get $N)
+        (select (local.get $kc) (i32.sub (local.get $K) (local.get $k0))
+          (i32.lt_u (local.get $kc) (i32.sub (local.get $K) (local.get $k0))))
+        (i32.add (local.get $a) (i32.shl (local.get $k0) (i32.const 2))) (local.get $lda)
+        (i32.add (local.get $b) (i32.shl (i32.mul (local.get $k0) (local.get $ldb)) (i32.const 2))) (local.get $ldb)
+        (local.get $c) (local.get $ldc) (local.get $wide))
+      (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
+      (br $blocks))))
+  (func $gemmBlock
     (param $M i32) (param $N i32) (param $K i32)
     (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
     (param $wide i32)
