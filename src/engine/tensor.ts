@@ -1,4 +1,6 @@
 /** Contiguous float32 tensor, row-major (NCHW for images). Storage is shared by reshape. */
+import { allocF32 } from './backends/cpu/heap';
+
 export type Shape = readonly number[];
 
 export function sizeOf(shape: Shape): number {
@@ -24,7 +26,7 @@ export class Tensor {
       throw new Error(`tensor data has ${data.length} values, shape ${shapeToString(shape)} needs ${n}`);
     }
     this.shape = [...shape];
-    this.data = data ?? new Float32Array(n);
+    this.data = data ?? allocF32(n); // in the CPU backend's shared heap where it has one
   }
 
   static zeros(shape: Shape): Tensor {
@@ -32,11 +34,15 @@ export class Tensor {
   }
 
   static from(shape: Shape, values: ArrayLike<number>): Tensor {
-    return new Tensor(shape, Float32Array.from(values));
+    const t = new Tensor(shape);
+    t.data.set(values);
+    return t;
   }
 
   static filled(shape: Shape, value: number): Tensor {
-    return new Tensor(shape, new Float32Array(sizeOf(shape)).fill(value));
+    const t = new Tensor(shape);
+    t.data.fill(value);
+    return t;
   }
 
   get size(): number {
@@ -53,7 +59,9 @@ export class Tensor {
   }
 
   clone(): Tensor {
-    return new Tensor(this.shape, this.data.slice());
+    const t = new Tensor(this.shape);
+    t.data.set(this.data);
+    return t;
   }
 
   sameShape(other: Tensor): boolean {

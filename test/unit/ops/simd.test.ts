@@ -71,7 +71,7 @@ for (const simd of [true, false]) {
       const x = randn([5003], rng); // large enough for SIMD, with a tail of 3
       const specials = [NaN, -NaN, 0, -0, Infinity, -Infinity, 1e-42, -1e-42, 3.4e38, -3.4e38];
       specials.forEach((v, i) => (x.data[i * 500 + 1] = v));
-      new Int32Array(x.data.buffer)[5002] = 0xffc00000 | 0; // a NaN with the sign bit set, in the tail
+      new Int32Array(x.data.buffer, x.data.byteOffset, x.size)[5002] = 0xffc00000 | 0; // a NaN with the sign bit set, in the tail
       const dy = randn([5003], rng);
       const run = () => {
         const y = relu(x);
