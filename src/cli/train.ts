@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { appendFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { absoluteSource, loadDataset } from '../data/load';
+import { setCpuThreads } from '../engine/backends/cpu/threads';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
 import { UserError } from '../engine/errors';
 import type { TrainEvent } from '../engine/events';
@@ -33,6 +34,7 @@ interface TrainFlags {
   init?: string;
   out?: string;
   json?: boolean;
+  threads?: number;
   normalize: string;
   schedule: 'none' | 'step' | 'cosine';
   schedulePer: 'epoch' | 'step';
@@ -65,6 +67,7 @@ export function registerTrain(program: Command): void {
     .option('--init <checkpoint>', 'start from these weights (a checkpoint directory or a .safetensors file)')
     .option('--out <dir>', 'output directory (default runs/<timestamp>)')
     .option('--json', 'JSON lines on stdout instead of a progress bar')
+    .option('--threads <n>', 'CPU threads (default: every available core)', intArg(1, 256))
     .option('--normalize <how>', `${NORMALIZE_HELP}; without it, --init's normalization`, normalizeArg, 'unit')
     .addOption(new Option('--schedule <kind>', 'LR schedule (StepLR / CosineAnnealingLR)').choices(['none', 'step', 'cosine']).default('none'))
     .addOption(new Option('--schedule-per <unit>', 'step the schedule per epoch or per step').choices(['epoch', 'step']).default('epoch'))
@@ -98,6 +101,7 @@ function checkIgnoredFlags(f: TrainFlags, cmd: Command): void {
 
 async function runTrain(f: TrainFlags, cmd: Command): Promise<void> {
   checkIgnoredFlags(f, cmd);
+  if (f.threads) setCpuThreads(f.threads);
   const init = f.init ? await loadCheckpoint(f.init) : undefined;
   const spec = f.model ?? init?.meta?.spec ?? 'seed';
   const dataset = await loadDataset(f.data);

@@ -32,6 +32,7 @@ export const SETTING_KEYS = [
   'bnTrackRunningStats',
   'convention',
   'backend',
+  'cpuThreads',
   'statsInterval',
   'seed',
 ] as const;
@@ -62,6 +63,7 @@ const RULES: Record<SettingKey, Rule> = {
   bnAffine: rule(checks.bool, (c, v) => (bnOf(c).affine = v)),
   bnTrackRunningStats: rule(checks.bool, (c, v) => (bnOf(c).trackRunningStats = v)),
   backend: rule(checks.oneOf(BACKENDS), (c, v) => (c.backend = v)),
+  cpuThreads: rule(checks.int(0, 256), (c, v) => (c.cpuThreads = v)),
   statsInterval: rule(checks.int(1, 1_000_000), (c, v) => (c.statsInterval = v)),
   seed: rule(checks.int(0, 2 ** 32 - 1), (c, v) => (c.seed = v)),
 };

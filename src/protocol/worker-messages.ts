@@ -18,6 +18,8 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
     outDir: z.string().check(z.minLength(1)),
     /** After training, measure test accuracy with BN in eval mode and in train mode. */
     evalModes: z.boolean(),
+    /** Threads for the CPU kernels (absent or 0: every available core). */
+    cpuThreads: z.optional(z.int().check(z.minimum(0))),
   }),
   z.object({ type: z.literal('stop') }),
 ]);

@@ -151,6 +151,7 @@ export class TrainingManager implements vscode.Disposable {
     });
     worker.postMessage({
       type: 'start', runId, config: toTrainConfig(req.config), data: req.config.data, digitsPath: this.paths.digitsPath, outDir, evalModes: req.config.evalModes,
+      cpuThreads: req.config.cpuThreads,
     } satisfies ToWorker);
     this.changeEmitter.fire();
     return run;

@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { DEFAULT_NORMALIZATION } from '../../data/dataset';
 import { loadDataset } from '../../data/load';
+import { setCpuThreads } from '../../engine/backends/cpu/threads';
 import { saveCheckpoint } from '../../engine/checkpoint';
 import type { TrainEvent } from '../../engine/events';
 import { train } from '../../engine/trainer';
@@ -38,6 +39,7 @@ async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     send({ type: 'event', event });
   };
   try {
+    if (m.cpuThreads) setCpuThreads(m.cpuThreads);
     const dataset = await loadDataset(m.data, { digitsPath: m.digitsPath });
     if (abort.signal.aborted) return emit({ type: 'done', reason: 'cancelled', step: 0, message: 'training was cancelled' });
     const norm = m.config.normalization ?? DEFAULT_NORMALIZATION;

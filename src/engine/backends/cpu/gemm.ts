@@ -166,9 +166,9 @@ export function matmul(
  * sum over 78 400 products) KC = 32 is 3e-6 from a float64 reference where PyTorch's float32 is
  * 1.6e-5 (KC = 64: 5e-6).
  */
-const KC = 64;
+export const KC = 64;
 /** Reductions up to this length are summed in float32 in one pass, as BLAS would (no float64 C). */
-const SHORT_K = 128;
+export const SHORT_K = 128;
 /** Rows of C per parallel chunk (a multiple of the kernel's 4). */
 const ROWS_PER_CHUNK = 8;
 

@@ -21,15 +21,19 @@ const MAX_ARGS = 12;
 
 // Control words (Int32Array over a SharedArrayBuffer).
 const GEN = 0, NEXT = 1, DONE = 2, FN = 3, CHUNKS = 4, SIZE = 5, TOTAL = 6, COUNT_ARG = 7, NARGS = 8, ARGS = 9, STRIDES = ARGS + MAX_ARGS;
-const CONTROL_WORDS = STRIDES + MAX_ARGS;
+/** Workers that are ready, and chunks that workers (not the caller) have run. */
+const READY = STRIDES + MAX_ARGS, WORKER_CHUNKS = READY + 1;
+const CONTROL_WORDS = WORKER_CHUNKS + 1;
 
 /**
  * Claims and runs chunks of the current job until none are left. Runs on every thread, so it
  * refers to nothing outside itself (workers get its source). NEXT holds the job's tag (its
  * generation, high 15 bits) and the next chunk (low 16 bits); a compare-exchange claims a chunk
- * only while the job it read is still the current one.
+ * only while the job it read is still the current one. Control words are numbered literally here
+ * (GEN 0, NEXT 1, DONE 2, FN 3, CHUNKS 4, SIZE 5, TOTAL 6, COUNT_ARG 7, NARGS 8, ARGS 9, STRIDES 21,
+ * READY 33, WORKER_CHUNKS 34).
  */
-function runChunks(k: Record<string, (...a: number[]) => void>, names: readonly string[], ctl: Int32Array, args: number[]): void {
+function runChunks(k: Record<string, (...a: number[]) => void>, names: readonly string[], ctl: Int32Array, args: number[], worker: boolean): void {
   const tag = (Atomics.load(ctl, 0) & 0x7fff) << 16;
   for (;;) {
     const v = Atomics.load(ctl, 1);
@@ -44,6 +48,7 @@ function runChunks(k: Record<string, (...a: number[]) => void>, names: readonly 
     if (countArg >= 0) args[countArg] = Math.min(size, total - start);
     args.length = nargs;
     fn.apply(null, args);
+    if (worker) Atomics.add(ctl, 34, 1);
     if (Atomics.add(ctl, 2, 1) + 1 === chunks) Atomics.notify(ctl, 2);
   }
 }
@@ -54,11 +59,12 @@ function workerLoop(init: { module: WebAssembly.Module; memory: WebAssembly.Memo
   const ctl = new Int32Array(init.control);
   const args: number[] = [];
   let seen = Atomics.load(ctl, 0);
+  Atomics.add(ctl, 33, 1);
   for (;;) {
     Atomics.wait(ctl, 0, seen);
     seen = Atomics.load(ctl, 0);
     if (seen < 0) return;
-    runChunks(k, init.names, ctl, args);
+    runChunks(k, init.names, ctl, args, true);
   }
 }
 
@@ -95,6 +101,20 @@ export function setCpuThreads(n: number): void {
   threads = n;
   pool?.stop();
   pool = null;
+}
+
+/**
+ * Starts the pool now and resolves once every worker is ready (else the first kernels run before
+ * the workers have started, on the calling thread alone). Resolves at once without a pool.
+ */
+export async function threadsReady(): Promise<void> {
+  pool ??= startPool();
+  while (pool && Atomics.load(pool.control, READY) < threads - 1) await new Promise((r) => setTimeout(r, 5));
+}
+
+/** Chunks that worker threads (not the calling thread) have run so far in this pool. */
+export function workerChunks(): number {
+  return pool ? Atomics.load(pool.control, WORKER_CHUNKS) : 0;
 }
 
 type Spawn = (source: string, init: object) => { terminate(): unknown };
@@ -164,7 +184,7 @@ export function parallel(name: ParallelKernel, total: number, size: number, coun
   Atomics.store(ctl, NEXT, gen << 16);
   Atomics.store(ctl, GEN, gen);
   if (ctl !== solo) Atomics.notify(ctl, GEN);
-  runChunks(k as unknown as Record<string, (...a: number[]) => void>, KERNELS, ctl, mainArgs);
+  runChunks(k as unknown as Record<string, (...a: number[]) => void>, KERNELS, ctl, mainArgs, false);
   for (let done = Atomics.load(ctl, DONE); done < chunks; done = Atomics.load(ctl, DONE)) Atomics.wait(ctl, DONE, done);
   return true;
 }
