@@ -54,7 +54,10 @@ function runChunks(k: Record<string, (...a: number[]) => void>, names: readonly 
 }
 
 /** A worker's life: wait for a new job, help with it, repeat (source shipped to the worker). */
-function workerLoop(init: { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; names: string[] }): void {
+function workerLoop(
+  init: { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; names: string[] },
+  run: typeof runChunks,
+): void {
   const k = new WebAssembly.Instance(init.module, { env: { memory: init.memory } }).exports as unknown as Record<string, (...a: number[]) => void>;
   const ctl = new Int32Array(init.control);
   const args: number[] = [];
@@ -64,7 +67,7 @@ function workerLoop(init: { module: WebAssembly.Module; memory: WebAssembly.Memo
     Atomics.wait(ctl, 0, seen);
     seen = Atomics.load(ctl, 0);
     if (seen < 0) return;
-    runChunks(k, init.names, ctl, args, true);
+    run(k, init.names, ctl, args, true);
   }
 }
 
@@ -142,8 +145,8 @@ function startPool(): Pool | null {
   const heap = getHeap(), module = simdModule(), spawn = spawner();
   if (threads < 2 || !heap?.shared || !module || !spawn) return null;
   const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
-  // The worker's source: runChunks, then its loop (both refer to nothing else).
-  const source = `(init) => { const runChunks = ${runChunks.toString()}; (${workerLoop.toString()})(init); }`;
+  // The worker's source: its loop, given runChunks (neither refers to anything else, so minified names do not matter).
+  const source = `(init) => (${workerLoop.toString()})(init, ${runChunks.toString()})`;
   const workers = Array.from({ length: threads - 1 }, () =>
     spawn(source, { module, memory: heap.memory, control: control.buffer, names: [...KERNELS] }));
   return {
