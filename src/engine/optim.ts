@@ -2,6 +2,8 @@
  * Optimizers with torch.optim 1.13's update formulas (single-tensor, non-amsgrad, non-maximize).
  * State is float32 like PyTorch's; each element's arithmetic runs in double and is stored as float32.
  */
+import { adamUpdate } from './backends/cpu/adam';
+import { allocF32 } from './backends/cpu/heap';
 import { UserError } from './errors';
 import type { Param } from './layers/layer';
 
@@ -82,8 +84,8 @@ export class Adam implements Optimizer {
     [this.beta1, this.beta2] = o.betas ?? [0.9, 0.999];
     this.eps = o.eps ?? 1e-8;
     this.weightDecay = o.weightDecay ?? (decoupled ? 1e-2 : 0);
-    this.m = params.map((p) => new Float32Array(p.value.size));
-    this.v = params.map((p) => new Float32Array(p.value.size));
+    this.m = params.map((p) => allocF32(p.value.size));
+    this.v = params.map((p) => allocF32(p.value.size));
   }
 
   step(): void {
@@ -93,6 +95,7 @@ export class Adam implements Optimizer {
     const bc2Sqrt = Math.sqrt(1 - b2 ** this.t);
     this.params.forEach((p, k) => {
       const w = p.value.data, g = p.grad.data, m = this.m[k], v = this.v[k];
+      if (adamUpdate(w, g, m, v, { beta1: b1, beta2: b2, eps, stepSize, bc2Sqrt, lr, weightDecay: wd, decoupled })) return;
       for (let i = 0; i < w.length; i++) {
         let gi = g[i];
         if (wd !== 0) {

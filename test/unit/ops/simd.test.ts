@@ -6,6 +6,7 @@ import { setSimdEnabled } from '../../../src/engine/backends/cpu/simd';
 import {
   batchNormBackward, batchNormInfer, batchNormTrain, conv2d, conv2dAttrs, conv2dBackward, linear, linearBackward, relu, reluGrad,
 } from '../../../src/engine/ops';
+import { createOptimizer } from '../../../src/engine/optim';
 import { Rng } from '../../../src/engine/rng';
 import { Tensor } from '../../../src/engine/tensor';
 import { maxAbsDiff, randn } from './gradcheck';
@@ -90,6 +91,23 @@ for (const simd of [true, false]) {
       assert.ok(y[2001] === Infinity && Object.is(y[2501], 0), '+inf kept, -inf cleared');
       assert.ok(y[3001] > 0 && Object.is(y[3501], 0), 'denormals');
       assert.ok(y[4001] > 3e38 && Object.is(y[4501], 0), 'large values');
+    });
+
+    it('adam and adamw (with and without weight decay) give bit-identical weights on both paths', () => {
+      for (const [name, weightDecay] of [['adam', 0], ['adam', 0.1], ['adamw', 0.01]] as const) {
+        const run = () => {
+          const rng = new Rng(8);
+          const params = [{ name: 'w', value: randn([1001], rng), grad: randn([1001], rng) }];
+          const opt = createOptimizer(name, params, { lr: 0.01, weightDecay });
+          for (let t = 0; t < 3; t++) opt.step();
+          return new Int32Array(params[0].value.data.slice().buffer);
+        };
+        const here = run();
+        setSimdEnabled(!simd);
+        const other = run();
+        setSimdEnabled(simd);
+        assert.deepEqual(here, other, `${name}, weight decay ${weightDecay}`);
+      }
     });
 
     it('batch norm (train, eval, backward) gives the same results as on the other path', () => {

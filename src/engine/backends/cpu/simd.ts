@@ -23,6 +23,8 @@ export interface SimdKernels {
   relu(x: number, y: number, n: number): void;
   /** dx = y > 0 ? dy : 0, n floats. */
   reluGrad(dy: number, y: number, dx: number, n: number): void;
+  /** One Adam update of n weights (see adam.ts). */
+  adam(w: number, g: number, m: number, v: number, n: number, params: number, mode: number): void;
 }
 
 let module: WebAssembly.Module | null | undefined;
