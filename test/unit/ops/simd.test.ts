@@ -51,14 +51,17 @@ for (const simd of [true, false]) {
     it('conv2d and linear give the same results as on the other path', () => {
       const rng = new Rng(2);
       const x = randn([3, 4, 7, 6], rng), w = randn([8, 2, 3, 3], rng), b = randn([8], rng);
-      const attrs = conv2dAttrs({ groups: 2, padding: 1, stride: [2, 1] });
+      // strided (plain im2col) and stride 1 with uneven padding (the SIMD kernel's im2col)
+      const attrs = conv2dAttrs({ groups: 2, padding: 1, stride: [2, 1] }), attrs1 = conv2dAttrs({ groups: 2, padding: [2, 1] });
       const run = () => {
         const y = conv2d(x, w, b, attrs);
         const g = conv2dBackward(y, x, w, attrs, true);
+        const y1 = conv2d(x, w, b, attrs1);
+        const g1 = conv2dBackward(y1, x, w, attrs1, true);
         const lx = randn([5, 12], new Rng(3)), lw = randn([7, 12], new Rng(4));
         const ly = linear(lx, lw, null);
         const lg = linearBackward(ly, lx, lw, true);
-        return [y, g.dx!, g.dw, g.db, ly, lg.dx!, lg.dw].map((t) => t.data.slice());
+        return [y, g.dx!, g.dw, g.db, y1, g1.dx!, g1.dw, g1.db, ly, lg.dx!, lg.dw].map((t) => t.data.slice());
       };
       const here = run();
       setSimdEnabled(!simd);

@@ -91,6 +91,12 @@ function col2im(cols: Float32Array, g: Geometry, dx: Float32Array, dxOff: number
   }
 }
 
+/** The SIMD kernel's im2col covers stride 1 and dilation 1 (the plain im2col below, the rest). */
+function simdIm2col(g: Geometry): boolean {
+  const { stride, dilation } = g.attrs;
+  return stride[0] === 1 && stride[1] === 1 && dilation[0] === 1 && dilation[1] === 1;
+}
+
 /**
  * y[Og, P] = [w | b][Og, K] · [cols; 1][K, P] for every image at once on the SIMD kernel: the columns
  * of all images go into the heap, then one GEMM per image (a parallel chunk each). Returns false
@@ -104,18 +110,25 @@ function conv2dForwardSimd(x: Float32Array, w: Float32Array, b: Float32Array | n
   const direct = Og % 4 === 0 && P % 8 === 0 && heapOffset(y) >= 0;
   const wAt = scratchAt('conv.w', Mp * K * 4), colsAt = scratchAt('conv.cols', N * K * Pp * 4);
   const yAt = direct ? heapOffset(y) : scratchAt('conv.y', N * Mp * Pp * 4);
-  if (wAt < 0 || colsAt < 0 || yAt < 0) return false;
+  const xAt = simdIm2col(g) ? place(x, 'conv.x', true) : 0;
+  if (wAt < 0 || colsAt < 0 || yAt < 0 || xAt < 0) return false;
   const { f32 } = views()!;
   const w0 = wAt >> 2, c0 = colsAt >> 2;
   for (let gi = 0; gi < G; gi++) {
     f32.fill(0, w0, w0 + Mp * K);
     copyRows(w, gi * Og * taps, taps, Og, taps, f32, w0, K);
     if (b) for (let o = 0; o < Og; o++) f32[w0 + o * K + taps] = b[gi * Og + o];
-    for (let n = 0; n < N; n++) {
-      const at = c0 + n * K * Pp;
-      im2col(x, (n * C + gi * Cg) * H * W, g, f32, at, Pp, 1);
-      if (b) f32.fill(1, at + taps * Pp, at + taps * Pp + P);
-      if (Pp > P) for (let q = 0; q < K; q++) f32.fill(0, at + q * Pp + P, at + (q + 1) * Pp);
+    if (simdIm2col(g)) {
+      const [ph, pw] = g.attrs.padding;
+      parallel('im2col', N, 1, -1, [xAt + gi * Cg * H * W * 4, Cg, H, W, g.KH, g.KW, ph, pw, colsAt, Pp, 1, K, Pp],
+        [C * H * W * 4, 0, 0, 0, 0, 0, 0, 0, K * Pp * 4, 0, 0, 0, 0]);
+    } else {
+      for (let n = 0; n < N; n++) {
+        const at = c0 + n * K * Pp;
+        im2col(x, (n * C + gi * Cg) * H * W, g, f32, at, Pp, 1);
+        if (b) f32.fill(1, at + taps * Pp, at + taps * Pp + P);
+        if (Pp > P) for (let q = 0; q < K; q++) f32.fill(0, at + q * Pp + P, at + (q + 1) * Pp);
+      }
     }
     const out = direct ? yAt + gi * Og * P * 4 : yAt, ld = direct ? P : Pp, perImage = direct ? O * P * 4 : Mp * Pp * 4;
     parallel('gemm', N, 1, -1, [Mp, Pp, K, wAt, K, colsAt, Pp, out, ld, 0, K], [0, 0, 0, 0, 0, K * Pp * 4, 0, perImage, 0, 0, 0]);
@@ -178,16 +191,23 @@ function conv2dBackpropFilterSimd(dy: Float32Array, x: Float32Array, g: Geometry
   if (Og % 4 !== 0 || !simdKernels()) return false;
   const Np = (taps + 1 + 7) & ~7, Mp = Og;
   const dyAt = place(dy, 'conv.dy', true), colsAt = scratchAt('conv.cols', N * P * Np * 4), partAt = scratchAt('conv.partials', N * Mp * Np * 8);
-  if (dyAt < 0 || colsAt < 0 || partAt < 0) return false;
+  const xAt = simdIm2col(g) ? place(x, 'conv.x', true) : 0;
+  if (dyAt < 0 || colsAt < 0 || partAt < 0 || xAt < 0) return false;
   const { f32, f64 } = views()!;
   const c0 = colsAt >> 2, p0 = partAt >> 3;
   for (let gi = 0; gi < G; gi++) {
-    for (let n = 0; n < N; n++) {
-      const at = c0 + n * P * Np;
-      im2col(x, (n * C + gi * Cg) * H * W, g, f32, at, 1, Np);
-      for (let p = 0; p < P; p++) {
-        f32[at + p * Np + taps] = 1;
-        f32.fill(0, at + p * Np + taps + 1, at + (p + 1) * Np);
+    if (simdIm2col(g)) {
+      const [ph, pw] = g.attrs.padding;
+      parallel('im2col', N, 1, -1, [xAt + gi * Cg * H * W * 4, Cg, H, W, g.KH, g.KW, ph, pw, colsAt, 1, Np, Np, P],
+        [C * H * W * 4, 0, 0, 0, 0, 0, 0, 0, P * Np * 4, 0, 0, 0, 0]);
+    } else {
+      for (let n = 0; n < N; n++) {
+        const at = c0 + n * P * Np;
+        im2col(x, (n * C + gi * Cg) * H * W, g, f32, at, 1, Np);
+        for (let p = 0; p < P; p++) {
+          f32[at + p * Np + taps] = 1;
+          f32.fill(0, at + p * Np + taps + 1, at + (p + 1) * Np);
+        }
       }
     }
     f64.fill(0, p0, p0 + N * Mp * Np);

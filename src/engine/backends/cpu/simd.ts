@@ -25,6 +25,11 @@ export interface SimdKernels {
   reluGrad(dy: number, y: number, dx: number, n: number): void;
   /** One Adam update of n weights (see adam.ts). */
   adam(w: number, g: number, m: number, v: number, n: number, params: number, mode: number): void;
+  /** im2col of one image, stride 1 and dilation 1 (see simd.wat). */
+  im2col(
+    x: number, C: number, H: number, W: number, KH: number, KW: number, ph: number, pw: number,
+    cols: number, qStride: number, pStride: number, qCount: number, pCount: number,
+  ): void;
 }
 
 let module: WebAssembly.Module | null | undefined;

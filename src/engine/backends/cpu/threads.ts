@@ -15,9 +15,9 @@ import { getHeap } from './heap';
 import { simdKernels, simdModule } from './simd';
 
 /** Kernel exports a job may run, by index (the workers see the index only). */
-const KERNELS = ['gemm', 'planeStats', 'planeGradSums', 'planeAffine', 'relu', 'reluGrad', 'adam'] as const;
+const KERNELS = ['gemm', 'planeStats', 'planeGradSums', 'planeAffine', 'relu', 'reluGrad', 'adam', 'im2col'] as const;
 export type ParallelKernel = (typeof KERNELS)[number];
-const MAX_ARGS = 12;
+const MAX_ARGS = 16;
 
 // Control words (Int32Array over a SharedArrayBuffer).
 const GEN = 0, NEXT = 1, DONE = 2, FN = 3, CHUNKS = 4, SIZE = 5, TOTAL = 6, COUNT_ARG = 7, NARGS = 8, ARGS = 9, STRIDES = ARGS + MAX_ARGS;
@@ -30,8 +30,8 @@ const CONTROL_WORDS = WORKER_CHUNKS + 1;
  * refers to nothing outside itself (workers get its source). NEXT holds the job's tag (its
  * generation, high 15 bits) and the next chunk (low 16 bits); a compare-exchange claims a chunk
  * only while the job it read is still the current one. Control words are numbered literally here
- * (GEN 0, NEXT 1, DONE 2, FN 3, CHUNKS 4, SIZE 5, TOTAL 6, COUNT_ARG 7, NARGS 8, ARGS 9, STRIDES 21,
- * READY 33, WORKER_CHUNKS 34).
+ * (GEN 0, NEXT 1, DONE 2, FN 3, CHUNKS 4, SIZE 5, TOTAL 6, COUNT_ARG 7, NARGS 8, ARGS 9, STRIDES 25,
+ * READY 41, WORKER_CHUNKS 42).
  */
 function runChunks(k: Record<string, (...a: number[]) => void>, names: readonly string[], ctl: Int32Array, args: number[], worker: boolean): void {
   const tag = (Atomics.load(ctl, 0) & 0x7fff) << 16;
@@ -44,11 +44,11 @@ function runChunks(k: Record<string, (...a: number[]) => void>, names: readonly 
     for (let i = 0; i < nargs; i++) args[i] = ctl[9 + i];
     if (Atomics.compareExchange(ctl, 1, v, v + 1) !== v) continue;
     const start = chunk * size;
-    for (let i = 0; i < nargs; i++) args[i] += start * ctl[21 + i];
+    for (let i = 0; i < nargs; i++) args[i] += start * ctl[25 + i];
     if (countArg >= 0) args[countArg] = Math.min(size, total - start);
     args.length = nargs;
     fn.apply(null, args);
-    if (worker) Atomics.add(ctl, 34, 1);
+    if (worker) Atomics.add(ctl, 42, 1);
     if (Atomics.add(ctl, 2, 1) + 1 === chunks) Atomics.notify(ctl, 2);
   }
 }
@@ -62,7 +62,7 @@ function workerLoop(
   const ctl = new Int32Array(init.control);
   const args: number[] = [];
   let seen = Atomics.load(ctl, 0);
-  Atomics.add(ctl, 33, 1);
+  Atomics.add(ctl, 41, 1);
   for (;;) {
     Atomics.wait(ctl, 0, seen);
     seen = Atomics.load(ctl, 0);
