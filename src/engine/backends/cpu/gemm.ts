@@ -116,6 +116,19 @@ export function transpose(
   }
 }
 
+/** Source rows per parallel chunk of a transpose. */
+const TRANSPOSE_ROWS = 16;
+
+/** transpose() on the SIMD kernel across threads where both arrays live in the heap. */
+function transposeFast(
+  src: Float32Array, sOff: number, sld: number, rows: number, cols: number,
+  dst: Float32Array, dOff: number, dld: number,
+): void {
+  const s = heapOffset(src), d = heapOffset(dst);
+  if (s >= 0 && d >= 0 && parallel('transpose', rows, TRANSPOSE_ROWS, 2, [s + 4 * sOff, sld, 0, cols, d + 4 * dOff, dld], [4 * sld, 0, 0, 0, 4, 0])) return;
+  transpose(src, sOff, sld, rows, cols, dst, dOff, dld);
+}
+
 /**
  * General product, like BLAS sgemm without scalars:
  *   C[M,N] (+)= op(A)·op(B),  op(A) = A[M,K] (lda) or, with transA, the transpose of A stored [K,M];
@@ -135,10 +148,10 @@ export function matmul(
     const inA = aHeap >= 0 ? { at: aHeap + 4 * aOff, ld: lda } : null;
     const inB = bHeap >= 0 ? { at: bHeap + 4 * bOff, ld: ldb } : null;
     const fillA: Fill = transA
-      ? (dst, off, ld) => transpose(A, aOff, lda, K, M, dst, off, ld)
+      ? (dst, off, ld) => transposeFast(A, aOff, lda, K, M, dst, off, ld)
       : (dst, off, ld) => copyRows(A, aOff, lda, M, K, dst, off, ld);
     const fillB: Fill = transB
-      ? (dst, off, ld) => transpose(B, bOff, ldb, N, K, dst, off, ld)
+      ? (dst, off, ld) => transposeFast(B, bOff, ldb, N, K, dst, off, ld)
       : (dst, off, ld) => copyRows(B, bOff, ldb, K, N, dst, off, ld);
     if (matmulSimd(M, N, K, fillA, fillB, inA, inB, C, cOff, ldc, accumulate)) return;
   }

@@ -25,6 +25,8 @@ export interface SimdKernels {
   reluGrad(dy: number, y: number, dx: number, n: number): void;
   /** One Adam update of n weights (see adam.ts). */
   adam(w: number, g: number, m: number, v: number, n: number, params: number, mode: number): void;
+  /** dst[c·dld + r] = src[r·sld + c] for a rows×cols block (strides in elements). */
+  transpose(src: number, sld: number, rows: number, cols: number, dst: number, dld: number): void;
   /** im2col of one image, stride 1 and dilation 1 (see simd.wat). */
   im2col(
     x: number, C: number, H: number, W: number, KH: number, KW: number, ph: number, pw: number,

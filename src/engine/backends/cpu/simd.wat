@@ -465,4 +465,30 @@
         (br $zp)))
       (local.set $q (i32.add (local.get $q) (i32.const 1)))
       (br $zq))))
+  ;; dst[c·dld + r] = src[r·sld + c] for a rows×cols block (f32, strides in elements), 32 columns at a
+  ;; time so that the block of dst being written stays in cache.
+  (func (export "transpose") (param $src i32) (param $sld i32) (param $rows i32) (param $cols i32) (param $dst i32) (param $dld i32)
+    (local $c0 i32) (local $c1 i32) (local $r i32) (local $c i32) (local $s i32) (local $d i32) (local $dstride i32)
+    (local.set $dstride (i32.shl (local.get $dld) (i32.const 2)))
+    (block $endB (loop $blocks
+      (br_if $endB (i32.ge_u (local.get $c0) (local.get $cols)))
+      (local.set $c1 (i32.add (local.get $c0) (i32.const 32)))
+      (local.set $c1 (select (local.get $cols) (local.get $c1) (i32.gt_u (local.get $c1) (local.get $cols))))
+      (local.set $r (i32.const 0))
+      (block $endR (loop $rowloop
+        (br_if $endR (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $s (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $sld)) (local.get $c0)) (i32.const 2))))
+        (local.set $d (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c0) (local.get $dld)) (local.get $r)) (i32.const 2))))
+        (local.set $c (local.get $c0))
+        (block $endC (loop $colloop
+          (br_if $endC (i32.ge_u (local.get $c) (local.get $c1)))
+          (f32.store (local.get $d) (f32.load (local.get $s)))
+          (local.set $s (i32.add (local.get $s) (i32.const 4)))
+          (local.set $d (i32.add (local.get $d) (local.get $dstride)))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br $colloop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowloop)))
+      (local.set $c0 (local.get $c1))
+      (br $blocks))))
 )

@@ -15,7 +15,7 @@ import { getHeap } from './heap';
 import { simdKernels, simdModule } from './simd';
 
 /** Kernel exports a job may run, by index (the workers see the index only). */
-const KERNELS = ['gemm', 'planeStats', 'planeGradSums', 'planeAffine', 'relu', 'reluGrad', 'adam', 'im2col'] as const;
+const KERNELS = ['gemm', 'planeStats', 'planeGradSums', 'planeAffine', 'relu', 'reluGrad', 'adam', 'im2col', 'transpose'] as const;
 export type ParallelKernel = (typeof KERNELS)[number];
 const MAX_ARGS = 16;
 
