@@ -396,7 +396,8 @@
   ;; im2col of one image for a convolution with stride 1 and dilation 1: element (q, p) at
   ;; cols[q·qStride + p·pStride] (f32, strides in elements), for tap q = (c, ki, kj) < taps = C·KH·KW and
   ;; output pixel p = (oh, ow): x[c, oh − ph + ki, ow − pw + kj], 0 in the padding. Then tap q = taps is
-  ;; all ones (the bias input) and taps up to qCount are zeros; pixels from P to pCount are zeros.
+  ;; all ones (the bias input) and taps up to qCount are zeros; pixels from P to pCount are zeros
+  ;; (channel-major only: patch-major, qStride = 1, writes P pixels).
   (func (export "im2col") (param $x i32) (param $C i32) (param $H i32) (param $W i32) (param $KH i32) (param $KW i32)
     (param $ph i32) (param $pw i32) (param $cols i32) (param $qStride i32) (param $pStride i32) (param $qCount i32) (param $pCount i32)
     (local $OH i32) (local $OW i32) (local $P i32) (local $q i32) (local $c i32) (local $ki i32) (local $kj i32)
@@ -408,6 +409,50 @@
     (local.set $taps (i32.mul (local.get $C) (i32.mul (local.get $KH) (local.get $KW))))
     (local.set $qs (i32.shl (local.get $qStride) (i32.const 2)))
     (local.set $ps (i32.shl (local.get $pStride) (i32.const 2)))
+    ;; patch-major (qStride = 1): pixel by pixel, so that each row of cols is written in one go
+    (if (i32.eq (local.get $qStride) (i32.const 1)) (then
+      (local.set $p (i32.const 0))
+      (block $endPM (loop $pm
+        (br_if $endPM (i32.ge_u (local.get $p) (local.get $P)))
+        (local.set $oh (i32.div_u (local.get $p) (local.get $OW)))
+        (local.set $ow (i32.rem_u (local.get $p) (local.get $OW)))
+        (local.set $dst (i32.add (local.get $cols) (i32.mul (local.get $p) (local.get $ps))))
+        (local.set $c (i32.const 0))
+        (block $endPC (loop $pc
+          (br_if $endPC (i32.ge_u (local.get $c) (local.get $C)))
+          (local.set $ki (i32.const 0))
+          (block $endPK (loop $pk
+            (br_if $endPK (i32.ge_u (local.get $ki) (local.get $KH)))
+            (local.set $ih (i32.add (i32.sub (local.get $oh) (local.get $ph)) (local.get $ki)))
+            ;; src = &x[c, ih, ow − pw] (read only inside the image)
+            (local.set $src (i32.add (local.get $x) (i32.shl (i32.sub (i32.add (i32.mul (i32.add (i32.mul (local.get $c) (local.get $H)) (local.get $ih)) (local.get $W))
+              (local.get $ow)) (local.get $pw)) (i32.const 2))))
+            (local.set $kj (i32.const 0))
+            (block $endPJ (loop $pj
+              (br_if $endPJ (i32.ge_u (local.get $kj) (local.get $KW)))
+              (local.set $v (f32.const 0))
+              (if (i32.and (i32.lt_u (local.get $ih) (local.get $H))
+                    (i32.lt_u (i32.sub (i32.add (local.get $ow) (local.get $kj)) (local.get $pw)) (local.get $W)))
+                (then (local.set $v (f32.load (i32.add (local.get $src) (i32.shl (local.get $kj) (i32.const 2)))))))
+              (f32.store (local.get $dst) (local.get $v))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+              (local.set $kj (i32.add (local.get $kj) (i32.const 1)))
+              (br $pj)))
+            (local.set $ki (i32.add (local.get $ki) (i32.const 1)))
+            (br $pk)))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br $pc)))
+        ;; the ones tap, then zeros to qCount
+        (local.set $q (local.get $taps))
+        (block $endPX (loop $px
+          (br_if $endPX (i32.ge_u (local.get $q) (local.get $qCount)))
+          (f32.store (local.get $dst) (select (f32.const 1) (f32.const 0) (i32.eq (local.get $q) (local.get $taps))))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))
+          (br $px)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pm)))
+      (return)))
     (block $endQ (loop $taploop
       (br_if $endQ (i32.ge_u (local.get $q) (local.get $taps)))
       (local.set $c (i32.div_u (local.get $q) (i32.mul (local.get $KH) (local.get $KW))))
