@@ -397,7 +397,7 @@
   ;; cols[q·qStride + p·pStride] (f32, strides in elements), for tap q = (c, ki, kj) < taps = C·KH·KW and
   ;; output pixel p = (oh, ow): x[c, oh − ph + ki, ow − pw + kj], 0 in the padding. Then tap q = taps is
   ;; all ones (the bias input) and taps up to qCount are zeros; pixels from P to pCount are zeros
-  ;; (channel-major only: patch-major, qStride = 1, writes P pixels).
+  ;; (channel-major only: patch-major, qStride = 1, writes P pixels). Layouts: qStride = 1 or pStride = 1.
   (func (export "im2col") (param $x i32) (param $C i32) (param $H i32) (param $W i32) (param $KH i32) (param $KW i32)
     (param $ph i32) (param $pw i32) (param $cols i32) (param $qStride i32) (param $pStride i32) (param $qCount i32) (param $pCount i32)
     (local $OH i32) (local $OW i32) (local $P i32) (local $q i32) (local $c i32) (local $ki i32) (local $kj i32)
@@ -462,6 +462,7 @@
       (local.set $lo (select (i32.sub (local.get $pw) (local.get $kj)) (i32.const 0) (i32.gt_s (local.get $pw) (local.get $kj))))
       (local.set $hi (i32.sub (i32.add (local.get $W) (local.get $pw)) (local.get $kj)))
       (local.set $hi (select (local.get $OW) (local.get $hi) (i32.gt_s (local.get $hi) (local.get $OW))))
+      (local.set $lo (select (local.get $OW) (local.get $lo) (i32.gt_s (local.get $lo) (local.get $OW))))
       (local.set $dst (i32.add (local.get $cols) (i32.mul (local.get $q) (local.get $qs))))
       (local.set $oh (i32.const 0))
       (block $endH (loop $rows
@@ -470,17 +471,34 @@
         ;; src = &x[c, ih, ow − pw + kj] at ow = 0 (only read for ow in [lo, hi) of rows inside the image)
         (local.set $src (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $c) (local.get $H)) (local.get $ih)) (local.get $W))
           (i32.sub (local.get $kj) (local.get $pw))) (i32.const 2))))
+        ;; channel-major: the row's pixels are contiguous (pStride = 1): zeros left of lo, a copy of
+        ;; x over [lo, hi) (4 at a time), zeros from hi; all zeros for rows outside the image
         (local.set $ow (i32.const 0))
-        (block $endW (loop $pixels
-          (br_if $endW (i32.ge_u (local.get $ow) (local.get $OW)))
-          (local.set $v (f32.const 0))
-          (if (i32.and (i32.lt_u (local.get $ih) (local.get $H))
-                (i32.and (i32.ge_s (local.get $ow) (local.get $lo)) (i32.lt_s (local.get $ow) (local.get $hi))))
-            (then (local.set $v (f32.load (i32.add (local.get $src) (i32.shl (local.get $ow) (i32.const 2)))))))
-          (f32.store (local.get $dst) (local.get $v))
-          (local.set $dst (i32.add (local.get $dst) (local.get $ps)))
+        (if (i32.lt_u (local.get $ih) (local.get $H)) (then
+          (block $e1 (loop $l1
+            (br_if $e1 (i32.ge_s (local.get $ow) (local.get $lo)))
+            (f32.store (local.get $dst) (f32.const 0))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+            (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+            (br $l1)))
+          (block $e2 (loop $l2
+            (br_if $e2 (i32.gt_s (i32.add (local.get $ow) (i32.const 4)) (local.get $hi)))
+            (v128.store (local.get $dst) (v128.load (i32.add (local.get $src) (i32.shl (local.get $ow) (i32.const 2)))))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (local.set $ow (i32.add (local.get $ow) (i32.const 4)))
+            (br $l2)))
+          (block $e3 (loop $l3
+            (br_if $e3 (i32.ge_s (local.get $ow) (local.get $hi)))
+            (f32.store (local.get $dst) (f32.load (i32.add (local.get $src) (i32.shl (local.get $ow) (i32.const 2)))))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+            (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+            (br $l3)))))
+        (block $e4 (loop $l4
+          (br_if $e4 (i32.ge_s (local.get $ow) (local.get $OW)))
+          (f32.store (local.get $dst) (f32.const 0))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
           (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
-          (br $pixels)))
+          (br $l4)))
         (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
         (br $rows)))
       (local.set $q (i32.add (local.get $q) (i32.const 1)))
