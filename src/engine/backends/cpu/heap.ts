@@ -35,6 +35,8 @@ const collected = new FinalizationRegistry<[number, number]>(([at, bytes]) => re
 
 function create(): Heap | null {
   try {
+    // BNLAB_SHARED_HEAP=0 (tests): the private memory a browser without cross-origin isolation gets
+    if (typeof process !== 'undefined' && process.env.BNLAB_SHARED_HEAP === '0') throw new Error('no shared heap');
     const memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES, shared: true });
     sharedBuffers.add(memory.buffer);
     return { memory, shared: true, f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer), generation: 0 };
