@@ -125,6 +125,7 @@ type Spawn = (source: string, init: object) => { terminate(): unknown };
 /** Starts a worker from source text: worker_threads in Node, a Web Worker elsewhere. */
 function spawner(): Spawn | null {
   if (typeof process !== 'undefined' && process.versions?.node) {
+    if (typeof require !== 'function') return null; // an ES module without require: no pool
     const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
     return (source, init) => {
       const w = new Worker(`(${source})(require('node:worker_threads').workerData)`, { eval: true, workerData: init });
