@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { absoluteSource, loadDataset } from '../data/load';
+import { setCpuThreads } from '../engine/backends/cpu/threads';
 import { loadCheckpoint, saveCheckpoint, writeError } from '../engine/checkpoint';
 import type { DoneEvent, TrainEvent } from '../engine/events';
 import { makeDirs } from '../engine/fs-paths';
@@ -36,6 +37,7 @@ interface TrainFlags {
   init?: string;
   out?: string;
   json?: boolean;
+  threads?: number;
   normalize: string;
   schedule: 'none' | 'step' | 'cosine';
   schedulePer: 'epoch' | 'step';
@@ -74,6 +76,7 @@ export function registerTrain(program: Command): void {
     .option('--overwrite', 'replace the run already in --out')
     .option('--max-memory <size>', `refuse runs estimated to need more memory than this, e.g. 8G (default ${formatBytes(hostMemoryLimit())}: half the RAM, at most 16 GiB)`, bytesArg)
     .option('--json', 'JSON lines on stdout instead of a progress bar')
+    .option('--threads <n>', 'CPU threads (default: every available core)', intArg(1, 256))
     .option('--normalize <how>', `${NORMALIZE_HELP}; without it, --init's normalization`, normalizeArg, 'unit')
     .addOption(new Option('--schedule <kind>', 'LR schedule (StepLR / CosineAnnealingLR)').choices(['none', 'step', 'cosine']).default('none'))
     .addOption(new Option('--schedule-per <unit>', 'step the schedule per epoch or per step').choices(['epoch', 'step']).default('epoch'))
@@ -109,6 +112,7 @@ async function runTrain(f: TrainFlags, cmd: Command): Promise<void> {
   checkIgnoredFlags(f, cmd);
   const out = f.out ?? defaultOutDir();
   checkOutDir(out, !!f.overwrite);
+  if (f.threads) setCpuThreads(f.threads);
   const init = f.init ? await loadCheckpoint(f.init) : undefined;
   const spec = f.model ?? init?.meta?.spec ?? 'seed';
   const dataset = await loadDataset(f.data);

@@ -4,6 +4,8 @@
  * refuse device storage; values of any tensor are read with `await read(t)` (backend.ts).
  * Storage is shared by reshape.
  */
+import { allocF32 } from './backends/cpu/heap';
+
 export type Shape = readonly number[];
 export type DType = 'float32' | 'int32';
 export type HostArray = Float32Array | Int32Array;
@@ -24,9 +26,15 @@ export function shapeToString(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
 
-/** The one place host storage is allocated. */
+/** The one place host storage is allocated: float32 tensors live in the CPU backend's shared heap where it has one. */
 export function hostArray(n: number, dtype: DType = 'float32'): HostArray {
-  return dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  return dtype === 'int32' ? new Int32Array(n) : allocF32(n);
+}
+
+function copyOf(values: HostArray): HostArray {
+  const copy = hostArray(values.length, values instanceof Int32Array ? 'int32' : 'float32');
+  copy.set(values);
+  return copy;
 }
 
 function checkShape(shape: Shape): void {
@@ -69,11 +77,15 @@ export class Tensor {
   }
 
   static from(shape: Shape, values: ArrayLike<number>): Tensor {
-    return new Tensor(shape, Float32Array.from(values));
+    const t = new Tensor(shape);
+    t.data.set(values);
+    return t;
   }
 
   static filled(shape: Shape, value: number): Tensor {
-    return new Tensor(shape, new Float32Array(sizeOf(shape)).fill(value));
+    const t = new Tensor(shape);
+    t.data.fill(value);
+    return t;
   }
 
   static ints(shape: Shape, values: ArrayLike<number>): Tensor {
@@ -127,7 +139,7 @@ export class Tensor {
 
   /** A host copy (host tensors only; device tensors are copied by read()). */
   clone(): Tensor {
-    return new Tensor(this.shape, this.hostStorage().slice(), this.dtype);
+    return new Tensor(this.shape, copyOf(this.hostStorage()), this.dtype);
   }
 
   sameShape(other: Tensor): boolean {

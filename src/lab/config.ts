@@ -35,6 +35,8 @@ export interface ExperimentConfig {
   bn: BnConfig | null;
   seed: number;
   backend: Backend;
+  /** Threads for the CPU kernels; unset or 0: every available core. */
+  cpuThreads?: number;
   /** Emit BN statistics every N steps. */
   statsInterval: number;
   /** After training, report test accuracy with BN in eval mode and in train mode. */

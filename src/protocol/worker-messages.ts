@@ -40,6 +40,8 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
     resume: z.optional(z.object({ dir: z.string(), step: z.number() })),
     /** The data set itself (the webview runner cannot read files). */
     dataset: z.optional(datasetSchema),
+    /** Threads for the CPU kernels (absent or 0: every available core). */
+    cpuThreads: z.optional(z.int().check(z.minimum(0))),
   }),
   z.object({ type: z.literal('stop') }),
   /** The host wrote (or failed to write) the checkpoint the webview asked for. */

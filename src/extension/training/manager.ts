@@ -180,6 +180,7 @@ export class TrainingManager implements vscode.Disposable {
     this.log.info(`run ${runId} "${req.label}": ${req.config.model} on ${req.config.data}, ${req.config.steps ? `${req.config.steps} steps` : `${req.config.epochs} epoch(s)`}, batch ${req.config.batchSize}, ${req.config.optimizer} lr ${req.config.lr}, ${req.config.bn ? `BN momentum ${req.config.bn.momentum ?? 'none'} eps ${req.config.bn.eps} (${req.config.bn.convention})` : 'no BN'} → ${outDir}`);
     const start: StartMessage = {
       type: 'start', runId, config: toTrainConfig(req.config), data: req.config.data, digitsPath: this.paths.digitsPath, outDir, evalModes: req.config.evalModes,
+      cpuThreads: req.config.cpuThreads,
     };
     void this.chooseBackend(req.config.backend).then(async ({ backend, why }) => {
       if (why) this.log.info(`run ${runId}: ${why}`);

@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { DEFAULT_NORMALIZATION } from '../../data/dataset';
 import { loadDataset } from '../../data/load';
+import { setCpuThreads } from '../../engine/backends/cpu/threads';
 import { loadCheckpoint, saveCheckpoint } from '../../engine/checkpoint';
 import { hostMemoryLimit } from '../../engine/host-memory';
 import { runTrainingSession } from '../../lab/training-session';
@@ -28,6 +29,7 @@ port.on('message', (raw: unknown) => {
   } else if (m.type === 'start' && !started) {
     started = true;
     const resume = m.resume;
+    if (m.cpuThreads) setCpuThreads(m.cpuThreads);
     void runTrainingSession({ ...m, config: { maxMemory: hostMemoryLimit(), ...m.config } }, {
       backend: 'cpu',
       signal: abort.signal,

@@ -35,6 +35,7 @@ describe('bnlab CLI', function () {
   it('rejects bad flag values, unknown layers and missing files with one clear line', () => {
     failsWith(bnlab('train', '--bn-momentum', '2'), /--bn-momentum.*'2' is invalid.*\[0, 1\] or none/);
     failsWith(bnlab('train', '--batch', '0'), /--batch.*'0' is invalid.*integer ≥ 1/);
+    failsWith(bnlab('train', '--threads', '0'), /--threads.*'0' is invalid.*integer in \[1, 256\]/);
     failsWith(bnlab('train', '--seed', '4294967296'), /--seed.*'4294967296' is invalid.*integer in \[0, 4294967295\]/);
     failsWith(bnlab('train', '--data', DATA, '--model', 'conv(4,3) foo'), /layer 2 "foo": unknown layer "foo"/);
     failsWith(bnlab('train', '--data', DATA, '--model', 'conv(4,3) linear(10)'), /layer 2 "linear\(10\)".*\[4, 26, 26\]/);
@@ -65,7 +66,7 @@ describe('bnlab CLI', function () {
 
   it('trains (JSON lines), then evals and predicts from the checkpoint; --init with --lr 0 keeps the weights', async () => {
     const out = join(dir, 'run');
-    const r = bnlab('train', '--model', SPEC, '--data', DATA, '--steps', '3', '--batch', '20', '--json', '--out', out, '--normalize', 'mean=0.5,std=0.25');
+    const r = bnlab('train', '--model', SPEC, '--data', DATA, '--steps', '3', '--batch', '20', '--threads', '2', '--json', '--out', out, '--normalize', 'mean=0.5,std=0.25');
     assert.equal(r.code, 0, r.stderr);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(events.map((e) => e.type), ['start', 'step', 'step', 'step', 'eval', 'checkpoint', 'done']);

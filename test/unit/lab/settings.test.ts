@@ -33,6 +33,15 @@ describe('bnLab.* settings', () => {
     assert.equal(r.errors[4].message, 'Setting bnLab.learningRate: 0 is out of range (above 0…10)');
   });
 
+  it('bnLab.cpuThreads: a whole number of threads, 0 for every core', () => {
+    const r = validateSettings({ cpuThreads: 2 });
+    assert.ok(r.ok);
+    assert.equal(r.config.cpuThreads, 2);
+    const bad = validateSettings({ cpuThreads: 1.5 });
+    assert.ok(!bad.ok);
+    assert.equal(bad.errors[0].setting, 'bnLab.cpuThreads');
+  });
+
   it('accepts "none" for momentum but not with the keras convention', () => {
     assert.ok(validateSettings({ bnMomentum: 'none' }).ok);
     const r = validateSettings({ bnMomentum: 'none', convention: 'keras' });

@@ -6,6 +6,7 @@ import { setSimdEnabled } from '../../../src/engine/backends/cpu/simd';
 import {
   batchNormBackward, batchNormInfer, batchNormTrain, conv2d, conv2dAttrs, conv2dBackward, linear, linearBackward, relu, reluGrad,
 } from '../../../src/engine/ops';
+import { createOptimizer } from '../../../src/engine/optim';
 import { Rng } from '../../../src/engine/rng';
 import { Tensor } from '../../../src/engine/tensor';
 import { maxAbsDiff, randn } from './gradcheck';
@@ -50,14 +51,17 @@ for (const simd of [true, false]) {
     it('conv2d and linear give the same results as on the other path', () => {
       const rng = new Rng(2);
       const x = randn([3, 4, 7, 6], rng), w = randn([8, 2, 3, 3], rng), b = randn([8], rng);
-      const attrs = conv2dAttrs({ groups: 2, padding: 1, stride: [2, 1] });
+      // strided (plain im2col) and stride 1 with uneven padding (the SIMD kernel's im2col)
+      const attrs = conv2dAttrs({ groups: 2, padding: 1, stride: [2, 1] }), attrs1 = conv2dAttrs({ groups: 2, padding: [2, 1] });
       const run = () => {
         const y = conv2d(x, w, b, attrs);
         const g = conv2dBackward(y, x, w, attrs, true);
+        const y1 = conv2d(x, w, b, attrs1);
+        const g1 = conv2dBackward(y1, x, w, attrs1, true);
         const lx = randn([5, 12], new Rng(3)), lw = randn([7, 12], new Rng(4));
         const ly = linear(lx, lw, null);
         const lg = linearBackward(ly, lx, lw, true);
-        return [y, g.dx!, g.dw, g.db, ly, lg.dx!, lg.dw].map((t) => t.data.slice());
+        return [y, g.dx!, g.dw, g.db, y1, g1.dx!, g1.dw, g1.db, ly, lg.dx!, lg.dw].map((t) => t.data.slice());
       };
       const here = run();
       setSimdEnabled(!simd);
@@ -71,7 +75,7 @@ for (const simd of [true, false]) {
       const x = randn([5003], rng); // large enough for SIMD, with a tail of 3
       const specials = [NaN, -NaN, 0, -0, Infinity, -Infinity, 1e-42, -1e-42, 3.4e38, -3.4e38];
       specials.forEach((v, i) => (x.data[i * 500 + 1] = v));
-      new Int32Array(x.data.buffer)[5002] = 0xffc00000 | 0; // a NaN with the sign bit set, in the tail
+      new Int32Array(x.data.buffer, x.data.byteOffset, x.size)[5002] = 0xffc00000 | 0; // a NaN with the sign bit set, in the tail
       const dy = randn([5003], rng);
       const run = () => {
         const y = relu(x);
@@ -90,6 +94,23 @@ for (const simd of [true, false]) {
       assert.ok(y[2001] === Infinity && Object.is(y[2501], 0), '+inf kept, -inf cleared');
       assert.ok(y[3001] > 0 && Object.is(y[3501], 0), 'denormals');
       assert.ok(y[4001] > 3e38 && Object.is(y[4501], 0), 'large values');
+    });
+
+    it('adam and adamw (with and without weight decay) give bit-identical weights on both paths', () => {
+      for (const [name, weightDecay] of [['adam', 0], ['adam', 0.1], ['adamw', 0.01]] as const) {
+        const run = () => {
+          const rng = new Rng(8);
+          const params = [{ name: 'w', value: randn([1001], rng), grad: randn([1001], rng) }];
+          const opt = createOptimizer(name, params, { lr: 0.01, weightDecay });
+          for (let t = 0; t < 3; t++) opt.step();
+          return new Int32Array(params[0].value.data.slice().buffer);
+        };
+        const here = run();
+        setSimdEnabled(!simd);
+        const other = run();
+        setSimdEnabled(simd);
+        assert.deepEqual(here, other, `${name}, weight decay ${weightDecay}`);
+      }
     });
 
     it('batch norm (train, eval, backward) gives the same results as on the other path', () => {

@@ -1,5 +1,6 @@
 /** Elementwise activations and dropout on the CPU. */
-import { simdHeap } from './simd';
+import { place, simdKernels, takeOut } from './simd';
+import { parallel } from './threads';
 import type {
   DropoutGradKernel, DropoutKernel, LeakyReluGradKernel, LeakyReluKernel, ReluGradKernel, ReluKernel, KernelSignatures } from '../../ops/kernels';
 import { dropoutBits, dropoutThreshold } from '../../ops/kernels';
@@ -9,6 +10,8 @@ import { dropoutBits, dropoutThreshold } from '../../ops/kernels';
 
 /** Tensors of at least this many values use the SIMD kernels (where available). */
 const SIMD_MIN_SIZE = 4096;
+/** Values per parallel chunk. */
+const CHUNK = 1 << 16;
 
 /**
  * y = x > 0 ? x : 0 on the float bits: clears values with the sign bit set (negatives, −0, −∞)
@@ -16,12 +19,9 @@ const SIMD_MIN_SIZE = 4096;
  */
 export const relu: ReluKernel = (x, y) => {
   const n = x.size;
-  const simd = n >= SIMD_MIN_SIZE ? simdHeap(2 * n * 4) : null;
-  if (simd) {
-    simd.f32.set(x.data, 0);
-    simd.k.relu(0, n * 4, n);
-    y.data.set(simd.f32.subarray(n, 2 * n));
-    return;
+  if (n >= SIMD_MIN_SIZE && simdKernels()) {
+    const xAt = place(x.data, 'relu.x', true), yAt = place(y.data, 'relu.y', false);
+    if (xAt >= 0 && yAt >= 0 && parallel('relu', n, CHUNK, 2, [xAt, yAt, 0], [4, 4, 0])) return takeOut(y.data, yAt);
   }
   const xb = bits(x.data), yb = bits(y.data);
   for (let i = 0; i < xb.length; i++) {
@@ -33,13 +33,9 @@ export const relu: ReluKernel = (x, y) => {
 /** dx = dy where y > 0 (y = relu(x), so y > 0 ⇔ x > 0), else exactly 0: a bit mask on the float bits. */
 export const reluGrad: ReluGradKernel = (dy, y, dx) => {
   const n = dy.size;
-  const simd = n >= SIMD_MIN_SIZE ? simdHeap(3 * n * 4) : null;
-  if (simd) {
-    simd.f32.set(dy.data, 0);
-    simd.f32.set(y.data, n);
-    simd.k.reluGrad(0, n * 4, 2 * n * 4, n);
-    dx.data.set(simd.f32.subarray(2 * n, 3 * n));
-    return;
+  if (n >= SIMD_MIN_SIZE && simdKernels()) {
+    const dyAt = place(dy.data, 'relu.dy', true), yAt = place(y.data, 'relu.y', true), dxAt = place(dx.data, 'relu.dx', false);
+    if (dyAt >= 0 && yAt >= 0 && dxAt >= 0 && parallel('reluGrad', n, CHUNK, 3, [dyAt, yAt, dxAt, 0], [4, 4, 4, 0])) return takeOut(dx.data, dxAt);
   }
   const g = bits(dy.data), yd = y.data, out = bits(dx.data);
   for (let i = 0; i < yd.length; i++) out[i] = g[i] & -(yd[i] > 0);

@@ -1,5 +1,7 @@
 import { scratch } from './scratch';
-import { simdHeap } from './simd';
+import { heapOffset, scratchAt, views } from './heap';
+import { simdKernels } from './simd';
+import { parallel } from './threads';
 
 /**
  * Float32 matrix multiply, the workhorse of linear and conv; callers use matmul() or matmulFilled().
@@ -114,6 +116,19 @@ export function transpose(
   }
 }
 
+/** Source rows per parallel chunk of a transpose. */
+const TRANSPOSE_ROWS = 16;
+
+/** transpose() on the SIMD kernel across threads where both arrays live in the heap. */
+function transposeFast(
+  src: Float32Array, sOff: number, sld: number, rows: number, cols: number,
+  dst: Float32Array, dOff: number, dld: number,
+): void {
+  const s = heapOffset(src), d = heapOffset(dst);
+  if (s >= 0 && d >= 0 && parallel('transpose', rows, TRANSPOSE_ROWS, 2, [s + 4 * sOff, sld, 0, cols, d + 4 * dOff, dld], [4 * sld, 0, 0, 0, 4, 0])) return;
+  transpose(src, sOff, sld, rows, cols, dst, dOff, dld);
+}
+
 /**
  * General product, like BLAS sgemm without scalars:
  *   C[M,N] (+)= op(A)·op(B),  op(A) = A[M,K] (lda) or, with transA, the transpose of A stored [K,M];
@@ -128,14 +143,17 @@ export function matmul(
   accumulate: boolean,
 ): void {
   if (M === 0 || N === 0) return;
-  if (M >= 4) {
+  if (M >= 4 && K > 0) {
+    const aHeap = transA || M % 4 !== 0 ? -1 : heapOffset(A), bHeap = transB || N % 8 !== 0 ? -1 : heapOffset(B);
+    const inA = aHeap >= 0 ? { at: aHeap + 4 * aOff, ld: lda } : null;
+    const inB = bHeap >= 0 ? { at: bHeap + 4 * bOff, ld: ldb } : null;
     const fillA: Fill = transA
-      ? (dst, off, ld) => transpose(A, aOff, lda, K, M, dst, off, ld)
+      ? (dst, off, ld) => transposeFast(A, aOff, lda, K, M, dst, off, ld)
       : (dst, off, ld) => copyRows(A, aOff, lda, M, K, dst, off, ld);
     const fillB: Fill = transB
-      ? (dst, off, ld) => transpose(B, bOff, ldb, N, K, dst, off, ld)
+      ? (dst, off, ld) => transposeFast(B, bOff, ldb, N, K, dst, off, ld)
       : (dst, off, ld) => copyRows(B, bOff, ldb, K, N, dst, off, ld);
-    if (matmulSimd(M, N, K, fillA, fillB, C, cOff, ldc, accumulate)) return;
+    if (matmulSimd(M, N, K, fillA, fillB, inA, inB, C, cOff, ldc, accumulate)) return;
   }
   // gemmNT wants A as [M,K] rows and B as [N,K] rows.
   let a = A, ao = aOff, la = lda;
@@ -156,15 +174,16 @@ export function matmul(
 }
 
 /**
- * Blocking: each kernel call multiplies a [Mp, KC] slice of A by a [KC, NC] panel of B (which stays
- * in cache while every row block of A passes). Float32 sums run over at most KC terms before they
- * are added to C in float64: on the seed conv's filter gradient (a sum over 78 400 products) this
- * is 3e-6 from a float64 reference where PyTorch's float32 is 1.6e-5 (KC = 64: 5e-6, same speed).
+ * Blocking: the kernel sums KC products of K in float32 (a [KC, N] panel of B stays in cache while
+ * the rows of A pass), then adds the block to C in float64: on the seed conv's filter gradient (a
+ * sum over 78 400 products) KC = 32 is 3e-6 from a float64 reference where PyTorch's float32 is
+ * 1.6e-5 (KC = 64: 5e-6).
  */
-const KC = 32;
-const NC = 256;
+export const KC = 64;
 /** Reductions up to this length are summed in float32 in one pass, as BLAS would (no float64 C). */
-const SHORT_K = 128;
+export const SHORT_K = 128;
+/** Rows of C per parallel chunk (a multiple of the kernel's 4). */
+const ROWS_PER_CHUNK = 8;
 
 /** Writes a matrix operand, row-major with row stride `ld`, at dst[off...] (see matmulFilled). */
 export type Fill = (dst: Float32Array, off: number, ld: number) => void;
@@ -178,49 +197,61 @@ export function matmulFilled(
   C: Float32Array, cOff: number, ldc: number, accumulate: boolean,
 ): void {
   if (M === 0 || N === 0) return;
-  if (M >= 4 && matmulSimd(M, N, K, fillA, fillB, C, cOff, ldc, accumulate)) return;
+  if (M >= 4 && K > 0 && matmulSimd(M, N, K, fillA, fillB, null, null, C, cOff, ldc, accumulate)) return;
   const a = scratch('matmulFilled.a', M * K), b = scratch('matmulFilled.b', K * N);
   fillA(a, 0, K);
   fillB(b, 0, N);
   matmul(false, false, M, N, K, a, 0, K, b, 0, N, C, cOff, ldc, accumulate);
 }
 
-/** Returns false (having done nothing) where the SIMD kernels or enough memory for them are missing. */
+/** A row-major operand already in the heap: byte offset and row stride. */
+interface InHeap {
+  at: number;
+  ld: number;
+}
+
+/**
+ * The product on the SIMD kernel, split by rows of C over the CPU threads. Operands in the heap
+ * with the kernel's padding (inA, inB: A rows a multiple of 4, B columns of 8) are read in place,
+ * others written into scratch by their fill. Returns false (having done nothing) where the SIMD
+ * kernels or enough memory for them are missing.
+ */
 function matmulSimd(
-  M: number, N: number, K: number, fillA: Fill, fillB: Fill,
+  M: number, N: number, K: number, fillA: Fill, fillB: Fill, inA: InHeap | null, inB: InHeap | null,
   C: Float32Array, cOff: number, ldc: number, accumulate: boolean,
 ): boolean {
-  // In the module's memory: A as f32 [Mp, K], B as f32 [K, Np], C as f64 [Mp, Np], padded to the
-  // kernel's 4×8 blocks (the padding is zero, and the padded part of C is discarded).
+  // A as f32 [Mp, K], B as f32 [K, Np], C as f64 [Mp, Np] (or f32 for one short reduction),
+  // padded to the kernel's 4×8 blocks with zeros; the padded part of C is discarded.
   const Mp = (M + 3) & ~3, Np = (N + 7) & ~7;
-  const aAt = 0, bAt = aAt + Mp * K, cAt = (bAt + K * Np + 1) >> 1; // cAt in f64 units
-  const simd = simdHeap((cAt + Mp * Np) * 8);
-  if (!simd) return false;
-  const { k: kern, f32: heap, f64 } = simd;
-  fillA(heap, aAt, K);
-  heap.fill(0, aAt + M * K, bAt);
-  if (Np > N) heap.fill(0, bAt, bAt + K * Np);
-  fillB(heap, bAt, Np);
-  if (K <= SHORT_K && !accumulate) {
-    // One short reduction: the kernel stores float32 C, copied out row by row.
-    for (let j0 = 0; j0 < Np; j0 += NC) {
-      kern.gemm(Mp, Math.min(NC, Np - j0), K, aAt * 4, K, (bAt + j0) * 4, Np, (2 * cAt + j0) * 4, Np, 0);
-    }
-    copyRows(heap, 2 * cAt, Np, M, N, C, cOff, ldc);
-    return true;
+  const wide = K > SHORT_K || accumulate;
+  const aAt = inA ? inA.at : scratchAt('gemm.a', Mp * K * 4);
+  const bAt = inB ? inB.at : scratchAt('gemm.b', K * Np * 4);
+  // One short reduction into a padded C in the heap is written in place.
+  const cHeap = wide || M % 4 !== 0 || N % 8 !== 0 ? -1 : heapOffset(C);
+  const ldcK = cHeap >= 0 ? ldc : Np;
+  const cAt = cHeap >= 0 ? cHeap + 4 * cOff : scratchAt('gemm.c', Mp * Np * (wide ? 8 : 4));
+  if (aAt < 0 || bAt < 0 || cAt < 0 || !simdKernels()) return false;
+  const { f32, f64 } = views()!;
+  if (!inA) {
+    fillA(f32, aAt >> 2, K);
+    f32.fill(0, (aAt >> 2) + M * K, (aAt >> 2) + Mp * K);
   }
-  f64.fill(0, cAt, cAt + Mp * Np);
-  if (accumulate) {
-    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) f64[cAt + i * Np + j] = C[cOff + i * ldc + j];
+  if (!inB) {
+    if (Np > N) f32.fill(0, bAt >> 2, (bAt >> 2) + K * Np);
+    fillB(f32, bAt >> 2, Np);
   }
-  for (let j0 = 0; j0 < Np; j0 += NC) {
-    const nc = Math.min(NC, Np - j0);
-    for (let k0 = 0; k0 < K; k0 += KC) {
-      const kc = Math.min(KC, K - k0);
-      kern.gemm(Mp, nc, kc, (aAt + k0) * 4, K, (bAt + k0 * Np + j0) * 4, Np, (cAt + j0) * 8, Np, 1);
-    }
+  const lda = inA ? inA.ld : K, ldb = inB ? inB.ld : Np;
+  const c = cAt >> (wide ? 3 : 2);
+  if (wide) {
+    f64.fill(0, c, c + Mp * Np);
+    if (accumulate) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) f64[c + i * Np + j] = C[cOff + i * ldc + j];
   }
-  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * ldc + j] = f64[cAt + i * Np + j];
+  const cBytes = wide ? 8 : 4;
+  parallel('gemm', Mp, ROWS_PER_CHUNK, 0,
+    [0, Np, K, aAt, lda, bAt, ldb, cAt, ldcK, +wide, wide ? KC : K],
+    [0, 0, 0, 4 * lda, 0, 0, 0, cBytes * ldcK, 0, 0, 0]);
+  if (wide) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * ldc + j] = f64[c + i * Np + j];
+  else if (cHeap < 0) copyRows(f32, c, Np, M, N, C, cOff, ldc);
   return true;
 }
 

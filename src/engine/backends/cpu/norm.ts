@@ -9,7 +9,9 @@ import type {
   NormGrads, NormOut, BatchNormBackwardKernel, BatchNormInferKernel, BatchNormTrainKernel,
   GroupNormBackwardKernel, GroupNormKernel, LayerNormBackwardKernel, LayerNormKernel, KernelSignatures } from '../../ops/kernels';
 import { zeroedScratch64 } from './scratch';
-import { simdHeap, type SimdHeap } from './simd';
+import { scratchAt, views } from './heap';
+import { place, simdKernels, takeOut } from './simd';
+import { parallel } from './threads';
 
 function dims(x: Tensor): { N: number; C: number; S: number } {
   const N = x.shape[0];
@@ -38,13 +40,26 @@ function normalizeChannels(
 
 /** Planes of at least this many values go through the SIMD kernels (not BN1d's planes of 1). */
 const SIMD_MIN_PLANE = 16;
+/** About this many values per parallel chunk (whole images, so that a chunk starts at channel 0). */
+const CHUNK_VALUES = 1 << 16;
 
-/**
- * The SIMD kernels, with memory for a batch norm pass over n values in `planes` planes of S
- * (three n-value arrays, then per-channel parameters and per-plane float64 sums); else null.
- */
-function simdFor(S: number, n: number, planes: number): SimdHeap | null {
-  return S >= SIMD_MIN_PLANE ? simdHeap(3 * n * 4 + 4 * planes * 4 + 16 * planes + 16) : null;
+/** Heap offsets of a SIMD batch norm pass, or null (plain JS) for short planes or without SIMD. */
+interface SimdPass {
+  /** the three tensors' offsets (inputs copied in where they live outside the heap) */
+  at: [number, number, number];
+  /** per-plane float64 sums, and 4 float32 coefficients per channel */
+  sumsAt: number;
+  paramsAt: number;
+  /** planes per parallel chunk */
+  chunk: number;
+}
+
+function simdPass(N: number, C: number, S: number, [t0, t1, t2]: [Float32Array, Float32Array, Float32Array], inputs: number): SimdPass | null {
+  if (S < SIMD_MIN_PLANE || !simdKernels()) return null;
+  const at: [number, number, number] = [place(t0, 'bn.0', inputs > 0), place(t1, 'bn.1', inputs > 1), place(t2, 'bn.2', inputs > 2)];
+  const sumsAt = scratchAt('bn.sums', 16 * N * C), paramsAt = scratchAt('bn.params', 16 * C);
+  if (at.some((o) => o < 0) || sumsAt < 0 || paramsAt < 0) return null;
+  return { at, sumsAt, paramsAt, chunk: C * Math.max(1, Math.floor(CHUNK_VALUES / (C * S))) };
 }
 
 /**
@@ -55,14 +70,12 @@ function simdFor(S: number, n: number, planes: number): SimdHeap | null {
 export const batchNormTrain: BatchNormTrainKernel = (x, gamma, beta, eps, out) => {
   const { N, C, S } = dims(x);
   const M = N * S;
-  const simd = simdFor(S, x.size, N * C);
+  const simd = simdPass(N, C, S, [x.data, out.xhat.data, out.y.data], 1);
   const planeSums = zeroedScratch64('bn.planeSums', 2 * N * C); // per plane: sum, M2
   if (simd) {
-    const { k, f32, f64 } = simd;
-    const statsAt = (x.size + 1) >> 1; // in f64 units, after x
-    f32.set(x.data, 0);
-    k.planeStats(0, S, N * C, statsAt * 8);
-    planeSums.set(f64.subarray(statsAt, statsAt + 2 * N * C));
+    const [xAt] = simd.at;
+    parallel('planeStats', N * C, simd.chunk, 2, [xAt, S, 0, simd.sumsAt], [4 * S, 0, 0, 16]);
+    planeSums.set(views()!.f64.subarray(simd.sumsAt >> 3, (simd.sumsAt >> 3) + 2 * N * C));
   } else {
     const xd = x.data;
     for (let p = 0; p < N * C; p++) {
@@ -96,31 +109,27 @@ export const batchNormTrain: BatchNormTrainKernel = (x, gamma, beta, eps, out) =
     out.varUnbiased.data[c] = M > 1 ? m2[c] / (M - 1) : NaN;
     out.invStd.data[c] = invStd[c];
   }
-  if (simd) normalizeSimd(simd, x, mean, invStd, gamma, beta, N, C, S, out, true);
+  if (simd) normalizeSimd(simd, mean, invStd, gamma, beta, N, C, S, out);
   else normalizeChannels(x.data, mean, invStd, gamma, beta, N, C, S, out.xhat.data, out.y.data);
 };
 
-/**
- * normalizeChannels with the planeAffine kernel (float32 arithmetic). `inHeap`: x is already at
- * offset 0 of the module's memory.
- */
+/** normalizeChannels with the planeAffine kernel (float32 arithmetic), x, xhat and y at simd.at. */
 function normalizeSimd(
-  simd: SimdHeap, x: Tensor, mean: ArrayLike<number>, invStd: ArrayLike<number>, gamma: Tensor | null, beta: Tensor | null,
-  N: number, C: number, S: number, out: NormOut, inHeap: boolean,
+  simd: SimdPass, mean: ArrayLike<number>, invStd: ArrayLike<number>, gamma: Tensor | null, beta: Tensor | null,
+  N: number, C: number, S: number, out: NormOut,
 ): void {
-  const n = x.size;
-  const { k, f32 } = simd;
-  if (!inHeap) f32.set(x.data, 0);
-  const paramsAt = 3 * n;
+  const { f32 } = views()!;
+  const p = simd.paramsAt >> 2;
   for (let c = 0; c < C; c++) {
-    f32[paramsAt + 4 * c] = mean[c];
-    f32[paramsAt + 4 * c + 1] = invStd[c];
-    f32[paramsAt + 4 * c + 2] = gamma ? gamma.data[c] : 1;
-    f32[paramsAt + 4 * c + 3] = beta ? beta.data[c] : 0;
+    f32[p + 4 * c] = mean[c];
+    f32[p + 4 * c + 1] = invStd[c];
+    f32[p + 4 * c + 2] = gamma ? gamma.data[c] : 1;
+    f32[p + 4 * c + 3] = beta ? beta.data[c] : 0;
   }
-  k.planeAffine(0, 0, n * 4, 2 * n * 4, S, N * C, C, paramsAt * 4, 0);
-  out.xhat.data.set(f32.subarray(n, 2 * n));
-  out.y.data.set(f32.subarray(2 * n, 3 * n));
+  const [xAt, xhatAt, yAt] = simd.at;
+  parallel('planeAffine', N * C, simd.chunk, 5, [xAt, 0, xhatAt, yAt, S, 0, C, simd.paramsAt, 0], [4 * S, 0, 4 * S, 4 * S, 0, 0, 0, 0, 0]);
+  takeOut(out.xhat.data, xhatAt);
+  takeOut(out.y.data, yAt);
 }
 
 export const batchNormInfer: BatchNormInferKernel = (x, mean, variance, gamma, beta, eps, out) => {
@@ -130,25 +139,22 @@ export const batchNormInfer: BatchNormInferKernel = (x, mean, variance, gamma, b
     invStd[c] = 1 / Math.sqrt(variance.data[c] + eps);
     out.invStd.data[c] = invStd[c];
   }
-  const simd = simdFor(S, x.size, N * C);
-  if (simd) normalizeSimd(simd, x, mean.data, invStd, gamma, beta, N, C, S, out, false);
+  const simd = simdPass(N, C, S, [x.data, out.xhat.data, out.y.data], 1);
+  if (simd) normalizeSimd(simd, mean.data, invStd, gamma, beta, N, C, S, out);
   else normalizeChannels(x.data, mean.data, invStd, gamma, beta, N, C, S, out.xhat.data, out.y.data);
 };
 
 export const batchNormBackward: BatchNormBackwardKernel = (dy, xhat, invStd, gamma, training, out) => {
   const { N, C, S } = dims(dy);
-  const M = N * S, n = dy.size;
+  const M = N * S;
   const dyd = dy.data, xh = xhat.data, dx = out.dx.data;
-  const simd = simdFor(S, n, N * C);
+  const simd = simdPass(N, C, S, [dyd, xh, dx], 2);
   // Per plane Σ dy and Σ dy·xhat, then per channel.
   const planeSums = zeroedScratch64('bn.planeSums', 2 * N * C);
   if (simd) {
-    const { k, f32, f64 } = simd;
-    const sumsAt = n; // in f64 units, after dy and xhat
-    f32.set(dyd, 0);
-    f32.set(xh, n);
-    k.planeGradSums(0, n * 4, S, N * C, sumsAt * 8);
-    planeSums.set(f64.subarray(sumsAt, sumsAt + 2 * N * C));
+    const [dyAt, xhatAt] = simd.at;
+    parallel('planeGradSums', N * C, simd.chunk, 3, [dyAt, xhatAt, S, 0, simd.sumsAt], [4 * S, 4 * S, 0, 0, 16]);
+    planeSums.set(views()!.f64.subarray(simd.sumsAt >> 3, (simd.sumsAt >> 3) + 2 * N * C));
   } else {
     for (let p = 0; p < N * C; p++) {
       const start = p * S, end = start + S;
@@ -177,15 +183,16 @@ export const batchNormBackward: BatchNormBackwardKernel = (dy, xhat, invStd, gam
   const meanDy = (c: number) => (training ? sumDy[c] / M : 0);
   const meanDyXhat = (c: number) => (training ? sumDyXhat[c] / M : 0);
   if (simd) {
-    const { k, f32 } = simd;
-    const paramsAt = 3 * n;
+    const { f32 } = views()!;
+    const p = simd.paramsAt >> 2;
     for (let c = 0; c < C; c++) {
-      f32[paramsAt + 4 * c] = scale(c);
-      f32[paramsAt + 4 * c + 1] = meanDy(c);
-      f32[paramsAt + 4 * c + 2] = meanDyXhat(c);
+      f32[p + 4 * c] = scale(c);
+      f32[p + 4 * c + 1] = meanDy(c);
+      f32[p + 4 * c + 2] = meanDyXhat(c);
     }
-    k.planeAffine(0, n * 4, 2 * n * 4, 0, S, N * C, C, paramsAt * 4, 1);
-    dx.set(f32.subarray(2 * n, 3 * n));
+    const [dyAt, xhatAt, dxAt] = simd.at;
+    parallel('planeAffine', N * C, simd.chunk, 5, [dyAt, xhatAt, dxAt, 0, S, 0, C, simd.paramsAt, 1], [4 * S, 4 * S, 4 * S, 0, 0, 0, 0, 0, 0]);
+    takeOut(dx, dxAt);
     return;
   }
   for (let p = 0; p < N * C; p++) {

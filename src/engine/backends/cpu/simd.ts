@@ -1,18 +1,18 @@
 /**
- * The WebAssembly SIMD kernels (simd.wat, embedded as base64 in simd-wasm.ts) and their memory.
- * Kernels copy operands into the module's memory, run, and copy results out; every caller starts
- * at offset 0 (no call is re-entrant). Where WebAssembly SIMD is missing, simdHeap() is null and
- * callers use their plain-JS loops.
- *
- * The memory is never grown: growing detaches its old ArrayBuffer, and after any detach V8 guards
- * every typed-array access in the process (measured: plain JS loops ~1.6x slower). When more room
- * is needed, a larger memory is created and the module instantiated again on it.
+ * The WebAssembly SIMD kernels (simd.wat, embedded as base64 in simd-wasm.ts), bound to the CPU
+ * backend's heap (heap.ts). Kernels take byte offsets into the heap: tensors that live there are
+ * used in place, others are copied in and out (place / takeOut). Where WebAssembly SIMD is
+ * missing (or disabled by setSimdEnabled), simdKernels() is null and callers use their plain-JS loops.
  */
-import { SIMD_WASM_BASE64 } from './simd-wasm';
+import { getHeap, heapOffset, scratchAt, views } from './heap';
+import { SIMD_WASM_BASE64, SIMD_WASM_SHARED_BASE64 } from './simd-wasm';
 
 export interface SimdKernels {
-  /** wide=1: f64 C[M,N] += A[M,K]·B[K,N]; wide=0: f32 C = A·B. lda, ldb, ldc in elements. */
-  gemm(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, wide: number): void;
+  /**
+   * wide=1: f64 C[M,N] += A[M,K]·B[K,N], f32 sums over blocks of kc terms; wide=0: f32 C = A·B
+   * (K ≤ kc). M % 4 = 0, N % 8 = 0; lda, ldb, ldc in elements.
+   */
+  gemm(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, wide: number, kc: number): void;
   /** Per plane of S floats: f64 out[2p] = Σ x, out[2p+1] = Σ (x − plane mean)². */
   planeStats(x: number, S: number, planes: number, out: number): void;
   /** Per plane: f64 out[2p] = Σ dy, out[2p+1] = Σ dy·xhat. */
@@ -23,22 +23,26 @@ export interface SimdKernels {
   relu(x: number, y: number, n: number): void;
   /** dx = y > 0 ? dy : 0, n floats. */
   reluGrad(dy: number, y: number, dx: number, n: number): void;
-}
-
-/** The kernels bound to a memory of at least the requested size, and views of that memory. */
-export interface SimdHeap {
-  k: SimdKernels;
-  f32: Float32Array;
-  f64: Float64Array;
+  /** One Adam update of n weights (see adam.ts). */
+  adam(w: number, g: number, m: number, v: number, n: number, params: number, mode: number): void;
+  /** dst[c·dld + r] = src[r·sld + c] for a rows×cols block (strides in elements). */
+  transpose(src: number, sld: number, rows: number, cols: number, dst: number, dld: number): void;
+  /** im2col of one image, stride 1 and dilation 1 (see simd.wat). */
+  im2col(
+    x: number, C: number, H: number, W: number, KH: number, KW: number, ph: number, pw: number,
+    cols: number, qStride: number, pStride: number, qCount: number, pCount: number,
+  ): void;
 }
 
 let module: WebAssembly.Module | null | undefined;
-let heap: SimdHeap | null = null;
+let bound: { k: SimdKernels; memory: WebAssembly.Memory } | null = null;
 
-function compiled(): WebAssembly.Module | null {
+/** The compiled module (for the worker threads too), or null where WebAssembly SIMD is missing or disabled. */
+export function simdModule(): WebAssembly.Module | null {
   if (module === undefined) {
     try {
-      module = new WebAssembly.Module(Uint8Array.from(atob(SIMD_WASM_BASE64), (ch) => ch.charCodeAt(0)));
+      const base64 = getHeap()?.shared ? SIMD_WASM_SHARED_BASE64 : SIMD_WASM_BASE64;
+      module = new WebAssembly.Module(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)));
     } catch {
       module = null; // no WebAssembly SIMD here (or blocked by a content security policy)
     }
@@ -46,31 +50,37 @@ function compiled(): WebAssembly.Module | null {
   return module;
 }
 
-/**
- * The kernels with at least `bytes` of memory, or null where WebAssembly SIMD is missing, disabled
- * (setSimdEnabled) or that much memory cannot be had: callers then use their plain-JS path.
- */
-export function simdHeap(bytes: number): SimdHeap | null {
-  const mod = compiled();
-  if (!mod) return null;
-  if (!heap || heap.f32.byteLength < bytes) {
-    // Double the size at each step, so a run re-instantiates only a few times.
-    const pages = Math.max(Math.ceil(bytes / 65536), heap ? (2 * heap.f32.byteLength) / 65536 : 16);
-    try {
-      const memory = new WebAssembly.Memory({ initial: Math.min(pages, 65536) });
-      if (memory.buffer.byteLength < bytes) return null;
-      const k = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as SimdKernels;
-      heap = { k, f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer) };
-    } catch {
-      return null;
-    }
+/** The kernels, instantiated on the heap's current memory; null where unavailable. */
+export function simdKernels(): SimdKernels | null {
+  const mod = simdModule(), heap = getHeap();
+  if (!mod || !heap) return null;
+  if (bound?.memory !== heap.memory) {
+    const k = new WebAssembly.Instance(mod, { env: { memory: heap.memory } }).exports as unknown as SimdKernels;
+    bound = { k, memory: heap.memory };
   }
-  return heap;
+  return bound.k;
+}
+
+/**
+ * Byte offset of `a`'s values for a kernel: `a` itself where it lives in the heap, else scratch
+ * block `slot` (holding a copy of `a` when `input`). −1 when the heap has no room.
+ */
+export function place(a: Float32Array, slot: string, input: boolean): number {
+  const at = heapOffset(a);
+  if (at >= 0) return at;
+  const s = scratchAt(slot, a.byteLength);
+  if (s >= 0 && input) views()!.f32.set(a, s >> 2);
+  return s;
+}
+
+/** After a kernel wrote output `a` at `at` (from place()): copies it into `a` unless written in place. */
+export function takeOut(a: Float32Array, at: number): void {
+  if (heapOffset(a) !== at) a.set(views()!.f32.subarray(at >> 2, (at >> 2) + a.length));
 }
 
 /** For tests and benchmarks: false forces the plain-JS paths; true re-enables SIMD where available. */
 export function setSimdEnabled(enabled: boolean): boolean {
   module = enabled ? undefined : null;
-  heap = null;
-  return compiled() !== null;
+  bound = null;
+  return simdModule() !== null;
 }

@@ -5,6 +5,7 @@
  */
 import type { AdamStepAttrs, KernelSignatures, SgdStepAttrs } from '../../ops/kernels';
 import type { Tensor } from '../../tensor';
+import { adamUpdate } from './adam';
 
 function batchNormRunningStats(
   mean: Tensor, varUnbiased: Tensor, runningMean: Tensor, runningVar: Tensor, numBatchesTracked: Tensor, momentum: number | null,
@@ -37,6 +38,7 @@ function sgdStep(param: Tensor, grad: Tensor, momentumBuf: Tensor | null, a: Sgd
 function adamStep(param: Tensor, grad: Tensor, mT: Tensor, vT: Tensor, a: AdamStepAttrs): void {
   const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, decoupled, stepSize, bc2Sqrt } = a;
   const w = param.data, g = grad.data, m = mT.data, v = vT.data;
+  if (adamUpdate(w, g, m, v, a)) return; // the same arithmetic in WebAssembly SIMD, across threads
   for (let i = 0; i < w.length; i++) {
     let gi = g[i];
     if (wd !== 0) {

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { cpuThreads, setCpuThreads, threadsReady, workerChunks } from '../../../src/engine/backends/cpu/threads';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { seedStep } from './seed-step';
+
+describe('cpu threads', () => {
+  const before = cpuThreads();
+  after(() => setCpuThreads(before));
+
+  it('a seed-net step gives bit-identical results on 1 and 3 threads, and the workers take part', async () => {
+    setCpuThreads(1);
+    const one = seedStep();
+    setCpuThreads(3);
+    await threadsReady();
+    const three = seedStep();
+    assert.ok(workerChunks() > 0, 'the worker threads ran no chunk');
+    assert.equal(three.length, one.length);
+    one.forEach((a, i) => assert.deepEqual(three[i], a, `output ${i} differs between 1 and 3 threads`));
+  });
+
+  it('the same bits with a private heap (no SharedArrayBuffer, no threads: a browser without cross-origin isolation)', () => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'seed-step.ts')], {
+      env: { ...process.env, BNLAB_SHARED_HEAP: '0' }, encoding: 'utf8', maxBuffer: 64 << 20,
+    });
+    const privateHeap: number[][] = JSON.parse(out);
+    const here = seedStep();
+    assert.equal(privateHeap.length, here.length);
+    here.forEach((a, i) => assert.deepEqual(Int32Array.from(privateHeap[i]), a, `output ${i} differs with a private heap`));
+  });
+
+  it('rejects a thread count that is not a whole number ≥ 1', () => {
+    assert.throws(() => setCpuThreads(0), /whole number ≥ 1, got 0/);
+    assert.throws(() => setCpuThreads(1.5), /got 1.5/);
+  });
+});
