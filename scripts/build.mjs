@@ -15,7 +15,8 @@ const watch = args.has('--watch');
 const production = args.has('--production');
 
 const node = { platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] };
-const browser = { platform: 'browser', format: 'iife', target: 'es2022' };
+// The engine's CPU thread pool requires node:worker_threads and node:os only when it runs in Node.
+const browser = { platform: 'browser', format: 'iife', target: 'es2022', external: ['node:worker_threads', 'node:os'] };
 
 /** Subdirectories of `dir` that hold `file` (for one-bundle-per-folder entries). */
 const foldersWith = (dir, file) =>

@@ -17,7 +17,7 @@ const resultsFile = arg('--results');
 const filter = arg('--filter');
 
 const bundle = join(root, 'dist-test', 'gpu-parity.js');
-await esbuild.build({ entryPoints: [join(root, 'test', 'gpu', 'browser-entry.ts')], outfile: bundle, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'warning' });
+await esbuild.build({ entryPoints: [join(root, 'test', 'gpu', 'browser-entry.ts')], outfile: bundle, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', external: ['node:worker_threads', 'node:os'], logLevel: 'warning' });
 
 const page = '<!doctype html><meta charset="utf-8"><title>BN Lab WebGPU parity</title><script src="/gpu-parity.js"></script>';
 const server = createServer((req, res) => {

@@ -29,7 +29,7 @@ async function main() {
     execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: here, stdio: 'inherit' });
   }
   const bundle = join(root, 'dist-test', 'bench-webgpu.js');
-  await esbuild.build({ entryPoints: [join(here, 'page.ts')], outfile: bundle, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'error' });
+  await esbuild.build({ entryPoints: [join(here, 'page.ts')], outfile: bundle, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', external: ['node:worker_threads', 'node:os'], logLevel: 'error' });
   const server = createServer((req, res) => {
     if (req.url === '/bench.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(bundle));
     else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><script src="/bench.js"></script>');
