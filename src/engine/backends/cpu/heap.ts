@@ -37,6 +37,9 @@ function create(): Heap | null {
   try {
     // BNLAB_SHARED_HEAP=0 (tests): the private memory a browser without cross-origin isolation gets
     if (typeof process !== 'undefined' && process.env.BNLAB_SHARED_HEAP === '0') throw new Error('no shared heap');
+    // Chromium makes shared WebAssembly memory without cross-origin isolation too, but then hides
+    // SharedArrayBuffer, which the thread pool and the allocator's checks need.
+    if (typeof SharedArrayBuffer === 'undefined') throw new Error('no SharedArrayBuffer');
     const memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES, shared: true });
     sharedBuffers.add(memory.buffer);
     return { memory, shared: true, f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer), generation: 0 };
