@@ -14,7 +14,8 @@ const args = new Set(process.argv.slice(2));
 const watch = args.has('--watch');
 const production = args.has('--production');
 
-const node = { platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] };
+// webgpu (Dawn, optional) ships a native addon: loaded from node_modules at run time, never bundled.
+const node = { platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', 'webgpu'] };
 // The engine's CPU thread pool requires node:worker_threads and node:os only when it runs in Node.
 const browser = { platform: 'browser', format: 'iife', target: 'es2022', external: ['node:worker_threads', 'node:os'] };
 

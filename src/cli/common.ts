@@ -28,7 +28,7 @@ export class UsageError extends UserError {
 
 /** Errors whose message is meant for the user: printed as one line, no stack trace. */
 export function isUserFacing(e: unknown): e is Error {
-  return e instanceof UserError || (e instanceof Error && ['DataError', 'OpError', 'InvalidArgumentError'].includes(e.name)) || isFsError(e);
+  return e instanceof UserError || (e instanceof Error && ['DataError', 'OpError', 'InvalidArgumentError', 'GpuError'].includes(e.name)) || isFsError(e);
 }
 
 /** A failed file-system call on a path (ENOTDIR, EACCES, ENOSPC, ...): its message names the call and the path. */

@@ -4,6 +4,8 @@ import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { absoluteSource, loadDataset } from '../data/load';
 import { setCpuThreads } from '../engine/backends/cpu/threads';
+import { initNodeWebGpu } from '../engine/backends/webgpu/node';
+import { UserError } from '../engine/errors';
 import { loadCheckpoint, saveCheckpoint, writeError } from '../engine/checkpoint';
 import type { DoneEvent, TrainEvent } from '../engine/events';
 import { makeDirs } from '../engine/fs-paths';
@@ -38,6 +40,7 @@ interface TrainFlags {
   out?: string;
   json?: boolean;
   threads?: number;
+  backend: 'cpu' | 'webgpu';
   normalize: string;
   schedule: 'none' | 'step' | 'cosine';
   schedulePer: 'epoch' | 'step';
@@ -77,6 +80,7 @@ export function registerTrain(program: Command): void {
     .option('--max-memory <size>', `refuse runs estimated to need more memory than this, e.g. 8G (default ${formatBytes(hostMemoryLimit())}: half the RAM, at most 16 GiB)`, bytesArg)
     .option('--json', 'JSON lines on stdout instead of a progress bar')
     .option('--threads <n>', 'CPU threads (default: every available core)', intArg(1, 256))
+    .addOption(new Option('--backend <name>', 'cpu, or webgpu: the WGSL kernels through the npm package "webgpu" (Dawn)').choices(['cpu', 'webgpu']).default('cpu'))
     .option('--normalize <how>', `${NORMALIZE_HELP}; without it, --init's normalization`, normalizeArg, 'unit')
     .addOption(new Option('--schedule <kind>', 'LR schedule (StepLR / CosineAnnealingLR)').choices(['none', 'step', 'cosine']).default('none'))
     .addOption(new Option('--schedule-per <unit>', 'step the schedule per epoch or per step').choices(['epoch', 'step']).default('epoch'))
@@ -113,6 +117,14 @@ async function runTrain(f: TrainFlags, cmd: Command): Promise<void> {
   const out = f.out ?? defaultOutDir();
   checkOutDir(out, !!f.overwrite);
   if (f.threads) setCpuThreads(f.threads);
+  if (f.backend === 'webgpu') {
+    try {
+      const gpu = await initNodeWebGpu();
+      if (!f.json) process.stderr.write(`training on ${gpu.describe()}\n`);
+    } catch (e) {
+      throw new UserError(`--backend webgpu: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   const init = f.init ? await loadCheckpoint(f.init) : undefined;
   const spec = f.model ?? init?.meta?.spec ?? 'seed';
   const dataset = await loadDataset(f.data);
@@ -179,6 +191,7 @@ async function runTrain(f: TrainFlags, cmd: Command): Promise<void> {
     const { done } = await train({
       dataset,
       config,
+      backend: f.backend,
       signal: abort.signal,
       initState: init?.stateDict,
       onEvent: (e) => {

@@ -195,7 +195,9 @@ export class GpuContext {
   write(t: Tensor, values: Float32Array | Int32Array): void {
     this.check();
     this.flush();
-    this.device.queue.writeBuffer(storageOf(t).buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+    // CPU tensors may live in a shared WebAssembly heap; Dawn's writeBuffer takes only an ArrayBuffer.
+    const data = values.buffer instanceof ArrayBuffer ? values : values.slice();
+    this.device.queue.writeBuffer(storageOf(t).buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
   /** Copies a tensor's current values (after all recorded work) and resolves with them. */
