@@ -6,21 +6,12 @@ import * as vscode from 'vscode';
 import type { TrainOutcome } from '../../src/extension/commands';
 import type { BnLabApi } from '../../src/extension/extension';
 import { parseNotebookOutput, RUN_OUTPUT_MIME } from '../../src/protocol/notebook-output';
+import { TINY, withSettings } from './settings';
 import { until } from './until';
 
 const extensionId = 'bnlab.bn-lab';
-const TINY = { model: 'conv(4,3) bn relu maxpool(2) flatten linear(16) bn relu linear', dataset: 'synthetic:shapes,n=300,test=60', batchSize: 50, epochs: 1, statsInterval: 2 };
 const work = mkdtempSync(join(tmpdir(), 'bnlab-it-'));
 
-const config = () => vscode.workspace.getConfiguration('bnLab');
-async function withSettings<T>(values: Record<string, unknown>, fn: () => Thenable<T>): Promise<T> {
-  for (const [k, v] of Object.entries(values)) await config().update(k, v, vscode.ConfigurationTarget.Global);
-  try {
-    return await fn();
-  } finally {
-    for (const k of Object.keys(values)) await config().update(k, undefined, vscode.ConfigurationTarget.Global);
-  }
-}
 
 function writeNotebook(name: string, cells: Array<{ kind: 'lab' | 'markdown'; source: string }>): vscode.Uri {
   const file = join(work, name);

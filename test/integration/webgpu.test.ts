@@ -7,29 +7,12 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainOutcome } from '../../src/extension/commands';
 import type { BnLabApi } from '../../src/extension/extension';
+import { TINY, withSettings } from './settings';
+import { until } from './until';
 
 const extensionId = 'bnlab.bn-lab';
-const TINY = { model: 'conv(4,3) bn relu maxpool(2) flatten linear(16) bn relu linear', dataset: 'synthetic:shapes,n=300,test=60', batchSize: 50, epochs: 1, statsInterval: 2 };
 
-const config = () => vscode.workspace.getConfiguration('bnLab');
-async function withSettings<T>(values: Record<string, unknown>, fn: () => Thenable<T>): Promise<T> {
-  for (const [k, v] of Object.entries(values)) await config().update(k, v, vscode.ConfigurationTarget.Global);
-  try {
-    return await fn();
-  } finally {
-    for (const k of Object.keys(values)) await config().update(k, undefined, vscode.ConfigurationTarget.Global);
-  }
-}
 
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('BN Lab on WebGPU (GPU Runner webview)', function () {
   this.timeout(300_000);
@@ -63,7 +46,7 @@ describe('BN Lab on WebGPU (GPU Runner webview)', function () {
 
   it('Stop on webgpu stops within one step of receipt and keeps a checkpoint', async () => {
     const result = withSettings({ ...TINY, backend: 'webgpu', dataset: 'synthetic:shapes,n=20000,test=60', batchSize: 20 }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
-    const run = await until('a webgpu run past step 3', () => api.training.active.find((x) => x.backend === 'webgpu' && x.step >= 3));
+    const run = await until('a webgpu run past step 3', () => api.training.active.find((x) => x.backend === 'webgpu' && x.step >= 3), 120_000);
     await vscode.commands.executeCommand('bnLab.stop');
     const outcome = await result;
     assert.ok(outcome.status === 'done');
@@ -79,7 +62,7 @@ describe('BN Lab on WebGPU (GPU Runner webview)', function () {
   it('a lost GPU device mid-run: one clear message, and the run goes on on the CPU from the last checkpoint', async () => {
     const warnings: string[] = [];
     const result = withSettings({ ...TINY, backend: 'webgpu', epochs: 3 }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
-    const run = await until('a webgpu run past its first checkpoint', () => api.training.active.find((x) => x.backend === 'webgpu' && x.checkpoint && x.step >= 7));
+    const run = await until('a webgpu run past its first checkpoint', () => api.training.active.find((x) => x.backend === 'webgpu' && x.checkpoint && x.step >= 7), 120_000);
     const checkpointStep = run.checkpointStep;
     api.gpuRunner.loseDevice(run.runId);
     const sub = api.training.onEvent(({ run: r, event }) => r === run && event.type === 'start' && warnings.push(event.backend));

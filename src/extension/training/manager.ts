@@ -1,6 +1,8 @@
 /**
- * Training runs: each in its own worker thread (dist/worker/train-worker.js), off the extension
- * host's thread. Keeps every run's events (bounded) for the dashboard and the notebook.
+ * Training runs, off the extension host's thread: on the CPU in a worker thread
+ * (dist/worker/train-worker.js), on WebGPU in the GPU Runner webview (gpu-runner.ts), with a
+ * fallback to the CPU from the last checkpoint when the GPU fails. Keeps every run's events
+ * (bounded) for the dashboard and the notebook.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

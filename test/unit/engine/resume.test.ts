@@ -1,20 +1,7 @@
 import assert from 'node:assert/strict';
-import type { Dataset } from '../../../src/data/dataset';
-import { Rng, train, type StepEvent, type TrainConfig } from '../../../src/engine';
+import { train, type StepEvent, type TrainConfig } from '../../../src/engine';
+import { blobs } from './blobs';
 
-function blobs(n: number): Dataset {
-  const r = new Rng(2);
-  const split = (count: number) => {
-    const pixels = new Float32Array(count * 2), labels = new Uint8Array(count);
-    for (let i = 0; i < count; i++) {
-      labels[i] = i % 2;
-      pixels[2 * i] = 255 * ((labels[i] ? 1 : -1) + 0.3 * r.normal());
-      pixels[2 * i + 1] = 255 * r.normal();
-    }
-    return { count, pixels, labels };
-  };
-  return { source: 'test-blobs', sampleShape: [2], numClasses: 2, train: split(n), test: split(6) };
-}
 
 // Plain SGD keeps no optimizer state, so a resumed run must reproduce the uninterrupted one exactly.
 const config: TrainConfig = { spec: 'linear(8) bn relu linear', batchSize: 4, optimizer: 'sgd', lr: 0.1, seed: 5, shuffle: true, steps: 11, statsEvery: 0 };

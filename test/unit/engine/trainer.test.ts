@@ -1,21 +1,7 @@
 import assert from 'node:assert/strict';
-import type { Dataset } from '../../../src/data/dataset';
+import { blobs } from './blobs';
 import { epochOrder, Rng, train, UserError, type Sequential, type StepEvent, type TrainConfig, type TrainEvent } from '../../../src/engine';
 
-/** Two Gaussian blobs in 2-D (values on the 0..255 scale, like pixels). */
-function blobs(n: number, test = 6): Dataset {
-  const r = new Rng(1);
-  const split = (count: number) => {
-    const pixels = new Float32Array(count * 2), labels = new Uint8Array(count);
-    for (let i = 0; i < count; i++) {
-      labels[i] = i % 2;
-      pixels[2 * i] = 255 * ((labels[i] ? 1 : -1) + 0.3 * r.normal());
-      pixels[2 * i + 1] = 255 * r.normal();
-    }
-    return { count, pixels, labels };
-  };
-  return { source: 'test-blobs', sampleShape: [2], numClasses: 2, train: split(n), test: split(test) };
-}
 
 const base: TrainConfig = { spec: 'linear(8) bn relu linear', batchSize: 4, optimizer: 'adam', lr: 0.05, seed: 3, shuffle: true, epochs: 2, statsEvery: 0 };
 
