@@ -92,4 +92,7 @@ describe('BN Lab on WebGPU (GPU Runner webview)', function () {
     const text = nb.cellAt(0).outputs.flatMap((o) => o.items).find((i) => i.mime === 'text/plain')!;
     assert.match(new TextDecoder().decode(text.data), /steps\/s on webgpu \(/);
   });
+
+  // A notebook left in focus would make the next suite's Train run its cell.
+  after(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
 });
