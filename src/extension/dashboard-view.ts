@@ -26,6 +26,23 @@ export class DashboardViewProvider implements vscode.WebviewViewProvider, vscode
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
+  /**
+   * Resolves once a dashboard webview is listening, or after `timeoutMs` (there may be none). Other
+   * webviews wait for it: two webviews loading at once in a browser workbench can leave one blank.
+   */
+  whenSettled(timeoutMs = 10_000): Promise<void> {
+    if (this.ready.size > 0 || (!this.view && !this.panel)) return Promise.resolve();
+    return new Promise((done) => {
+      const timer = setTimeout(finish, timeoutMs);
+      const sub = this.readyEmitter.event(finish);
+      function finish() {
+        clearTimeout(timer);
+        sub.dispose();
+        done();
+      }
+    });
+  }
+
   get visible(): boolean {
     return (this.view?.visible ?? false) || (this.panel?.visible ?? false);
   }

@@ -48,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
   const log = vscode.window.createOutputChannel('BN Lab', { log: true });
   const dashboard = new DashboardViewProvider(context.extensionUri, log);
   const root = context.extensionUri.fsPath;
-  const gpuRunner = new GpuRunner(context.extensionUri, log);
+  const gpuRunner = new GpuRunner(context.extensionUri, log, () => dashboard.whenSettled());
   const training = new TrainingManager(
     {
       workerScript: join(root, 'dist', 'worker', 'train-worker.js'),

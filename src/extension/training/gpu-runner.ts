@@ -26,10 +26,14 @@ export class GpuRunner implements vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
+    /** Resolves when other webviews (the dashboard) have loaded: the runner opens after them. */
+    private readonly settled: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   /** Opens the runner (beside the editor, without taking focus) and resolves when its script listens. */
-  private open(): Promise<void> {
+  private async open(): Promise<void> {
+    if (this.panel && this.ready) return this.ready;
+    await this.settled();
     if (this.panel && this.ready) return this.ready;
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
     const panel = (this.panel = vscode.window.createWebviewPanel(GpuRunner.panelType, 'BN Lab: GPU Runner',
