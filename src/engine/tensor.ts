@@ -46,6 +46,8 @@ function checkShape(shape: Shape): void {
 export class Tensor {
   readonly shape: Shape;
   readonly dtype: DType;
+  /** Number of elements (the product of the shape). */
+  readonly size: number;
   private host: HostArray | null;
   private device: DeviceStorage | null;
 
@@ -57,6 +59,7 @@ export class Tensor {
       throw new Error(`tensor data has ${data.length} values, shape ${shapeToString(shape)} needs ${n}`);
     }
     this.shape = [...shape];
+    this.size = n;
     this.dtype = dtype ?? (data instanceof Int32Array ? 'int32' : 'float32');
     this.host = data ?? hostArray(n, this.dtype);
     this.device = null;
@@ -67,6 +70,7 @@ export class Tensor {
     const t = new Tensor([], undefined, dtype);
     checkShape(shape);
     (t as { shape: Shape }).shape = [...shape];
+    (t as { size: number }).size = sizeOf(shape);
     t.host = null;
     t.device = storage;
     return t;
@@ -120,10 +124,6 @@ export class Tensor {
   private hostStorage(): HostArray {
     if (!this.host) throw new Error(`tensor lives on ${this.backend}: read its values with await read(tensor)`);
     return this.host;
-  }
-
-  get size(): number {
-    return sizeOf(this.shape);
   }
 
   get rank(): number {
