@@ -83,8 +83,9 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
     });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const shot = (name) => page.screenshot({ path: join(resultsDir, name) }).catch(() => {});
-  // User settings for the run (read when Train starts): BN statistics every 5 steps.
-  writeSettings(server, {});
+  // User settings for the run (read when Train starts): BN statistics every 5 steps, and 5 epochs
+  // so that the run is still going when the Stop check comes (the threaded CPU backend does an epoch in ~5 s).
+  writeSettings(server, { 'bnLab.epochs': 5 });
   writeFileSync(join(server.workspace, 'bn-vs-no-bn.bnlab'), JSON.stringify(NOTEBOOK, null, 2));
   try {
     await check('the workbench opens again for the lab checks', async () => {
@@ -263,7 +264,6 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       if (/goes on on the CPU|not available/.test(toasts ?? '')) throw new Error(`a CPU-fallback notice: ${toasts}`);
       await shot('ui-dashboard-webgpu.png');
       await runCommand(page, 'BN Lab: Stop', 30_000);
-      writeSettings(server, {});
     });
   } finally {
     await shot('ui-lab-last.png');
