@@ -51,8 +51,8 @@ export class Tensor {
   private host: HostArray | null;
   private device: DeviceStorage | null;
 
-  /** A host (CPU) tensor over `data`, or over fresh zeros. */
-  constructor(shape: Shape, data?: HostArray, dtype?: DType) {
+  /** A host (CPU) tensor over `data`, or over fresh zeros; with `device`, a tensor in that device storage. */
+  constructor(shape: Shape, data?: HostArray, dtype?: DType, device?: DeviceStorage) {
     checkShape(shape);
     const n = sizeOf(shape);
     if (data && data.length !== n) {
@@ -61,19 +61,13 @@ export class Tensor {
     this.shape = [...shape];
     this.size = n;
     this.dtype = dtype ?? (data instanceof Int32Array ? 'int32' : 'float32');
-    this.host = data ?? hostArray(n, this.dtype);
-    this.device = null;
+    this.device = device ?? null;
+    this.host = device ? null : (data ?? hostArray(n, this.dtype));
   }
 
   /** A tensor whose values live in a device backend's storage. */
   static onDevice(shape: Shape, dtype: DType, storage: DeviceStorage): Tensor {
-    const t = new Tensor([], undefined, dtype);
-    checkShape(shape);
-    (t as { shape: Shape }).shape = [...shape];
-    (t as { size: number }).size = sizeOf(shape);
-    t.host = null;
-    t.device = storage;
-    return t;
+    return new Tensor(shape, undefined, dtype, storage);
   }
 
   static zeros(shape: Shape): Tensor {
