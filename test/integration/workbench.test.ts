@@ -65,7 +65,10 @@ describe('BN Lab in the workbench: editor tab and when clauses', function () {
     const tiny = { ...SLOW, dataset: 'synthetic:shapes,n=100,test=20', batchSize: 50, convention: 'keras' };
     for (const [k, v] of Object.entries(tiny)) await config.update(k, v, vscode.ConfigurationTarget.Global);
     try {
+      // Train runs the focused notebook cell when a notebook editor is active: train from the settings.
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       const outcome = await vscode.commands.executeCommand<{ status: string; runs: Array<{ runId: string; label: string }> }>('bnLab.train');
+      assert.equal(outcome.status, 'done', JSON.stringify(outcome));
       const run = api.training.get(outcome.runs[0].runId)!;
       assert.deepEqual([run.config.bn?.convention, run.config.bn?.momentum, run.config.bn?.eps], ['keras', 0.99, 1e-3]);
       assert.match(run.label, /keras BN/, 'the run is named by what differs from the default settings');
