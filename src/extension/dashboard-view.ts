@@ -16,6 +16,8 @@ export class DashboardViewProvider implements vscode.WebviewViewProvider, vscode
   private readonly commandEmitter = new vscode.EventEmitter<Command>();
   /** Webviews whose script said it is listening: live events go only to them (a newer one first gets the history). */
   private readonly ready = new Set<vscode.Webview>();
+  /** A reveal was asked for and its view is not resolved yet (a webview is about to load). */
+  private revealing = false;
   /** A dashboard webview (re)loaded its script: send it what it should show. */
   readonly onDidBecomeReady = this.readyEmitter.event;
   /** A validated command from a dashboard webview (toolbar buttons). */
@@ -31,7 +33,7 @@ export class DashboardViewProvider implements vscode.WebviewViewProvider, vscode
    * webviews wait for it: two webviews loading at once in a browser workbench can leave one blank.
    */
   whenSettled(timeoutMs = 10_000): Promise<void> {
-    if (this.ready.size > 0 || (!this.view && !this.panel)) return Promise.resolve();
+    if (this.ready.size > 0 || (!this.view && !this.panel && !this.revealing)) return Promise.resolve();
     return new Promise((done) => {
       const timer = setTimeout(finish, timeoutMs);
       const sub = this.readyEmitter.event(finish);
@@ -70,8 +72,13 @@ export class DashboardViewProvider implements vscode.WebviewViewProvider, vscode
         done();
       });
     });
-    await vscode.commands.executeCommand(`${DashboardViewProvider.viewId}.focus`);
-    await shown;
+    this.revealing = true;
+    try {
+      await vscode.commands.executeCommand(`${DashboardViewProvider.viewId}.focus`);
+      await shown;
+    } finally {
+      this.revealing = false;
+    }
   }
 
   /** Opens (or shows) the dashboard as an editor panel. */

@@ -225,7 +225,9 @@ describe('BN Lab starter notebook', function () {
     await vscode.commands.executeCommand('bnLab.newNotebook');
     const nb = await until('the starter notebook', () => vscode.window.activeNotebookEditor?.notebook);
     const t0 = Date.now();
-    assert.equal(await api.controller.execute(nb.getCells(), nb), true);
+    const ran = await api.controller.execute(nb.getCells(), nb);
+    const texts = () => nb.getCells().map((c, i) => `cell ${i + 1}: ${c.outputs.flatMap((o) => o.items).filter((it) => it.mime !== RUN_OUTPUT_MIME).map((it) => new TextDecoder().decode(it.data)).join(' | ')}`).join('\n');
+    assert.equal(ran, true, `Run All failed:\n${texts()}`);
     const outputOf = (cell: vscode.NotebookCell) => {
       const item = cell.outputs.flatMap((o) => o.items).find((i) => i.mime === RUN_OUTPUT_MIME)!;
       const parsed = parseNotebookOutput(JSON.parse(new TextDecoder().decode(item.data)));
