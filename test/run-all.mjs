@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureAptPackages } from '../scripts/apt.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const results = join(root, 'test-results');
@@ -58,23 +59,12 @@ const selected = Object.keys(tiers).filter((t) => requested.includes(t));
 
 // ---------------------------------------------------------------- setup
 
-const aptPackages = ['chromium', 'python3-torch', 'python3-onnx', 'dataset-fashion-mnist', 'libkrb5-dev', 'ripgrep'];
+// libopenblas0-pthread: PyTorch, the numerics and speed reference, as its users run it (an optimized BLAS).
+const aptPackages = ['chromium', 'python3-torch', 'libopenblas0-pthread', 'python3-onnx', 'dataset-fashion-mnist', 'libkrb5-dev', 'ripgrep'];
 
 function sh(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
   if (r.status !== 0) throw new Error(`\`${cmd} ${args.join(' ')}\` failed (${r.error?.message ?? r.status ?? r.signal})`);
-}
-
-function ensureAptPackages() {
-  const q = spawnSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\n', ...aptPackages], { encoding: 'utf8' });
-  const installed = new Set((q.stdout ?? '').split('\n').filter((l) => l.endsWith(' installed')).map((l) => l.split(' ')[0]));
-  const missing = aptPackages.filter((p) => !installed.has(p));
-  if (!missing.length) return;
-  if (process.getuid?.() !== 0) throw new Error(`missing Debian packages: ${missing.join(' ')}; install them with \`sudo apt-get install -y ${missing.join(' ')}\``);
-  console.log(`setup: installing ${missing.join(' ')} with apt-get`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  sh('apt-get', ['update'], { env });
-  sh('apt-get', ['install', '-y', ...missing], { env });
 }
 
 /** code-server 4.100.3 + playwright-core in .ci/e2e, installed offline-safe; skipped when the lockfile is unchanged. */
@@ -103,7 +93,7 @@ function ensureE2e() {
 
 function setup() {
   const t0 = Date.now();
-  ensureAptPackages();
+  ensureAptPackages(aptPackages);
   if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) sh('npm', ['ci', '--no-audit', '--no-fund']);
   if (selected.some((t) => tiers[t].needsCodeServer)) ensureE2e();
   sh(process.execPath, [join(root, 'scripts', 'build.mjs')]);

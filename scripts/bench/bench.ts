@@ -9,7 +9,7 @@
  * Usage: npm run bench [-- --reps N --threads T --torch-threads T]
  *   --threads: BN Lab's CPU threads (default: available cores); --torch-threads: one PyTorch with T threads
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -129,6 +129,9 @@ function blasKind(lib: string): string {
 }
 
 async function main() {
+  // PyTorch as its users run it: with an optimized BLAS (installed here when missing, as the test setup does).
+  const setup = spawnSync(process.execPath, [path.join(__dirname, '..', 'apt.mjs'), 'bench', 'python3-torch', 'libopenblas0-pthread'], { stdio: 'inherit' });
+  if (setup.status !== 0) console.error('bench: the PyTorch reference may be missing or on the reference BLAS (see above)');
   const torches = await startTorches().catch((e: Error) => {
     console.error(`PyTorch reference unavailable: ${e.message}`);
     return [] as Torch[];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { cpuThreads, setCpuThreads, threadsReady, workerChunks } from '../../../src/engine/backends/cpu/threads';
 import { execFileSync } from 'node:child_process';
+import { allocF32, getHeap, heapOffset } from '../../../src/engine/backends/cpu/heap';
 import { join } from 'node:path';
 import { seedStep } from './seed-step';
 
@@ -12,6 +13,7 @@ describe('cpu threads', () => {
     setCpuThreads(1);
     const one = seedStep();
     setCpuThreads(3);
+    seedStep(); // the heap grows to its working size (each growth restarts the pool)
     await threadsReady();
     const three = seedStep();
     assert.ok(workerChunks() > 0, 'the worker threads ran no chunk');
@@ -27,6 +29,20 @@ describe('cpu threads', () => {
     const here = seedStep();
     assert.equal(privateHeap.length, here.length);
     here.forEach((a, i) => assert.deepEqual(Int32Array.from(privateHeap[i]), a, `output ${i} differs with a private heap`));
+  });
+
+  it('after the shared heap grows, the pool restarts and its workers take part again with the same bits', async () => {
+    setCpuThreads(3);
+    await threadsReady();
+    const before = seedStep();
+    const heapBytes = getHeap()!.memory.buffer.byteLength;
+    const big = allocF32(heapBytes / 4); // more than the heap holds: it grows
+    assert.ok(getHeap()!.memory.buffer.byteLength > heapBytes && heapOffset(big) >= 0, 'the heap did not grow');
+    assert.equal(workerChunks(), 0, 'the pool was not restarted after the heap grew');
+    await threadsReady();
+    const after = seedStep();
+    assert.ok(workerChunks() > 0, 'the restarted workers ran no chunk');
+    before.forEach((a, i) => assert.deepEqual(after[i], a, `output ${i} differs after the heap grew`));
   });
 
   it('rejects a thread count that is not a whole number ≥ 1', () => {

@@ -31,6 +31,8 @@ let top = 0;
 const freeBlocks = new Map<number, number[]>();
 /** Every buffer the shared memory has had (each grow gives a new SharedArrayBuffer object). */
 const sharedBuffers = new WeakSet<ArrayBufferLike>();
+/** Called after the shared memory grew (the thread pool restarts its workers, see threads.ts). */
+const growListeners: Array<() => void> = [];
 const collected = new FinalizationRegistry<[number, number]>(([at, bytes]) => release(at, bytes));
 
 function create(): Heap | null {
@@ -84,6 +86,7 @@ function ensure(h: Heap, bytes: number): boolean {
     if (h.shared) {
       h.memory.grow(pages - have / PAGE);
       sharedBuffers.add(h.memory.buffer);
+      for (const listener of growListeners) listener();
     } else {
       const bigger = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
       new Uint8Array(bigger.buffer).set(new Uint8Array(h.memory.buffer));
@@ -95,6 +98,11 @@ function ensure(h: Heap, bytes: number): boolean {
   }
   views();
   return true;
+}
+
+/** Runs `listener` whenever the shared memory grows (between kernel calls, on the allocating thread). */
+export function onSharedGrow(listener: () => void): void {
+  growListeners.push(listener);
 }
 
 /** A block of at least `bytes`: its byte offset, or -1 if the memory cannot hold it. */

@@ -11,7 +11,7 @@
  * only takes fewer chunks. With one thread, or without SharedArrayBuffer, the caller runs every
  * chunk itself, through the same code.
  */
-import { getHeap } from './heap';
+import { getHeap, onSharedGrow } from './heap';
 import { simdKernels, simdModule } from './simd';
 
 /** Kernel exports a job may run, by index (the workers see the index only). */
@@ -80,6 +80,16 @@ let threads = defaultThreads();
 let pool: Pool | null = null;
 const mainArgs: number[] = [];
 let solo: Int32Array | null = null;
+
+// A worker that runs wasm right after another thread grew the shared memory can still see the old
+// size (V8 updates other threads' instances asynchronously): seen as rare "memory access out of
+// bounds" traps and corrupted results. Growth is rare (the heap doubles) and happens between jobs,
+// so the pool is restarted instead: new workers instantiate over the memory at its new size, and
+// until they are up the calling thread runs every chunk itself.
+onSharedGrow(() => {
+  pool?.stop();
+  pool = null;
+});
 
 function defaultThreads(): number {
   const env = typeof process !== 'undefined' ? Number(process.env.BNLAB_THREADS) : NaN;
