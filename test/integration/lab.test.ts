@@ -119,6 +119,9 @@ describe('BN Lab training, notebooks and settings', function () {
     assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason);
     assert.deepEqual(parsed.value.runs.map((r) => [r.label, r.status, r.step]), [['tiny BN', 'completed', 4], ['tiny no BN', 'completed', 4]]);
     assert.ok(parsed.value.runs[0].bn.length === 2 && parsed.value.runs[1].bn.length === 0);
+    // eval_modes: both modes measured at each stats step (steps 2 and 4) during the BN run; nothing for the run without BN.
+    assert.deepEqual(parsed.value.runs[0].modesCurve?.eval.step, [2, 4]);
+    assert.equal(parsed.value.runs[1].modesCurve, undefined);
     const summary = new TextDecoder().decode(text.data);
     assert.match(summary, /^tiny BN: completed, step 4\/4, loss [\d.]+, test accuracy [\d.]+, BN eval mode [\d.]+ vs train mode [\d.]+/);
     assert.match(summary, /\ntiny no BN: completed/);
@@ -240,6 +243,7 @@ describe('BN Lab starter notebook', function () {
     assert.deepEqual([bn.label, bn.status, noBn.label, noBn.status], ['seed with BN', 'completed', 'seed without BN', 'completed']);
     const modes = outputOf(labs[1]);
     assert.ok(modes.every((r) => r.modes && r.modes.eval !== undefined && r.modes.train !== undefined));
+    assert.ok(modes.every((r) => r.modesCurve?.train.step.join() === '10,20,30,40'), 'eval vs train mode over the run, at each stats step');
     const exportText = new TextDecoder().decode(labs[2].outputs[0].items[0].data);
     assert.match(exportText, /^wrote .*seed-bn\.onnx/m);
     assert.doesNotMatch(exportText, /written:/, 'one wording, as the CLI prints it');
