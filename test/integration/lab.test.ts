@@ -74,18 +74,25 @@ describe('BN Lab training, notebooks and settings', function () {
 
   it('invalid settings produce a message naming the setting and start nothing', async () => {
     const before = api.training.all().length;
-    const outcome = await withSettings({ bnMomentum: 2, batchSize: 0 }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
+    const outcome = await withSettings({ 'batchNorm.momentum': 2, batchSize: 0 }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
     assert.equal(outcome.status, 'invalid');
     const errors = outcome.status === 'invalid' ? outcome.errors : [];
-    assert.ok(errors.some((e) => /bnLab\.bnMomentum: 2 is out of range/.test(e)), errors.join(' | '));
+    assert.ok(errors.some((e) => /bnLab\.batchNorm\.momentum: 2 is out of range/.test(e)), errors.join(' | '));
     assert.ok(errors.some((e) => /bnLab\.batchSize/.test(e)), errors.join(' | '));
     assert.equal(api.training.all().length, before);
   });
 
-  it('bnMomentum null in the settings (momentum none) trains with the cumulative average', async () => {
-    const outcome = await withSettings({ ...TINY, bnMomentum: null }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
+  it('batchNorm.momentum null in the settings (momentum none) trains with the cumulative average', async () => {
+    const outcome = await withSettings({ ...TINY, 'batchNorm.momentum': null }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
     assert.ok(outcome.status === 'done' && outcome.runs[0].reason === 'completed', JSON.stringify(outcome));
     assert.equal(api.training.get(outcome.runs[0].runId)!.config.bn?.momentum, null);
+  });
+
+  it('settings written under the keys used before the rename (bnLab.bnMomentum null, bnLab.bnEps) still reach training', async () => {
+    const outcome = await withSettings({ ...TINY, bnMomentum: null, bnEps: 0.002 }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
+    assert.ok(outcome.status === 'done' && outcome.runs[0].reason === 'completed', JSON.stringify(outcome));
+    const bn = api.training.get(outcome.runs[0].runId)!.config.bn;
+    assert.deepEqual([bn?.momentum, bn?.eps], [null, 0.002]);
   });
 
   it('Train with an empty .bnlab notebook in focus trains from the settings', async () => {
