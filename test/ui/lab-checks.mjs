@@ -185,11 +185,19 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       await page.keyboard.press('Control+a');
       await page.keyboard.type('@ext:bnlab.bn-lab batch norm');
       await page.locator('.settings-editor .setting-item-title', { hasText: 'Batch Norm: Epsilon' }).first().waitFor({ timeout: 30_000 });
-      const titles = await page.locator('.settings-editor .setting-item-contents .setting-item-title').allTextContents();
+      await sleep(800);
       await shot('ui-settings-titles.png');
+      // The list renders the rows in view: scroll through it, collecting titles.
+      const titles = new Set();
+      await page.locator('.settings-editor .settings-tree-container').first().hover();
+      for (let i = 0; i < 6; i++) {
+        for (const t of await page.locator('.settings-editor .setting-item-contents .setting-item-title').allTextContents()) titles.add(t);
+        await page.mouse.wheel(0, 400);
+        await sleep(300);
+      }
       for (const want of ['Batch Norm: Momentum', 'Batch Norm: Epsilon', 'Batch Norm: Affine', 'Batch Norm: Track Running Stats'])
-        if (!titles.some((t) => t.endsWith(want))) throw new Error(`no setting titled "${want}": ${titles.join(' | ')}`);
-      const bad = titles.filter((t) => /\bBn (Eps|Momentum|Affine|Track)/.test(t));
+        if (![...titles].some((t) => t.endsWith(want))) throw new Error(`no setting titled "${want}": ${[...titles].join(' | ')}`);
+      const bad = [...titles].filter((t) => /\bBn (Eps|Momentum|Affine|Track)/.test(t));
       if (bad.length) throw new Error(`titles that do not read: ${bad.join(' | ')}`);
       await runCommand(page, 'View: Close Editor', 15_000);
     });

@@ -111,10 +111,14 @@ try {
         modesShown: !host('chart-bn-modes').parentElement.hidden && !!host('chart-bn-modes').querySelector('canvas'),
         caption: host('chart-bn-modes').parentElement.textContent,
         loss: axes('chart-loss'), accuracy: axes('chart-test-accuracy'), modes: axes('chart-bn-modes'),
+        // Each chart's box, in order: the charts made room for the third.
+        boxes: ['chart-loss', 'chart-test-accuracy', 'chart-bn-modes'].map((id) => { const r = host(id).querySelector('.uplot').getBoundingClientRect(); return { top: r.top, left: r.left, right: r.right }; }),
       };
     });
     console.log(`      ${JSON.stringify(info)}`);
     assert(info.modesShown, 'no eval vs train mode chart');
+    const overlap = info.boxes.some((b, i) => i > 0 && b.top === info.boxes[i - 1].top && b.left < info.boxes[i - 1].right);
+    assert(!overlap, `charts overlap: ${JSON.stringify(info.boxes)}`);
     assert(/first 500 test samples at every stats step/.test(info.caption), `caption: ${info.caption}`);
     // A single evaluation per run must not stretch the x axis: it spans the run's steps.
     assert(info.accuracy.x === '0,80' && info.modes.x === '0,80', `x ranges: ${info.accuracy.x}, ${info.modes.x}`);

@@ -131,18 +131,20 @@ function render(out: NotebookOutput, element: HTMLElement): void {
   const specs = (points: boolean): LineSpec[] => out.runs.map((r, i) => ({ label: runName(r), color: colorOf(theme, colorIndex(r, i)), dash: dashOf(theme, colorIndex(r, i)), points }));
   view.loss.update(theme, specs(false), joinSeries(out.runs.map((r) => r.trainLoss)));
   // Evaluations are sparse: the x axis spans the runs' steps, not the evaluations' (one dot would stretch it).
+  // The eval vs train mode chart shows once a run measured both modes; the other charts then make room for it.
+  const modesWrap = view.modes.host.parentElement!;
+  const relayout = modesWrap.hidden === out.runs.some((r) => r.modesCurve);
+  modesWrap.hidden = !out.runs.some((r) => r.modesCurve);
   const xMax = Math.max(1, ...out.runs.map((r) => r.totalSteps));
   view.accuracy.update(theme, specs(true), joinSeries(out.runs.map((r) => r.testAccuracy)), xMax);
-  drawModes(view, out, theme, xMax);
+  if (!modesWrap.hidden) drawModes(view, out, theme, xMax);
+  if (relayout) [view.loss, view.accuracy].forEach((c) => c.resize());
   view.table.replaceChildren(bnTable(out.runs));
 }
 
-/** Eval mode (running statistics) solid, train mode (batch statistics) dashed, in each run's colour; hidden when no run measured them. */
+/** Eval mode (running statistics) solid, train mode (batch statistics) dashed, in each run's colour. */
 function drawModes(view: View, out: NotebookOutput, theme: Theme, xMax: number): void {
   const runs = out.runs.map((r, i) => ({ r, i })).filter(({ r }) => r.modesCurve);
-  const wrap = view.modes.host.parentElement!;
-  wrap.hidden = runs.length === 0;
-  if (wrap.hidden) return;
   const specs = runs.flatMap(({ r, i }): LineSpec[] => [
     { label: `${runName(r)} eval mode`, color: colorOf(theme, colorIndex(r, i)), points: true },
     { label: `${runName(r)} train mode`, color: colorOf(theme, colorIndex(r, i)), dash: [5, 3], points: true },
