@@ -211,8 +211,10 @@ describe('BN Lab training, notebooks and settings', function () {
     // The same architecture from another run: validation says the pair does not belong together.
     const other = api.training.all().find((r) => r !== run && r.done?.reason === 'completed' && r.checkpoint && r.config.model === run.config.model);
     assert.ok(other, 'a second completed run of the same model');
-    const mismatch = await vscode.commands.executeCommand<{ ok: boolean; text: string }>('bnLab.validateOnnx', { onnxFile: outFile, checkpointDir: other.checkpoint });
-    assert.match(mismatch.text.split('\n').at(-1)!, /was exported from checkpoint .*, not .*: model and checkpoint differ$/, mismatch.text);
+    const mismatch = await vscode.commands.executeCommand<{ ok: boolean; text: string; headline: string }>('bnLab.validateOnnx', { onnxFile: outFile, checkpointDir: other.checkpoint });
+    // As `bnlab validate` prints it: the note first, then the result; the notification gives the result, then the note.
+    assert.match(mismatch.text.split('\n')[0], /^note: .* was exported from checkpoint .*, not .*: model and checkpoint differ$/, mismatch.text);
+    assert.match(mismatch.headline, /— FAIL \(atol [\d.e-]+\) note: .*: model and checkpoint differ$/, mismatch.headline);
   });
 
   it('Compare BN Settings runs a sweep (BN vs no BN) whose runs overlay in the dashboard', async () => {
