@@ -17,6 +17,7 @@ import { train, type TrainConfig } from '../engine/trainer';
 import { bytesArg, EXIT, intArg, momentumOrNone, nonEmptyArg, normalizeArg, NORMALIZE_HELP, numArg, positiveArg, resolveNormalization, UsageError } from './common';
 import { checkOutDir, METRICS_FILE } from './out-path';
 import { EpochProgress } from './progress';
+import { doneLine, startLine } from '../lab/event-lines';
 
 interface TrainFlags {
   model?: string;
@@ -240,7 +241,7 @@ class Reporter {
     switch (e.type) {
       case 'start':
         this.total = e.totalSteps;
-        this.say(`training ${e.spec} on ${e.dataset}: ${e.totalSteps} steps of batch ${e.batchSize} (${e.stepsPerEpoch} per epoch)`);
+        this.say(startLine(e));
         if (this.mode === 'tty') this.bar = new EpochProgress(process.stderr, e.totalSteps, e.stepsPerEpoch);
         break;
       case 'step': {
@@ -265,7 +266,7 @@ class Reporter {
       case 'checkpoint':
         break;
       case 'done':
-        if (e.reason === 'completed') this.say(`done: ${e.step} steps; checkpoint in ${e.checkpoint ?? '(none)'}`);
+        if (e.reason === 'completed') this.say(doneLine(e));
         else this.stopped(e);
         break;
     }
@@ -274,10 +275,7 @@ class Reporter {
   /** One stderr line for a run that did not complete: why, and where its last good checkpoint is. */
   private stopped(e: DoneEvent): void {
     this.bar?.clear();
-    // A diverged run's message already names its last good checkpoint.
-    const why = e.reason === 'cancelled' ? `stopped by ${this.stoppedBy ?? 'request'} after ${e.step} steps` : `${e.reason}: ${e.message ?? ''}`;
-    const where = e.reason === 'diverged' ? '' : e.checkpoint ? `; the last good checkpoint is ${e.checkpoint}` : '; no checkpoint was written';
-    process.stderr.write(`bnlab: training ${why}${where}\n`);
+    process.stderr.write(`bnlab: ${doneLine(e, this.stoppedBy)}\n`);
   }
 
   private say(line: string): void {

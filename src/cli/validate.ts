@@ -1,6 +1,6 @@
 /** `bnlab validate`: an ONNX file under onnxruntime-web against a checkpoint in the engine. */
 import type { Command } from 'commander';
-import { DEFAULT_ATOL, formatValidation, mismatchNote, validateOnnx } from '../onnx/validate';
+import { DEFAULT_ATOL, formatValidateReport, validateOnnx } from '../onnx/validate';
 import { EXIT, intArg, nonEmptyArg, numArg } from './common';
 
 interface ValidateFlags {
@@ -23,12 +23,7 @@ export function registerValidate(program: Command): Command {
     .option('--json', 'print the result as JSON')
     .action(async (file: string, flags: ValidateFlags) => {
       const r = await validateOnnx({ onnxFile: file, checkpointDir: flags.checkpoint, data: flags.data, samples: flags.samples, atol: flags.atol });
-      if (flags.json) console.log(JSON.stringify(r));
-      else {
-        const note = mismatchNote(r);
-        if (note) console.log(note);
-        console.log(`${file} vs ${flags.checkpoint} on ${r.data}: ${formatValidation(r)}`);
-      }
+      console.log(flags.json ? JSON.stringify(r) : formatValidateReport(r).join('\n'));
       if (!r.passed) process.exitCode = EXIT.validation;
     });
 }

@@ -69,6 +69,17 @@ export interface StatsEvent {
   gradNorms: GradNorm[];
 }
 
+/** Test accuracy of a fixed subset of the test split with BN in eval mode (running statistics) and in train mode (batch statistics), measured between steps. */
+export interface ModesEvent {
+  type: 'modes';
+  step: number;
+  epoch: number;
+  /** How many test samples (the first ones) were evaluated. */
+  samples: number;
+  eval: number;
+  train: number;
+}
+
 export interface CheckpointEvent {
   type: 'checkpoint';
   step: number;
@@ -84,4 +95,4 @@ export interface DoneEvent {
   checkpoint?: string;
 }
 
-export type TrainEvent = StartEvent | StepEvent | EvalEvent | StatsEvent | CheckpointEvent | DoneEvent;
+export type TrainEvent = StartEvent | StepEvent | EvalEvent | StatsEvent | ModesEvent | CheckpointEvent | DoneEvent;

@@ -84,6 +84,8 @@ export interface TrainOptions {
    */
   startStep?: number;
   runId?: string;
+  /** Called after each stats event, between steps (e.g. to measure the model); the step waits for it. */
+  atStats?: (model: Sequential, at: { step: number; epoch: number }) => Promise<void>;
   /** Where to train (default cpu). */
   backend?: BackendName;
 }
@@ -262,7 +264,10 @@ async function trainOnActiveBackend(o: TrainOptions): Promise<TrainResult> {
         opt.step();
         device.flush();
         step++;
-        if (bn && grads) emit({ type: 'stats', step, epoch, bn: await bn, gradNorms: await grads });
+        if (bn && grads) {
+          emit({ type: 'stats', step, epoch, bn: await bn, gradNorms: await grads });
+          await o.atStats?.(model, { step, epoch });
+        }
         await nextTick();
       }
       if (b === stepsPerEpoch || step === totalSteps) {

@@ -5,15 +5,17 @@ import type { DoneEvent } from '../engine/events';
 import { bnLabel, type ExperimentConfig } from '../lab/config';
 import { deepChecks } from '../lab/deep-checks';
 import { NOTEBOOK_TYPE } from '../lab/notebook-format';
+import { doneLine } from '../lab/event-lines';
 import { describeRun } from '../lab/run-name';
 import { validateSettings } from '../lab/settings';
 import { starterNotebook } from '../lab/starter';
 import type { DashboardViewProvider } from './dashboard-view';
-import type { Exporter, LabController } from './notebook/controller';
+import type { Exporter, LabController, Report } from './notebook/controller';
 import { toNotebookData } from './notebook/serializer';
 import { defaultSettings, readSettings } from './settings';
-import type { Run, TrainingManager } from './training/manager';
+import { runTag, type Run, type TrainingManager } from './training/manager';
 import { lossText } from './training/ticks';
+import { notify } from './voice';
 
 export interface CommandDeps {
   log: vscode.LogOutputChannel;
@@ -23,7 +25,7 @@ export interface CommandDeps {
   onTick: vscode.Event<void>;
   controller: LabController;
   exporter: Exporter;
-  validator: (onnxFile: string, checkpointDir: string) => Promise<{ ok: boolean; text: string }>;
+  validator: (onnxFile: string, checkpointDir: string) => Promise<Report>;
   /** The checkpoint an ONNX file records it was exported from. */
   exportedFrom: (onnxFile: string) => Promise<string | undefined>;
 }
@@ -87,7 +89,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     if (r.ok) return r.config;
     const errors = r.errors.map((e) => e.message);
     for (const e of errors) log.error(e);
-    void vscode.window.showErrorMessage(`BN Lab: invalid settings, nothing started. ${errors.join(' ')}`, 'Open Settings').then((choice) => {
+    void notify('error', `BN Lab: invalid settings, nothing started. ${errors.join(' ')}`, 'Open Settings').then((choice) => {
       if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', r.errors[0].setting);
     });
     return { errors };
@@ -97,7 +99,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const trainRuns = async (title: string, variants: Array<[string, ExperimentConfig]>): Promise<TrainOutcome> => {
     if (!vscode.workspace.isTrusted) {
       const message = 'BN Lab trains only in a trusted workspace (Workspaces: Manage Workspace Trust).';
-      void vscode.window.showErrorMessage(message);
+      void notify('error', message);
       return { status: 'invalid', errors: [message] };
     }
     void dashboard.reveal();
@@ -131,7 +133,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       }
     });
     const failed = done.filter((r) => r.done?.reason === 'failed' || r.done?.reason === 'diverged');
-    if (failed.length) void vscode.window.showErrorMessage(`BN Lab: ${failed.map((r) => `${r.label} ${r.done?.reason}: ${r.done?.message}`).join('; ')}`);
+    // As the output channel's line for each: `run #3 "seed": training diverged: …`.
+    if (failed.length) void notify('error', `BN Lab: ${failed.map((r) => `${runTag(r)}: ${doneLine(r.done!)}`).join('; ')}`);
     return {
       status: 'done',
       runs: done.map((r) => ({ runId: r.runId, label: r.label, reason: r.done?.reason ?? 'failed', step: r.step, checkpoint: r.checkpoint, message: r.done?.message })),
@@ -185,14 +188,16 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     return folder?.[0]?.fsPath;
   };
 
-  const report = (title: string, r: { ok: boolean; text: string }) => {
-    // One log entry per line: every line of the output channel carries its timestamp.
-    for (const line of [`${title}: ${r.ok ? 'succeeded' : 'failed'}`, ...r.text.split('\n')]) (r.ok ? log.info : log.error).call(log, line);
-    if (r.ok) void vscode.window.showInformationMessage(`BN Lab: ${title} succeeded. Details in the BN Lab output.`, 'Show Output').then((c) => c && log.show());
-    else void vscode.window.showErrorMessage(`BN Lab: ${title} failed. ${r.text.split('\n').slice(-1)[0]}`, 'Show Output').then((c) => c && log.show());
+  /** The CLI's lines, one log entry each (each with its timestamp); the notification says the report's headline. */
+  const report = (r: Report) => {
+    for (const line of r.text.split('\n')) (r.ok ? log.info : log.error).call(log, line);
+    void notify(r.ok ? 'info' : 'error', `BN Lab: ${r.headline}`, 'Show Output').then((c) => c && log.show());
     return r;
   };
-  const failure = (title: string, e: unknown) => report(title, { ok: false, text: e instanceof Error ? e.message : String(e) });
+  const failure = (e: unknown) => {
+    const text = e instanceof Error ? e.message : String(e);
+    return report({ ok: false, text, headline: text });
+  };
 
   const exportOnnx = async (args?: { checkpointDir?: string; outFile?: string; validate?: boolean }) => {
     const checkpointDir = args?.checkpointDir ?? (await pickCheckpoint());
@@ -204,13 +209,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     if (!outFile) return undefined;
     try {
       return report(
-        `ONNX export to ${outFile}`,
         await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'BN Lab: exporting ONNX (BN folded) and validating…' }, () =>
           deps.exporter({ checkpointDir, outFile, validate: args?.validate ?? true }),
         ),
       );
     } catch (e) {
-      return failure('ONNX export', e);
+      return failure(e);
     }
   };
 
@@ -221,11 +225,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     if (!checkpointDir) return undefined;
     try {
       return report(
-        `ONNX validation of ${onnxFile}`,
         await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'BN Lab: validating ONNX with onnxruntime…' }, () => deps.validator(onnxFile, checkpointDir)),
       );
     } catch (e) {
-      return failure('ONNX validation', e);
+      return failure(e);
     }
   };
 
@@ -238,7 +241,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const stop = async () => {
     const active = training.active.length;
     if (!active) {
-      void vscode.window.showInformationMessage('BN Lab: no training is running.');
+      void notify('info', 'BN Lab: no training is running.');
       return { stopped: 0 };
     }
     const runs = await training.stop();
@@ -262,7 +265,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         log.error(`${id}: ${message}`);
-        void vscode.window.showErrorMessage(`BN Lab: ${message}`);
+        void notify('error', `BN Lab: ${message}`);
         return { status: 'error', message };
       }
     }),

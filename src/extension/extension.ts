@@ -13,6 +13,7 @@ import { GpuRunner } from './training/gpu-runner';
 import { TrainingManager } from './training/manager';
 import { trainingStatusBar } from './training/status';
 import { progressTicks } from './training/ticks';
+import { recordedLog, said, type Said } from './voice';
 
 /** What `activate` returns: lets integration tests (and other extensions) observe BN Lab. */
 export interface BnLabApi {
@@ -23,21 +24,24 @@ export interface BnLabApi {
   readonly gpuRunner: GpuRunner;
   /** Context keys BN Lab has set (for `when` clauses), as last set. */
   readonly contextKeys: ReadonlyMap<string, unknown>;
+  /** The latest output channel lines and notifications. */
+  readonly said: readonly Said[];
 }
 
 /** ONNX export and validation, loaded on first use (onnxruntime-web is large). */
 const exporter: Exporter = async ({ checkpointDir, outFile, validate }) => {
   const { exportOnnx, formatExportReport } = await import('../onnx');
   const r = await exportOnnx({ checkpointDir, outFile, validate });
-  // The same report as `bnlab export` prints (it ends in "wrote FILE …" or "did not write FILE: …").
-  return { ok: r.written && r.passed, text: formatExportReport(r) };
+  // The same report as `bnlab export` prints; it ends in "wrote FILE …" or "did not write FILE: …", the headline.
+  const text = formatExportReport(r);
+  return { ok: r.written && r.passed, text, headline: text.split('\n').at(-1)! };
 };
 const validator = async (onnxFile: string, checkpointDir: string) => {
-  const { validateOnnx, formatValidation, mismatchNote } = await import('../onnx');
+  const { validateOnnx, formatValidateReport } = await import('../onnx');
+  // As `bnlab validate` prints it; the notification gives the result, then the note of a mismatched pair.
   const r = await validateOnnx({ onnxFile, checkpointDir });
-  const note = mismatchNote(r);
-  // As `bnlab validate` words it; a mismatched pair says so last (the line a failure notification shows).
-  return { ok: r.passed, text: `${onnxFile} vs ${checkpointDir} on ${r.data}: ${formatValidation(r)}${note ? `\n${note}` : ''}` };
+  const lines = formatValidateReport(r);
+  return { ok: r.passed, text: lines.join('\n'), headline: [lines.at(-1), ...lines.slice(0, -1)].join(' ') };
 };
 const exportedFrom = async (onnxFile: string) => (await import('../onnx')).exportedFrom(onnxFile);
 
@@ -45,7 +49,7 @@ const exportedFrom = async (onnxFile: string) => (await import('../onnx')).expor
 let activeTraining: TrainingManager | undefined;
 
 export function activate(context: vscode.ExtensionContext): BnLabApi {
-  const log = vscode.window.createOutputChannel('BN Lab', { log: true });
+  const log = recordedLog(vscode.window.createOutputChannel('BN Lab', { log: true }));
   const dashboard = new DashboardViewProvider(context.extensionUri, log);
   const root = context.extensionUri.fsPath;
   const gpuRunner = new GpuRunner(context.extensionUri, log, () => dashboard.whenSettled());
@@ -80,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
   );
   activeTraining = training;
   log.info(`BN Lab ${context.extension.packageJSON.version} activated`);
-  return { dashboard, log, training, controller, contextKeys, gpuRunner };
+  return { dashboard, log, training, controller, contextKeys, gpuRunner, said };
 }
 
 /** Window closing or extension host stopping: every run stops at its next step and saves, within VS Code's few seconds. */

@@ -5,6 +5,16 @@ import { crossEntropy, type LossResult, type Sequential } from '../engine/model'
 import type { Tensor } from '../engine/tensor';
 import { evaluate } from '../engine/trainer';
 
+/** Test samples measured in both modes at each stats step during a run: the first ones, a fixed subset that bounds the cost. */
+export const MODE_SAMPLES = 500;
+
+/** The first `count` samples of a split (views, no copy). */
+export function firstSamples(split: Split, count: number): Split {
+  const n = Math.min(count, split.count);
+  const size = split.count ? split.pixels.length / split.count : 0;
+  return { count: n, pixels: split.pixels.subarray(0, n * size), labels: split.labels.subarray(0, n) };
+}
+
 export async function bnModeAccuracies(model: Sequential, test: Split, norm: Normalization, batch: number): Promise<{ eval: number; train: number }> {
   const evalAcc = (await evaluate(model, test, norm)).accuracy;
   // Train mode updates running statistics: keep a copy and put it back.

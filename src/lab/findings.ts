@@ -19,6 +19,23 @@ function onlyMomentumDiffers(configs: ExperimentConfig[]): boolean {
   return configs.length > 1 && configs.every((c) => c.bn && strip(c) === strip(configs[0])) && new Set(configs.map((c) => c.bn!.momentum)).size > 1;
 }
 
+const sameCurve = (a: { value: number[] }, b: { value: number[] }) => a.value.length === b.value.length && a.value.every((v, i) => v === b.value[i]);
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`;
+
+/** The largest train − eval mode gap of each run measured during its run, and where. */
+function modeGaps(runs: readonly RunOutput[]): string[] {
+  const measured = runs.filter((r) => r.modesCurve?.eval.value.length);
+  if (!measured.length) return [];
+  const gaps = measured.map((r) => {
+    const { eval: ev, train } = r.modesCurve!;
+    let k = 0;
+    ev.value.forEach((v, i) => train.value[i] - v > train.value[k] - ev.value[k] && (k = i));
+    return `${r.label} ${signed(train.value[k] - ev.value[k])} at step ${ev.step[k]} (${f3(ev.value[k])} vs ${f3(train.value[k])})`;
+  });
+  const samples = [...new Set(measured.map((r) => r.modesCurve!.samples))].join('/');
+  return [`During the runs (first ${samples} test samples, every stats step), the largest gap of train mode over eval mode: ${gaps.join('; ')}.`];
+}
+
 export function findings(runs: readonly RunOutput[], configs: readonly ExperimentConfig[]): string[] {
   const done = runs.filter((r) => r.status === 'completed');
   if (done.length < 2 || done.length !== runs.length) return [];
@@ -28,11 +45,14 @@ export function findings(runs: readonly RunOutput[], configs: readonly Experimen
     const losses = done.map((r) => last(r.trainLoss));
     lines.push(
       `These runs differ only in BN momentum, which changes only the running statistics (used in eval mode), not training: ` +
-        (new Set(losses).size === 1 ? `their loss curves coincide (final loss ${f3(losses[0])} in every run).` : `final losses ${losses.map(f3).join(', ')}.`),
+        (done.every((r) => sameCurve(r.trainLoss, first.trainLoss))
+          ? `their loss curves coincide, one line on top of the others (final loss ${f3(losses[0])} in every run).`
+          : `yet their loss curves are not identical (final losses ${losses.map(f3).join(', ')}).`),
     );
+    lines.push(...modeGaps(done));
     const modes = done.filter((r) => r.modes?.eval !== undefined && r.modes?.train !== undefined);
     if (modes.length)
-      lines.push(`Test accuracy, BN in eval mode vs train mode: ${modes.map((r) => `${r.label} ${f3(r.modes!.eval)} vs ${f3(r.modes!.train)}`).join('; ')}.`);
+      lines.push(`Test accuracy after training, BN in eval mode vs train mode: ${modes.map((r) => `${r.label} ${f3(r.modes!.eval)} vs ${f3(r.modes!.train)}`).join('; ')}.`);
     return lines;
   }
   for (const r of rest) {
@@ -43,5 +63,5 @@ export function findings(runs: readonly RunOutput[], configs: readonly Experimen
     if (aa !== undefined && ab !== undefined) parts.push(compare(aa, ab, 'test accuracy', false));
     if (parts.length) lines.push(`${r.label} vs ${first.label}: ${parts.join(', ')}.`);
   }
-  return lines;
+  return [...lines, ...modeGaps(done)];
 }

@@ -43,6 +43,12 @@ export class RunOutputBuilder {
           gamma: mean(l.gamma), beta: mean(l.beta),
         }));
         return;
+      case 'modes': {
+        const c = (o.modesCurve ??= { samples: e.samples, eval: emptySeries(), train: emptySeries() });
+        pushPoint(c.eval, e.step, e.eval, MAX_OUTPUT_POINTS);
+        pushPoint(c.train, e.step, e.train, MAX_OUTPUT_POINTS);
+        return;
+      }
       case 'checkpoint':
         o.checkpoint = e.dir;
         return;

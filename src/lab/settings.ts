@@ -15,9 +15,10 @@ import {
   type ExperimentConfig,
 } from './config';
 
-/** Setting names without the `bnLab.` prefix; values as VS Code returns them (undefined = use the default). */
-export type SettingsInput = Partial<Record<SettingKey, unknown>>;
+/** Setting names without the `bnLab.` prefix (current or renamed); values as VS Code returns them (undefined = use the default). */
+export type SettingsInput = Partial<Record<SettingKey | RenamedKey, unknown>>;
 export type SettingKey = (typeof SETTING_KEYS)[number];
+export type RenamedKey = keyof typeof RENAMED;
 
 export const SETTING_KEYS = [
   'model',
@@ -26,10 +27,10 @@ export const SETTING_KEYS = [
   'batchSize',
   'optimizer',
   'learningRate',
-  'bnMomentum',
-  'bnEps',
-  'bnAffine',
-  'bnTrackRunningStats',
+  'batchNorm.momentum',
+  'batchNorm.epsilon',
+  'batchNorm.affine',
+  'batchNorm.trackRunningStats',
   'convention',
   'backend',
   'cpuThreads',
@@ -39,8 +40,19 @@ export const SETTING_KEYS = [
   'maxMemory',
 ] as const;
 
+/**
+ * Keys renamed so the Settings editor, which titles a setting from its key, reads "Batch Norm: Epsilon" (not
+ * "Bn Eps"). A value under the old key is still used while the new key is not set, and errors name the key it came from.
+ */
+export const RENAMED = {
+  bnMomentum: 'batchNorm.momentum',
+  bnEps: 'batchNorm.epsilon',
+  bnAffine: 'batchNorm.affine',
+  bnTrackRunningStats: 'batchNorm.trackRunningStats',
+} as const satisfies Record<string, SettingKey>;
+
 export interface SettingError {
-  /** Full setting id, e.g. `bnLab.bnMomentum`. */
+  /** Full setting id, e.g. `bnLab.batchNorm.momentum`. */
   setting: string;
   message: string;
 }
@@ -60,10 +72,10 @@ const RULES: Record<SettingKey, Rule> = {
   batchSize: rule(checks.int(1, 65_536), (c, v) => (c.batchSize = v)),
   optimizer: rule(checks.oneOf(OPTIMIZERS), (c, v) => (c.optimizer = v)),
   learningRate: rule(checks.number(0, 10, true), (c, v) => (c.lr = v)),
-  bnMomentum: rule(checks.momentum, (c, v) => (bnOf(c).momentum = v)),
-  bnEps: rule(checks.number(0, 1, true), (c, v) => (bnOf(c).eps = v)),
-  bnAffine: rule(checks.bool, (c, v) => (bnOf(c).affine = v)),
-  bnTrackRunningStats: rule(checks.bool, (c, v) => (bnOf(c).trackRunningStats = v)),
+  'batchNorm.momentum': rule(checks.momentum, (c, v) => (bnOf(c).momentum = v)),
+  'batchNorm.epsilon': rule(checks.number(0, 1, true), (c, v) => (bnOf(c).eps = v)),
+  'batchNorm.affine': rule(checks.bool, (c, v) => (bnOf(c).affine = v)),
+  'batchNorm.trackRunningStats': rule(checks.bool, (c, v) => (bnOf(c).trackRunningStats = v)),
   backend: rule(checks.oneOf(BACKENDS), (c, v) => (c.backend = v)),
   cpuThreads: rule(checks.int(0, 256), (c, v) => (c.cpuThreads = v)),
   statsInterval: rule(checks.int(1, 1_000_000), (c, v) => (c.statsInterval = v)),
@@ -72,23 +84,27 @@ const RULES: Record<SettingKey, Rule> = {
   maxMemory: rule<number | null>((v) => (v === null ? { value: null } : checks.number(0, 1 << 20, true)(v)), (c, v) => (c.maxMemoryGiB = v)),
 };
 
-const FIELD_TO_SETTING: Partial<Record<string, SettingKey>> = { 'bn.momentum': 'bnMomentum', epochs: 'epochs', model: 'model', data: 'dataset' };
+const FIELD_TO_SETTING: Partial<Record<string, SettingKey>> = { 'bn.momentum': 'batchNorm.momentum', epochs: 'epochs', model: 'model', data: 'dataset' };
 
 export function validateSettings(input: SettingsInput, deep: DeepChecks = {}): SettingsResult {
   const config = defaultConfig();
   config.name = 'settings';
   const errors: SettingError[] = [];
-  const fail = (key: SettingKey, message: string) => errors.push({ setting: `bnLab.${key}`, message: `Setting bnLab.${key}: ${message}` });
+  // Where each value came from: its key, or the old key it was renamed from.
+  const from = new Map<SettingKey, string>();
+  for (const [old, key] of Object.entries(RENAMED)) if (input[old as RenamedKey] !== undefined && input[key] === undefined) from.set(key, old);
+  const name = (key: SettingKey) => from.get(key) ?? key;
+  const fail = (key: string, message: string) => errors.push({ setting: `bnLab.${key}`, message: `Setting bnLab.${key}: ${message}` });
   for (const key of Object.keys(RULES) as SettingKey[]) {
-    const v = input[key];
+    const v = input[name(key) as SettingKey];
     if (v === undefined) continue;
     const r = RULES[key].check(v);
-    if ('error' in r) fail(key, r.error);
+    if ('error' in r) fail(name(key), r.error);
     else RULES[key].apply(config, r.value as never);
   }
-  for (const key of Object.keys(input)) if (!(SETTING_KEYS as readonly string[]).includes(key)) fail(key as SettingKey, 'is not a BN Lab setting');
+  for (const key of Object.keys(input)) if (!(SETTING_KEYS as readonly string[]).includes(key) && !(key in RENAMED)) fail(key, 'is not a BN Lab setting');
   if (errors.length === 0) {
-    for (const [field, message] of crossCheck(config)) fail(FIELD_TO_SETTING[field] ?? 'convention', message);
+    for (const [field, message] of crossCheck(config)) fail(name(FIELD_TO_SETTING[field] ?? 'convention'), message);
     const modelErr = deep.model?.(config.model);
     if (modelErr) fail('model', modelErr);
     const dataErr = deep.data?.(config.data);

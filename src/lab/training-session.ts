@@ -1,7 +1,7 @@
 /**
  * One training run inside a runner (the Node worker thread or the WebGPU webview): trains with the
  * start message's config on the runner's backend, streams events, measures BN train/eval-mode
- * accuracy at the end, and tells the host when the GPU gave out so it can go on on the CPU.
+ * accuracy at each stats step (on MODE_SAMPLES test samples, as `modes` events) and at the end (the whole test split), and tells the host when the GPU gave out so it can go on on the CPU.
  * Pure: the runner supplies data, checkpoint writing and the backend.
  */
 import { DEFAULT_NORMALIZATION, type Dataset } from '../data/dataset';
@@ -10,7 +10,7 @@ import type { TrainEvent } from '../engine/events';
 import type { Sequential, StateDict } from '../engine/model';
 import { train, type CheckpointRequest } from '../engine/trainer';
 import type { FromWorker, StartMessage } from '../protocol/worker-messages';
-import { bnModeAccuracies } from './bn-modes';
+import { bnModeAccuracies, firstSamples, MODE_SAMPLES } from './bn-modes';
 
 export interface RunnerIO {
   backend: BackendName;
@@ -35,6 +35,8 @@ export async function runTrainingSession(m: StartMessage, io: RunnerIO): Promise
     const dataset = await io.loadDataset();
     if (io.signal.aborted) return emit({ type: 'done', reason: 'cancelled', step: lastStep, message: 'training was cancelled' });
     const norm = m.config.normalization ?? DEFAULT_NORMALIZATION;
+    const subset = firstSamples(dataset.test, MODE_SAMPLES);
+    const hasBn = (model: Sequential) => model.layers.some((l) => l.kind === 'bn');
     const { done, model } = await train({
       dataset,
       config: m.config,
@@ -45,8 +47,14 @@ export async function runTrainingSession(m: StartMessage, io: RunnerIO): Promise
       initState: io.loadResumeState ? await io.loadResumeState() : undefined,
       startStep: m.resume?.step,
       saveCheckpoint: (model, req) => io.saveCheckpoint(model, req, dataset),
+      atStats:
+        m.evalModes && subset.count > 1
+          ? async (model, at) => {
+              if (hasBn(model)) emit({ type: 'modes', ...at, samples: subset.count, ...(await bnModeAccuracies(model, subset, norm, m.config.batchSize)) });
+            }
+          : undefined,
     });
-    if (m.evalModes && done.reason === 'completed' && model.layers.some((l) => l.kind === 'bn')) {
+    if (m.evalModes && done.reason === 'completed' && hasBn(model)) {
       io.send({ type: 'modes', ...(await bnModeAccuracies(model, dataset.test, norm, m.config.batchSize)) });
     }
   } catch (e) {

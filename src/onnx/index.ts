@@ -17,6 +17,6 @@
  *   chosen variant is written only if it passes.
  */
 export { exportOnnx, exportSequential, countOps, formatBnEntries, formatExportReport, type ExportOnnxOptions, type ExportReport, type VariantReport, type ExportedModel } from './export';
-export { validateOnnx, formatValidation, exportedFrom, mismatchNote, DEFAULT_ATOL, type ValidateOnnxOptions, type ValidateReport, type ValidationResult } from './validate';
+export { validateOnnx, formatValidation, formatValidateReport, exportedFrom, mismatchNote, DEFAULT_ATOL, type ValidateOnnxOptions, type ValidateReport, type ValidationResult } from './validate';
 export { DEFAULT_OPSET, MIN_OPSET, MAX_OPSET, IR_VERSION, OnnxExportError } from './graph';
 export type { BnFoldEntry } from './fold';

@@ -114,6 +114,12 @@ export function mismatchNote(r: ValidateReport): string | undefined {
   return undefined;
 }
 
+/** The lines `bnlab validate` prints: the mismatch note, if any, then the result. */
+export function formatValidateReport(r: ValidateReport): string[] {
+  const note = mismatchNote(r);
+  return [...(note ? [note] : []), `${r.onnxFile} vs ${r.checkpointDir} on ${r.data}: ${formatValidation(r)}`];
+}
+
 /** Validates an ONNX file against a checkpoint evaluated by the engine. Bad input throws a UserError. */
 export async function validateOnnx(opts: ValidateOnnxOptions): Promise<ValidateReport> {
   let bytes: Uint8Array;

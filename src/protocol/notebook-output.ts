@@ -44,6 +44,8 @@ export const runOutputSchema = z.object({
   statsStep: z.optional(z.int().check(z.nonnegative())),
   /** Test accuracy with BN in eval mode (running statistics) vs train mode (batch statistics). */
   modes: z.optional(z.object({ eval: z.optional(num), train: z.optional(num) })),
+  /** The same two accuracies over the run, at each stats step, on the first `samples` test samples. */
+  modesCurve: z.optional(z.object({ samples: z.int().check(z.positive()), eval: series, train: series })),
   checkpoint: z.optional(z.string()),
 });
 

@@ -74,6 +74,8 @@ export const statsEventSchema = z.object({
   gradNorms: z.array(z.object({ layer: int, kind: z.string(), norm: num })),
 });
 
+export const modesEventSchema = z.object({ type: z.literal('modes'), step: int, epoch: int, samples: int, eval: num, train: num });
+
 export const checkpointEventSchema = z.object({ type: z.literal('checkpoint'), step: int, dir: z.string() });
 
 export const doneEventSchema = z.object({
@@ -89,6 +91,7 @@ export const trainEventSchema = z.discriminatedUnion('type', [
   stepEventSchema,
   evalEventSchema,
   statsEventSchema,
+  modesEventSchema,
   checkpointEventSchema,
   doneEventSchema,
 ]);

@@ -38,8 +38,8 @@ describe('BN Lab extension', () => {
     const config = () => vscode.workspace.getConfiguration('bnLab');
     assert.equal(config().get('model'), 'seed');
     assert.equal(config().get('batchSize'), 100);
-    assert.equal(config().get('bnMomentum'), 0.1);
-    assert.equal(config().get('bnEps'), 1e-5);
+    assert.equal(config().get('batchNorm.momentum'), 0.1);
+    assert.equal(config().get('batchNorm.epsilon'), 1e-5);
     assert.equal(config().get('optimizer'), 'adam');
     await config().update('epochs', 3, vscode.ConfigurationTarget.Global);
     try {

@@ -74,18 +74,25 @@ describe('BN Lab training, notebooks and settings', function () {
 
   it('invalid settings produce a message naming the setting and start nothing', async () => {
     const before = api.training.all().length;
-    const outcome = await withSettings({ bnMomentum: 2, batchSize: 0 }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
+    const outcome = await withSettings({ 'batchNorm.momentum': 2, batchSize: 0 }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
     assert.equal(outcome.status, 'invalid');
     const errors = outcome.status === 'invalid' ? outcome.errors : [];
-    assert.ok(errors.some((e) => /bnLab\.bnMomentum: 2 is out of range/.test(e)), errors.join(' | '));
+    assert.ok(errors.some((e) => /bnLab\.batchNorm\.momentum: 2 is out of range/.test(e)), errors.join(' | '));
     assert.ok(errors.some((e) => /bnLab\.batchSize/.test(e)), errors.join(' | '));
     assert.equal(api.training.all().length, before);
   });
 
-  it('bnMomentum null in the settings (momentum none) trains with the cumulative average', async () => {
-    const outcome = await withSettings({ ...TINY, bnMomentum: null }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
+  it('batchNorm.momentum null in the settings (momentum none) trains with the cumulative average', async () => {
+    const outcome = await withSettings({ ...TINY, 'batchNorm.momentum': null }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
     assert.ok(outcome.status === 'done' && outcome.runs[0].reason === 'completed', JSON.stringify(outcome));
     assert.equal(api.training.get(outcome.runs[0].runId)!.config.bn?.momentum, null);
+  });
+
+  it('settings written under the keys used before the rename (bnLab.bnMomentum null, bnLab.bnEps) still reach training', async () => {
+    const outcome = await withSettings({ ...TINY, bnMomentum: null, bnEps: 0.002 }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
+    assert.ok(outcome.status === 'done' && outcome.runs[0].reason === 'completed', JSON.stringify(outcome));
+    const bn = api.training.get(outcome.runs[0].runId)!.config.bn;
+    assert.deepEqual([bn?.momentum, bn?.eps], [null, 0.002]);
   });
 
   it('Train with an empty .bnlab notebook in focus trains from the settings', async () => {
@@ -119,6 +126,9 @@ describe('BN Lab training, notebooks and settings', function () {
     assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason);
     assert.deepEqual(parsed.value.runs.map((r) => [r.label, r.status, r.step]), [['tiny BN', 'completed', 4], ['tiny no BN', 'completed', 4]]);
     assert.ok(parsed.value.runs[0].bn.length === 2 && parsed.value.runs[1].bn.length === 0);
+    // eval_modes: both modes measured at each stats step (steps 2 and 4) during the BN run; nothing for the run without BN.
+    assert.deepEqual(parsed.value.runs[0].modesCurve?.eval.step, [2, 4]);
+    assert.equal(parsed.value.runs[1].modesCurve, undefined);
     const summary = new TextDecoder().decode(text.data);
     assert.match(summary, /^tiny BN: completed, step 4\/4, loss [\d.]+, test accuracy [\d.]+, BN eval mode [\d.]+ vs train mode [\d.]+/);
     assert.match(summary, /\ntiny no BN: completed/);
@@ -201,8 +211,10 @@ describe('BN Lab training, notebooks and settings', function () {
     // The same architecture from another run: validation says the pair does not belong together.
     const other = api.training.all().find((r) => r !== run && r.done?.reason === 'completed' && r.checkpoint && r.config.model === run.config.model);
     assert.ok(other, 'a second completed run of the same model');
-    const mismatch = await vscode.commands.executeCommand<{ ok: boolean; text: string }>('bnLab.validateOnnx', { onnxFile: outFile, checkpointDir: other.checkpoint });
-    assert.match(mismatch.text.split('\n').at(-1)!, /was exported from checkpoint .*, not .*: model and checkpoint differ$/, mismatch.text);
+    const mismatch = await vscode.commands.executeCommand<{ ok: boolean; text: string; headline: string }>('bnLab.validateOnnx', { onnxFile: outFile, checkpointDir: other.checkpoint });
+    // As `bnlab validate` prints it: the note first, then the result; the notification gives the result, then the note.
+    assert.match(mismatch.text.split('\n')[0], /^note: .* was exported from checkpoint .*, not .*: model and checkpoint differ$/, mismatch.text);
+    assert.match(mismatch.headline, /— FAIL \(atol [\d.e-]+\) note: .*: model and checkpoint differ$/, mismatch.headline);
   });
 
   it('Compare BN Settings runs a sweep (BN vs no BN) whose runs overlay in the dashboard', async () => {
@@ -240,6 +252,7 @@ describe('BN Lab starter notebook', function () {
     assert.deepEqual([bn.label, bn.status, noBn.label, noBn.status], ['seed with BN', 'completed', 'seed without BN', 'completed']);
     const modes = outputOf(labs[1]);
     assert.ok(modes.every((r) => r.modes && r.modes.eval !== undefined && r.modes.train !== undefined));
+    assert.ok(modes.every((r) => r.modesCurve?.train.step.join() === '10,20,30,40'), 'eval vs train mode over the run, at each stats step');
     const exportText = new TextDecoder().decode(labs[2].outputs[0].items[0].data);
     assert.match(exportText, /^wrote .*seed-bn\.onnx/m);
     assert.doesNotMatch(exportText, /written:/, 'one wording, as the CLI prints it');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainOutcome } from '../../src/extension/commands';
 import type { BnLabApi } from '../../src/extension/extension';
+import { parseNotebookOutput, RUN_OUTPUT_MIME } from '../../src/protocol/notebook-output';
 import { TINY, withSettings } from './settings';
 import { until } from './until';
 
@@ -81,7 +82,7 @@ describe('BN Lab on WebGPU (GPU Runner webview)', function () {
 
   it('a notebook cell with backend: webgpu trains on the GPU, its output naming the adapter', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'bnlab-gpu-')), 'gpu.bnlab');
-    writeFileSync(file, JSON.stringify({ bnlab: 1, metadata: {}, cells: [{ kind: 'lab', source: `name: gpu cell\nmodel: ${TINY.model}\ndata: "${TINY.dataset}"\nsteps: 4\nbatch: 50\nbackend: webgpu` }] }));
+    writeFileSync(file, JSON.stringify({ bnlab: 1, metadata: {}, cells: [{ kind: 'lab', source: `name: gpu cell\nmodel: ${TINY.model}\ndata: "${TINY.dataset}"\nsteps: 4\nbatch: 50\nbackend: webgpu\nstats_interval: 2\neval_modes: true` }] }));
     const nb = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
     await vscode.window.showNotebookDocument(nb);
     const before = new Set(api.training.all());
@@ -91,6 +92,10 @@ describe('BN Lab on WebGPU (GPU Runner webview)', function () {
     assert.equal(run.done?.reason, 'completed', run.done?.message);
     const text = nb.cellAt(0).outputs.flatMap((o) => o.items).find((i) => i.mime === 'text/plain')!;
     assert.match(new TextDecoder().decode(text.data), /steps\/s on webgpu \(/);
+    // BN eval vs train mode measured on the device at each stats step.
+    const rich = nb.cellAt(0).outputs.flatMap((o) => o.items).find((i) => i.mime === RUN_OUTPUT_MIME)!;
+    const parsed = parseNotebookOutput(JSON.parse(new TextDecoder().decode(rich.data)));
+    assert.ok(parsed.ok && parsed.value.runs[0].modesCurve?.eval.step.join() === '2,4', JSON.stringify(parsed.ok && parsed.value.runs[0].modesCurve));
   });
 
   // A notebook left in focus would make the next suite's Train run its cell.

@@ -58,8 +58,8 @@ describe('BN Lab in the workbench: editor tab and when clauses', function () {
 
   it('with bnLab.convention keras, Settings say which momentum and eps apply, and training uses them', async () => {
     const props = Object.assign({}, ...manifest.contributes.configuration.map((c) => c.properties));
-    assert.match(props['bnLab.bnMomentum'].markdownDescription!, /0\.1 with PyTorch, 0\.99 with Keras/);
-    assert.match(props['bnLab.bnEps'].markdownDescription!, /1e-5 with PyTorch, 1e-3 with Keras/);
+    assert.match(props['bnLab.batchNorm.momentum'].markdownDescription!, /0\.1 with PyTorch, 0\.99 with Keras/);
+    assert.match(props['bnLab.batchNorm.epsilon'].markdownDescription!, /1e-5 with PyTorch, 1e-3 with Keras/);
     assert.deepEqual(manifest.contributes.configuration.map((c) => c.title), ['Model and data', 'Training', 'Batch Normalization', 'Dashboard']);
     const config = vscode.workspace.getConfiguration('bnLab');
     const tiny = { ...SLOW, dataset: 'synthetic:shapes,n=100,test=20', batchSize: 50, convention: 'keras' };

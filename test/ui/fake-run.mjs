@@ -1,5 +1,6 @@
 // Plausible trainer events (src/engine/events.ts shapes) for webview tests: a falling loss, BN
-// batch statistics that drift, running statistics that follow them with the run's momentum.
+// batch statistics that drift, running statistics that follow them with the run's momentum, and
+// (with `modes`) test accuracy in BN eval mode trailing train mode the more, the smaller the momentum.
 
 /** A small seeded PRNG (mulberry32), so screenshots are repeatable. */
 function rng(seed) {
@@ -29,7 +30,7 @@ function histogram(rand, mean, std, bins = 32) {
  * Events of one run up to `steps`, as an array. `bn: false` gives a run without BN layers.
  * Layers: 0 conv(32), 1 bn(32), 5 linear(128), 6 bn(128), 8 linear(10).
  */
-export function fakeRun({ runId = 'run-1', bn = true, steps = 60, totalSteps = 80, seed = 1, statsInterval = 5, momentum = 0.1, done = false } = {}) {
+export function fakeRun({ runId = 'run-1', bn = true, steps = 60, totalSteps = 80, seed = 1, statsInterval = 5, momentum = 0.1, done = false, modes = false } = {}) {
   const rand = rng(seed);
   const events = [
     { type: 'start', runId, spec: bn ? 'seed' : 'seed (no BN)', dataset: 'digits', backend: 'cpu', totalSteps, stepsPerEpoch: totalSteps, batchSize: 100, config: { lr: 0.001 } },
@@ -62,6 +63,10 @@ export function fakeRun({ runId = 'run-1', bn = true, steps = 60, totalSteps = 8
       });
       const gradNorms = [0, 5, 8].map((layer, j) => ({ layer, kind: layer === 0 ? 'conv' : 'linear', norm: (bn ? 0.5 : 1.5) * Math.exp(-progress) * (1 + j) * (0.8 + 0.4 * rand()) }));
       events.push({ type: 'stats', step, epoch: 0, bn: stats, gradNorms });
+      if (modes && bn) {
+        const train = Math.min(0.99, 0.2 + 0.75 * (1 - Math.exp(-5 * progress)));
+        events.push({ type: 'modes', step, epoch: 0, samples: 500, train, eval: train - (train - 0.1) * Math.exp(-step * momentum * 0.5) });
+      }
     }
   }
   if (done) events.push({ type: 'checkpoint', step: steps, dir: `/tmp/${runId}` }, { type: 'done', reason: 'completed', step: steps, checkpoint: `/tmp/${runId}` });

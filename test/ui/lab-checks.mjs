@@ -173,7 +173,7 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       await page.locator('.part.editor').first().click({ position: { x: 200, y: 200 } });
     });
 
-    await check('Settings list BN Lab in sections and say which momentum and eps the Keras convention uses', async () => {
+    await check('Settings list BN Lab in sections, say which momentum and eps the Keras convention uses, and title the BN settings "Batch Norm: …"', async () => {
       await runCommand(page, 'Preferences: Open Settings (UI)', 15_000);
       await page.locator('.settings-editor').first().waitFor({ timeout: 30_000 });
       await sleep(1000);
@@ -181,6 +181,24 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       await page.locator('.settings-editor .setting-item-description', { hasText: '0.99 with Keras' }).first().waitFor({ timeout: 30_000 });
       await sleep(800);
       await shot('ui-settings.png');
+      // Titles come from the keys (VS Code wordifies them): the BN settings read "Batch Norm: Epsilon", not "Bn Eps".
+      await page.keyboard.press('Control+a');
+      await page.keyboard.type('@ext:bnlab.bn-lab batch norm');
+      await page.locator('.settings-editor .setting-item-title', { hasText: 'Batch Norm: Epsilon' }).first().waitFor({ timeout: 30_000 });
+      await sleep(800);
+      await shot('ui-settings-titles.png');
+      // The list renders the rows in view: scroll through it, collecting titles.
+      const titles = new Set();
+      await page.locator('.settings-editor .settings-tree-container').first().hover();
+      for (let i = 0; i < 6; i++) {
+        for (const t of await page.locator('.settings-editor .setting-item-contents .setting-item-title').allTextContents()) titles.add(t);
+        await page.mouse.wheel(0, 400);
+        await sleep(300);
+      }
+      for (const want of ['Batch Norm: Momentum', 'Batch Norm: Epsilon', 'Batch Norm: Affine', 'Batch Norm: Track Running Stats'])
+        if (![...titles].some((t) => t.endsWith(want))) throw new Error(`no setting titled "${want}": ${[...titles].join(' | ')}`);
+      const bad = [...titles].filter((t) => /\bBn (Eps|Momentum|Affine|Track)/.test(t));
+      if (bad.length) throw new Error(`titles that do not read: ${bad.join(' | ')}`);
       await runCommand(page, 'View: Close Editor', 15_000);
     });
 

@@ -95,6 +95,45 @@ try {
     await tab.screenshot({ path: join(results, 'notebook-renderer-page-dark.png'), fullPage: true });
   });
 
+  await check('a cell with eval_modes draws BN eval vs train mode over the run; every axis holds its points', async () => {
+    await tab.evaluate(() => (document.body.className = 'vscode-light'));
+    const runs = [0.1, 0.01].map((momentum, i) => {
+      const b = new RunOutputBuilder(`m${i}`, `momentum ${momentum}`);
+      for (const e of fakeRun({ runId: `m${i}`, seed: 1, momentum, steps: 80, done: true, modes: true })) b.add(e);
+      return b.output();
+    });
+    await tab.evaluate((d) => window.show(d), { version: 1, runs });
+    await frames(tab, 3);
+    const info = await tab.evaluate(() => {
+      const host = (id) => document.querySelector(`[data-testid="${id}"]`);
+      const axes = (id) => ({ x: host(id).dataset.xRange, y: (host(id).dataset.yTicks ?? '').split(',').filter(Boolean).map(Number) });
+      return {
+        modesShown: !host('chart-bn-modes').parentElement.hidden && !!host('chart-bn-modes').querySelector('canvas'),
+        caption: host('chart-bn-modes').parentElement.textContent,
+        loss: axes('chart-loss'), accuracy: axes('chart-test-accuracy'), modes: axes('chart-bn-modes'),
+        // Each chart's box, in order: the charts made room for the third.
+        boxes: ['chart-loss', 'chart-test-accuracy', 'chart-bn-modes'].map((id) => { const r = host(id).querySelector('.uplot').getBoundingClientRect(); return { top: r.top, left: r.left, right: r.right }; }),
+      };
+    });
+    console.log(`      ${JSON.stringify(info)}`);
+    assert(info.modesShown, 'no eval vs train mode chart');
+    const overlap = info.boxes.some((b, i) => i > 0 && b.top === info.boxes[i - 1].top && b.left < info.boxes[i - 1].right);
+    assert(!overlap, `charts overlap: ${JSON.stringify(info.boxes)}`);
+    assert(/first 500 test samples at every stats step/.test(info.caption), `caption: ${info.caption}`);
+    // A single evaluation per run must not stretch the x axis: it spans the run's steps.
+    assert(info.accuracy.x === '0,80' && info.modes.x === '0,80', `x ranges: ${info.accuracy.x}, ${info.modes.x}`);
+    const within = (ticks, values, what) => {
+      const [lo, hi] = [Math.min(...values), Math.max(...values)];
+      assert(ticks.length >= 2 && ticks[0] <= lo && ticks.at(-1) >= hi, `${what}: points ${lo.toFixed(3)}…${hi.toFixed(3)} outside the ticks ${ticks}`);
+    };
+    within(info.loss.y, runs.flatMap((r) => r.trainLoss.value), 'loss');
+    within(info.modes.y, runs.flatMap((r) => [...r.modesCurve.eval.value, ...r.modesCurve.train.value]), 'eval vs train mode');
+    await tab.screenshot({ path: join(results, 'notebook-renderer-modes-light.png'), fullPage: true });
+    await tab.evaluate(() => (document.body.className = 'vscode-dark'));
+    await frames(tab, 3);
+    await tab.screenshot({ path: join(results, 'notebook-renderer-modes-dark.png'), fullPage: true });
+  });
+
   await check('an invalid output shows its reason instead of drawing', async () => {
     await tab.evaluate(() => window.show({ version: 1, runs: [{ runId: 'x' }] }));
     const text = await tab.textContent('#out');

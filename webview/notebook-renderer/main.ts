@@ -1,12 +1,13 @@
 /**
  * Notebook renderer for BN Lab cell outputs (mime application/vnd.bnlab.run+json): loss and test
- * accuracy curves of every run in the cell, overlaid, and a table of BN statistics. The controller
+ * accuracy curves of every run in the cell, overlaid, test accuracy in BN eval vs train mode over
+ * the run (cells with eval_modes), and a table of BN statistics. The controller
  * replaces the output while training runs; each render reuses the element's charts.
  * Must be bundled as an ES module (VS Code imports it and calls `activate`).
  */
 import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
 import { parseNotebookOutput, type NotebookOutput, type RunOutput } from '../../src/protocol/notebook-output';
-import { Chart, colorOf, dashOf, joinSeries, readTheme, type LineSpec } from '../shared/charts';
+import { Chart, colorOf, dashOf, joinSeries, readTheme, type LineSpec, type Theme } from '../shared/charts';
 import { injectStyles, UPLOT_CSS } from '../shared/styles';
 
 const CSS = `
@@ -22,6 +23,7 @@ const CSS = `
 .bnlab-output th, .bnlab-output td { padding: 2px 10px 2px 0; text-align: right; border-bottom: 1px solid var(--vscode-widget-border, rgba(128,128,128,0.25)); }
 .bnlab-output th:first-child, .bnlab-output td:first-child { text-align: left; }
 .bnlab-output th { font-weight: 600; }
+.bnlab-output .chart .caption { font-size: 90%; }
 .bnlab-output td.note { text-align: left; color: var(--vscode-descriptionForeground); }
 `;
 
@@ -29,6 +31,8 @@ interface View {
   root: HTMLElement;
   loss: Chart;
   accuracy: Chart;
+  modes: Chart;
+  modesCaption: HTMLElement;
   runs: HTMLElement;
   table: HTMLElement;
   /** The output last drawn, redrawn when the theme changes. */
@@ -86,9 +90,14 @@ function viewFor(element: HTMLElement): View {
   const charts = Object.assign(document.createElement('div'), { className: 'charts' });
   const lossHost = Object.assign(document.createElement('div'), { className: 'chart' });
   const accHost = Object.assign(document.createElement('div'), { className: 'chart' });
+  const modesWrap = Object.assign(document.createElement('div'), { className: 'chart', hidden: true });
+  const modesHost = document.createElement('div');
+  const modesCaption = Object.assign(document.createElement('div'), { className: 'caption muted' });
+  modesWrap.append(modesHost, modesCaption);
   lossHost.dataset.testid = 'chart-loss';
   accHost.dataset.testid = 'chart-test-accuracy';
-  charts.append(lossHost, accHost);
+  modesHost.dataset.testid = 'chart-bn-modes';
+  charts.append(lossHost, accHost, modesWrap);
   const table = document.createElement('div');
   root.append(runs, charts, table);
   element.replaceChildren(root);
@@ -97,6 +106,8 @@ function viewFor(element: HTMLElement): View {
     // The run lines above the charts name the runs by colour: no legends.
     loss: new Chart(lossHost, { title: 'Training loss', xLabel: 'step', height: 150, legend: false }),
     accuracy: new Chart(accHost, { title: 'Test accuracy', xLabel: 'step', height: 150, xFromZero: true, yRange: [0, 1], legend: false }),
+    modes: new Chart(modesHost, { title: 'Test accuracy: BN eval vs train mode', xLabel: 'step', height: 150, xFromZero: true, legend: false }),
+    modesCaption,
     runs,
     table,
   };
@@ -120,8 +131,27 @@ function render(out: NotebookOutput, element: HTMLElement): void {
   const specs = (points: boolean): LineSpec[] => out.runs.map((r, i) => ({ label: runName(r), color: colorOf(theme, colorIndex(r, i)), dash: dashOf(theme, colorIndex(r, i)), points }));
   view.loss.update(theme, specs(false), joinSeries(out.runs.map((r) => r.trainLoss)));
   // Evaluations are sparse: the x axis spans the runs' steps, not the evaluations' (one dot would stretch it).
-  view.accuracy.update(theme, specs(true), joinSeries(out.runs.map((r) => r.testAccuracy)), Math.max(1, ...out.runs.map((r) => r.totalSteps)));
+  // The eval vs train mode chart shows once a run measured both modes; the other charts then make room for it.
+  const modesWrap = view.modes.host.parentElement!;
+  const relayout = modesWrap.hidden === out.runs.some((r) => r.modesCurve);
+  modesWrap.hidden = !out.runs.some((r) => r.modesCurve);
+  const xMax = Math.max(1, ...out.runs.map((r) => r.totalSteps));
+  view.accuracy.update(theme, specs(true), joinSeries(out.runs.map((r) => r.testAccuracy)), xMax);
+  if (!modesWrap.hidden) drawModes(view, out, theme, xMax);
+  if (relayout) [view.loss, view.accuracy].forEach((c) => c.resize());
   view.table.replaceChildren(bnTable(out.runs));
+}
+
+/** Eval mode (running statistics) solid, train mode (batch statistics) dashed, in each run's colour. */
+function drawModes(view: View, out: NotebookOutput, theme: Theme, xMax: number): void {
+  const runs = out.runs.map((r, i) => ({ r, i })).filter(({ r }) => r.modesCurve);
+  const specs = runs.flatMap(({ r, i }): LineSpec[] => [
+    { label: `${runName(r)} eval mode`, color: colorOf(theme, colorIndex(r, i)), points: true },
+    { label: `${runName(r)} train mode`, color: colorOf(theme, colorIndex(r, i)), dash: [5, 3], points: true },
+  ]);
+  view.modes.update(theme, specs, joinSeries(runs.flatMap(({ r }) => [r.modesCurve!.eval, r.modesCurve!.train])), xMax);
+  const samples = [...new Set(runs.map(({ r }) => r.modesCurve!.samples))].join('/');
+  view.modesCaption.textContent = `solid: eval mode (running statistics) · dashed: train mode (batch statistics) · on the first ${samples} test samples at every stats step`;
 }
 
 const runName = (r: RunOutput) => (r.seq ? `${r.label} · #${r.seq}` : r.label);

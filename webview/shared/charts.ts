@@ -88,6 +88,20 @@ export interface ChartOptions {
   xFromZero?: boolean;
 }
 
+/**
+ * Ticks 1, 2, 2.5 or 5 × 10^k apart, about `count` intervals, from a multiple at or below `min` to one at or above `max`:
+ * an auto y range that ends on ticks, so no point lies below the lowest tick or above the highest.
+ */
+export function niceTicks(min: number | null, max: number | null, count = 4): number[] {
+  if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+  if (min === max) [min, max] = [min - (Math.abs(min) * 0.1 || 1), max + (Math.abs(max) * 0.1 || 1)];
+  const raw = (max - min) / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const incr = [1, 2, 2.5, 5, 10].map((k) => k * magnitude).find((v) => v >= raw * (1 - 1e-9))!;
+  const from = Math.floor(min / incr + 1e-9), to = Math.ceil(max / incr - 1e-9);
+  return Array.from({ length: to - from + 1 }, (_, i) => Number(((from + i) * incr).toPrecision(12)));
+}
+
 /** Tick spacings for x (steps and channels are whole numbers): 1, 2, 5, 10, 20, 50, … */
 const INTEGER_STEPS = Array.from({ length: 30 }, (_, i) => [1, 2, 5][i % 3] * 10 ** Math.floor(i / 3));
 
@@ -97,6 +111,8 @@ export class Chart {
   private key = '';
   private xMax = 1;
   private xLabel = '';
+  /** The auto y range's ticks, computed with the range (niceTicks). */
+  private yTicks: number[] = [];
 
   constructor(
     readonly host: HTMLElement,
@@ -138,8 +154,10 @@ export class Chart {
 
   private build(theme: Theme, specs: LineSpec[]): uPlot.Options {
     const o = this.options;
-    const axis = (label: string | undefined, size: number, space: number, incrs?: number[]): uPlot.Axis => ({
+    const niceY = !o.logY && !o.yRange && !o.yFromZero;
+    const axis = (label: string | undefined, size: number, space: number, incrs?: number[], splits?: uPlot.Axis.Splits): uPlot.Axis => ({
       ...(incrs ? { incrs } : {}),
+      ...(splits ? { splits } : {}),
       space,
       label,
       stroke: theme.muted,
@@ -168,10 +186,24 @@ export class Chart {
             ? { range: o.yRange }
             : o.yFromZero
               ? { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] }
-              : { auto: true },
+              : {
+                  range: (_u, min, max) => {
+                    this.yTicks = niceTicks(min, max);
+                    return [this.yTicks[0], this.yTicks[this.yTicks.length - 1]];
+                  },
+                },
       },
       // Steps, channels and samples are whole numbers; epochs seen are not (a 1-epoch run needs ticks at 0.2, 0.4, …).
-      axes: [axis(this.xLabel, 26, 40, this.xLabel === 'epoch' ? undefined : INTEGER_STEPS), axis(o.yLabel, 52, 24)],
+      axes: [axis(this.xLabel, 26, 40, this.xLabel === 'epoch' ? undefined : INTEGER_STEPS), axis(o.yLabel, 52, 24, undefined, niceY ? () => this.yTicks : undefined)],
+      // What the axes show, for tests and assistive tools: the x range and the y ticks drawn.
+      hooks: {
+        draw: [
+          (u) => {
+            this.host.dataset.xRange = `${u.scales.x.min},${u.scales.x.max}`;
+            this.host.dataset.yTicks = ((u.axes[1] as { _splits?: number[] })._splits ?? []).join(',');
+          },
+        ],
+      },
       series: [
         { label: this.xLabel },
         ...specs.map(

@@ -22,8 +22,14 @@ export interface ExportRequest {
   outFile: string;
   validate: boolean;
 }
-/** Exports a checkpoint; returns the report text and whether it succeeded. */
-export type Exporter = (req: ExportRequest) => Promise<{ ok: boolean; text: string }>;
+/** An export's or validation's outcome: the CLI's report text, and its headline (the line a notification shows). */
+export interface Report {
+  ok: boolean;
+  text: string;
+  headline: string;
+}
+/** Exports a checkpoint. */
+export type Exporter = (req: ExportRequest) => Promise<Report>;
 
 export class LabController implements vscode.Disposable {
   static readonly id = 'bnlab-controller';

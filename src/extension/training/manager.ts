@@ -12,9 +12,11 @@ import { loadDataset } from '../../data/load';
 import { BNLAB_VERSION, META_FILE, WEIGHTS_FILE, writeFilesAtomic, type CheckpointMeta } from '../../engine/checkpoint';
 import type { DoneEvent, TrainEvent } from '../../engine/events';
 import type { ExperimentConfig } from '../../lab/config';
+import { doneLine, startLine } from '../../lab/event-lines';
 import { toTrainConfig } from '../../lab/train-config';
 import { fromWorkerSchema, parseWorkerMessage, type FromWorker, type StartMessage, type ToWorker } from '../../protocol/worker-messages';
 import type { AdapterProbe, GpuRunner } from './gpu-runner';
+import { notify } from '../voice';
 import { workerTransport, type TrainTransport } from './transport';
 
 const SEQ_KEY = 'bnLab.lastRunSeq';
@@ -131,6 +133,9 @@ function thin(events: TrainEvent[]): void {
   events.splice(0, half, ...kept);
 }
 
+/** How the output channel and notifications name a run: `run #3 "seed · batch 64"`. */
+export const runTag = (run: Run) => `run #${run.seq} "${run.label}"`;
+
 export interface ManagerPaths {
   workerScript: string;
   digitsPath: string;
@@ -179,15 +184,14 @@ export class TrainingManager implements vscode.Disposable {
     mkdirSync(outDir, { recursive: true });
     const run = new Run(runId, seq, req.label, req.config, outDir);
     this.runs.set(runId, run);
-    this.log.info(`run ${runId} "${req.label}": ${req.config.model} on ${req.config.data}, ${req.config.steps ? `${req.config.steps} steps` : `${req.config.epochs} epoch(s)`}, batch ${req.config.batchSize}, ${req.config.optimizer} lr ${req.config.lr}, ${req.config.bn ? `BN momentum ${req.config.bn.momentum ?? 'none'} eps ${req.config.bn.eps} (${req.config.bn.convention})` : 'no BN'} → ${outDir}`);
     const start: StartMessage = {
       type: 'start', runId, config: toTrainConfig(req.config), data: req.config.data, digitsPath: this.paths.digitsPath, outDir, evalModes: req.config.evalModes,
       cpuThreads: req.config.cpuThreads,
     };
     void this.chooseBackend(req.config.backend).then(async ({ backend, why }) => {
-      if (why) this.log.info(`run ${runId}: ${why}`);
+      // Said in the run's start line; a WebGPU run that goes to the CPU is told at once too.
       run.backendNote = why;
-      if (req.config.backend === 'webgpu' && backend === 'cpu') void vscode.window.showWarningMessage(`BN Lab: ${why}.`);
+      if (req.config.backend === 'webgpu' && backend === 'cpu') void notify('warn', `BN Lab: ${runTag(run)}: ${why}`);
       if (backend === 'webgpu' && this.gpu) await this.startOnGpu(run, start);
       else this.startOnCpu(run, start);
     }).catch((e: Error) => this.deliver(run, { type: 'done', reason: 'failed', step: run.step, message: e.message }));
@@ -232,10 +236,9 @@ export class TrainingManager implements vscode.Disposable {
         }
       } else if (m.type === 'backendFailed') {
         const from = run.checkpoint ? `the checkpoint at step ${run.checkpointStep} (${run.checkpoint})` : 'the start (no checkpoint was written yet)';
-        const message = `BN Lab: WebGPU failed (${m.reason}); run "${run.label}" goes on on the CPU from ${from}.`;
-        this.log.warn(message);
-        run.backendNote = message.replace(/^BN Lab: /, '');
-        void vscode.window.showWarningMessage(message);
+        run.backendNote = `WebGPU failed (${m.reason}); it goes on on the CPU from ${from}`;
+        this.log.warn(`${runTag(run)}: ${run.backendNote}`);
+        void notify('warn', `BN Lab: ${runTag(run)}: ${run.backendNote}`);
         this.startOnCpu(run, run.checkpoint ? { ...start, resume: { dir: run.checkpoint, step: run.checkpointStep } } : start);
       }
     });
@@ -278,11 +281,13 @@ export class TrainingManager implements vscode.Disposable {
 
   private deliver(run: Run, event: TrainEvent): void {
     if (!run.record(event)) return;
-    if (event.type === 'done') {
-      const how = `${event.reason}${event.message ? `: ${event.message}` : ''}`;
-      if (event.reason === 'completed' || event.reason === 'cancelled') this.log.info(`run ${run.runId} "${run.label}" ${how} at step ${event.step}${event.checkpoint ? `; checkpoint ${event.checkpoint}` : ''}`);
-      else this.log.error(`run ${run.runId} "${run.label}" ${how}`);
+    // One line at each end of a run, in the words of `bnlab train`.
+    if (event.type === 'start') {
+      // A second start is the CPU going on after a WebGPU failure, which its own line said.
+      const note = run.backendNote && run.events.filter((e) => e.type === 'start').length === 1 ? ` (${run.backendNote})` : '';
+      this.log.info(`${runTag(run)}: ${startLine(event)} on ${event.backend}${note}, in ${run.outDir}`);
     }
+    if (event.type === 'done') (event.reason === 'completed' || event.reason === 'cancelled' ? this.log.info : this.log.error).call(this.log, `${runTag(run)}: ${doneLine(event)}`);
     this.eventEmitter.fire({ run, event });
   }
 

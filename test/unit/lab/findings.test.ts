@@ -21,8 +21,21 @@ describe('cell findings (texts computed from what the runs measured)', () => {
     const configs = [0.1, 0.01, null].map((m) => ({ ...c, bn: { ...defaultBn(), momentum: m } }));
     const runs = [run('momentum 0.1', 0.2, 0.9, { eval: 0.95, train: 0.94 }), run('momentum 0.01', 0.2, 0.9, { eval: 0.62, train: 0.94 }), run('momentum none', 0.2, 0.9, { eval: 0.93, train: 0.94 })];
     const lines = findings(runs, configs);
-    assert.match(lines[0], /differ only in BN momentum.*loss curves coincide \(final loss 0\.200 in every run\)/);
-    assert.equal(lines[1], 'Test accuracy, BN in eval mode vs train mode: momentum 0.1 0.950 vs 0.940; momentum 0.01 0.620 vs 0.940; momentum none 0.930 vs 0.940.');
+    assert.match(lines[0], /differ only in BN momentum.*loss curves coincide, one line on top of the others \(final loss 0\.200 in every run\)/);
+    assert.equal(lines[1], 'Test accuracy after training, BN in eval mode vs train mode: momentum 0.1 0.950 vs 0.940; momentum 0.01 0.620 vs 0.940; momentum none 0.930 vs 0.940.');
+  });
+
+  it('says the loss curves coincide only when they do, and gives the largest train − eval mode gap measured during each run', () => {
+    const c = defaultConfig();
+    const configs = [0.1, 0.01].map((m) => ({ ...c, bn: { ...defaultBn(), momentum: m } }));
+    const curve = (ev: number[], train: number[]) => ({ samples: 500, eval: { step: [10, 20, 30], value: ev }, train: { step: [10, 20, 30], value: train } });
+    const a = { ...run('momentum 0.1', 0.2, 0.9), modesCurve: curve([0.8, 0.9, 0.93], [0.82, 0.9, 0.94]) };
+    const b = { ...run('momentum 0.01', 0.2, 0.9), modesCurve: curve([0.3, 0.5, 0.8], [0.82, 0.9, 0.94]) };
+    const lines = findings([a, b], configs);
+    assert.match(lines[0], /loss curves coincide/);
+    assert.equal(lines[1], 'During the runs (first 500 test samples, every stats step), the largest gap of train mode over eval mode: momentum 0.1 +0.020 at step 10 (0.800 vs 0.820); momentum 0.01 +0.520 at step 10 (0.300 vs 0.820).');
+    const apart = { ...b, trainLoss: { step: [1, 80], value: [2.31, 0.2] } };
+    assert.match(findings([a, apart], configs)[0], /loss curves are not identical \(final losses 0\.200, 0\.200\)/);
   });
 
   it('says nothing until every run of the cell completed', () => {

@@ -7,7 +7,7 @@ import { toTrainConfig } from '../../../src/lab/train-config';
 
 describe('bnLab.* settings', () => {
   it('maps valid settings onto a config', () => {
-    const r = validateSettings({ model: 'seed', dataset: 'synthetic', epochs: 2, batchSize: 50, optimizer: 'sgd', learningRate: 0.1, bnMomentum: null, bnEps: 1e-3, bnAffine: false, bnTrackRunningStats: false, backend: 'cpu', statsInterval: 5, seed: 3 }, deepChecks);
+    const r = validateSettings({ model: 'seed', dataset: 'synthetic', epochs: 2, batchSize: 50, optimizer: 'sgd', learningRate: 0.1, 'batchNorm.momentum': null, 'batchNorm.epsilon': 1e-3, 'batchNorm.affine': false, 'batchNorm.trackRunningStats': false, backend: 'cpu', statsInterval: 5, seed: 3 }, deepChecks);
     assert.ok(r.ok);
     const c = r.config;
     assert.deepEqual([c.model, c.data, c.epochs, c.batchSize, c.optimizer, c.lr, c.backend, c.statsInterval, c.seed], ['seed', 'synthetic', 2, 50, 'sgd', 0.1, 'cpu', 5, 3]);
@@ -18,18 +18,18 @@ describe('bnLab.* settings', () => {
     const k = validateSettings({ convention: 'keras' });
     assert.ok(k.ok);
     assert.deepEqual([k.config.bn?.momentum, k.config.bn?.eps], [0.99, 1e-3]);
-    const m = validateSettings({ convention: 'keras', bnMomentum: 0.9 });
+    const m = validateSettings({ convention: 'keras', 'batchNorm.momentum': 0.9 });
     assert.ok(m.ok);
     assert.equal(m.config.bn?.momentum, 0.9);
   });
 
   it('names every bad setting and starts nothing', () => {
-    const r = validateSettings({ epochs: 0, batchSize: 'big', learningRate: 0, bnMomentum: 2, bnEps: -1, bnAffine: 'yes', convention: 'tf', backend: 'tpu', statsInterval: 1.5, optimizer: 'lbfgs' });
+    const r = validateSettings({ epochs: 0, batchSize: 'big', learningRate: 0, 'batchNorm.momentum': 2, 'batchNorm.epsilon': -1, 'batchNorm.affine': 'yes', convention: 'tf', backend: 'tpu', statsInterval: 1.5, optimizer: 'lbfgs' });
     assert.ok(!r.ok);
     assert.deepEqual(r.errors.map((e) => e.setting), [
-      'bnLab.convention', 'bnLab.epochs', 'bnLab.batchSize', 'bnLab.optimizer', 'bnLab.learningRate', 'bnLab.bnMomentum', 'bnLab.bnEps', 'bnLab.bnAffine', 'bnLab.backend', 'bnLab.statsInterval',
+      'bnLab.convention', 'bnLab.epochs', 'bnLab.batchSize', 'bnLab.optimizer', 'bnLab.learningRate', 'bnLab.batchNorm.momentum', 'bnLab.batchNorm.epsilon', 'bnLab.batchNorm.affine', 'bnLab.backend', 'bnLab.statsInterval',
     ]);
-    assert.equal(r.errors[5].message, 'Setting bnLab.bnMomentum: 2 is out of range (0…1)');
+    assert.equal(r.errors[5].message, 'Setting bnLab.batchNorm.momentum: 2 is out of range (0…1)');
     assert.equal(r.errors[4].message, 'Setting bnLab.learningRate: 0 is out of range (above 0…10)');
   });
 
@@ -43,10 +43,25 @@ describe('bnLab.* settings', () => {
   });
 
   it('accepts "none" for momentum but not with the keras convention', () => {
-    assert.ok(validateSettings({ bnMomentum: 'none' }).ok);
-    const r = validateSettings({ bnMomentum: 'none', convention: 'keras' });
+    assert.ok(validateSettings({ 'batchNorm.momentum': 'none' }).ok);
+    const r = validateSettings({ 'batchNorm.momentum': 'none', convention: 'keras' });
     assert.ok(!r.ok);
-    assert.equal(r.errors[0].setting, 'bnLab.bnMomentum');
+    assert.equal(r.errors[0].setting, 'bnLab.batchNorm.momentum');
+  });
+
+  it('still reads the keys used before the rename (bnLab.bnEps, …) while the new key is not set, and names them in errors', () => {
+    const r = validateSettings({ convention: 'keras', bnMomentum: 0.9, bnEps: 0.002, bnAffine: false, bnTrackRunningStats: false });
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.deepEqual(r.config.bn, { momentum: 0.9, eps: 0.002, affine: false, trackRunningStats: false, convention: 'keras' });
+    const both = validateSettings({ bnEps: 0.002, 'batchNorm.epsilon': 0.003 });
+    assert.ok(both.ok);
+    assert.equal(both.config.bn?.eps, 0.003, 'the new key wins');
+    const bad = validateSettings({ bnMomentum: 2 });
+    assert.ok(!bad.ok);
+    assert.equal(bad.errors[0].message, 'Setting bnLab.bnMomentum: 2 is out of range (0…1)');
+    const none = validateSettings({ bnMomentum: 'none', convention: 'keras' });
+    assert.ok(!none.ok);
+    assert.equal(none.errors[0].setting, 'bnLab.bnMomentum');
   });
 
   it('runs the deep checks on model and dataset', () => {
