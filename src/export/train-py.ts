@@ -251,7 +251,8 @@ def run(rank, world, args):
     if world > 1:
         dist.init_process_group(backend, rank=rank, world_size=world)
     tx, ty, vx, vy = load_data()
-    torch.manual_seed(EXPERIMENT['seed'])
+    seed = EXPERIMENT['seed'] if args.seed is None else args.seed
+    torch.manual_seed(seed)
     model = build_model()
     init = INIT if args.init is None else ('' if args.init == 'none' else args.init)
     if init:
@@ -287,7 +288,7 @@ def run(rank, world, args):
     sched = make_schedule(opt, total if per_step else epochs)
     stats_every = EXPERIMENT['stats_every'] if args.stats_every is None else args.stats_every
     config = dict(EXPERIMENT['training'], trainer=f'PyTorch {torch.__version__}', device=args.device, processes=world,
-                  batchPerProcess=batch, batchSize=batch * world, syncBn=bool(args.sync_bn), lr=lr, init=init or None,
+                  batchPerProcess=batch, batchSize=batch * world, syncBn=bool(args.sync_bn), lr=lr, seed=seed, init=init or None,
                   **({'steps': total} if args.steps else {'epochs': epochs}))
     config.pop('maxMemory', None)
     events.emit({'type': 'start', 'runId': os.path.basename(os.path.abspath(args.out)), 'spec': EXPERIMENT['spec'], 'dataset': EXPERIMENT['dataset'],
@@ -295,7 +296,7 @@ def run(rank, world, args):
                  'totalSteps': total, 'stepsPerEpoch': steps_per_epoch, 'batchSize': batch * world, 'config': config})
     say(f'training {EXPERIMENT["spec"]} on {EXPERIMENT["dataset"]}: {total} steps of {world} x {batch} samples ({steps_per_epoch} per epoch)')
 
-    gen = torch.Generator().manual_seed(EXPERIMENT['seed'])
+    gen = torch.Generator().manual_seed(seed)
     step, epoch, checkpoint = 0, 0, None
     train_mode(net, model)
     try:
@@ -386,6 +387,7 @@ def main():
     p.add_argument('--steps', type=int, help='optimizer steps instead of epochs')
     p.add_argument('--batch', type=int, help=f'samples per process and step (default {EXPERIMENT["batch"]})')
     p.add_argument('--lr', type=float, help=f'learning rate (default {EXPERIMENT["lr"]})')
+    p.add_argument('--seed', type=int, help=f'seed of the init and the shuffling (default {EXPERIMENT["seed"]})')
     p.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
     p.add_argument('--sync-bn', action='store_true', help='nn.SyncBatchNorm: BN statistics over the global batch (needs several processes)')
     p.add_argument('--spawn', type=int, default=0, metavar='N', help='start N processes here with torch.multiprocessing (instead of torchrun)')
@@ -396,10 +398,11 @@ def main():
     p.add_argument('--overwrite', action='store_true', help='replace the run already in --out')
     args = p.parse_args()
     try:
-        for name in ('epochs', 'steps', 'batch', 'spawn', 'threads', 'stats_every'):
+        for name in ('epochs', 'steps', 'batch', 'spawn', 'threads', 'stats_every', 'seed'):
             v = getattr(args, name)
-            if v is not None and v < (0 if name in ('spawn', 'stats_every') else 1):
-                raise Fail(f'--{name.replace("_", "-")} must be at least {0 if name in ("spawn", "stats_every") else 1}, got {v}')
+            least = 0 if name in ('spawn', 'stats_every', 'seed') else 1
+            if v is not None and v < least:
+                raise Fail(f'--{name.replace("_", "-")} must be at least {least}, got {v}')
         if args.epochs and args.steps:
             raise Fail('give --epochs or --steps, not both')
         if args.device == 'cuda' and not torch.cuda.is_available():
