@@ -288,7 +288,7 @@ def run(rank, world, args):
     sched = make_schedule(opt, total if per_step else epochs)
     stats_every = EXPERIMENT['stats_every'] if args.stats_every is None else args.stats_every
     config = dict(EXPERIMENT['training'], trainer=f'PyTorch {torch.__version__}', device=args.device, processes=world,
-                  batchPerProcess=batch, batchSize=batch * world, syncBn=bool(args.sync_bn), lr=lr, seed=seed, init=init or None,
+                  batchPerProcess=batch, batchSize=batch * world, syncBn=bool(args.sync_bn), lr=lr, seed=seed, statsEvery=stats_every, init=init or None,
                   **({'steps': total} if args.steps else {'epochs': epochs}))
     config.pop('maxMemory', None)
     events.emit({'type': 'start', 'runId': os.path.basename(os.path.abspath(args.out)), 'spec': EXPERIMENT['spec'], 'dataset': EXPERIMENT['dataset'],
