@@ -356,6 +356,7 @@ def run(rank, world, args):
     say(f'done: {step} steps; checkpoint in {checkpoint}')
     if world > 1:
         report_agreement(model, world)
+        dist.barrier()  # under env:// init rank 0 may host the store: nobody leaves while another still needs it
         dist.destroy_process_group()
 
 
