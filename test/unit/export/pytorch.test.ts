@@ -14,7 +14,7 @@ import { parseIdx } from '../../../src/data/idx';
 import { modelFromCheckpoint } from '../../../src/engine/checkpoint';
 import type { EvalEvent, StatsEvent, StepEvent } from '../../../src/engine/events';
 import { buildModel } from '../../../src/engine/model';
-import { DEFAULT_TRAIN_CONFIG, predict } from '../../../src/engine/trainer';
+import { DEFAULT_TRAIN_CONFIG, predict, type TrainConfig } from '../../../src/engine/trainer';
 import { pytorchScript } from '../../../src/export/pytorch';
 import { parseRunEvents } from '../../../src/lab/run-file';
 import reference from '../lab/seed-ref-digits-epoch1.json';
@@ -35,6 +35,16 @@ function bnlab(...args: string[]) {
 function ok(r: { code: number | null; stdout: string; stderr: string }, what: string) {
   assert.equal(r.code, 0, `${what} failed (exit ${r.code}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`);
   return r.stdout;
+}
+
+/** Writes a generated train.py to `file`, imports it as module `m` in PyTorch and returns what `code` prints. */
+function withModule(file: string, script: string, code: string): string {
+  writeFileSync(file, script);
+  return ok(python(['-c', `
+import importlib.util, json, torch
+spec = importlib.util.spec_from_file_location('exported', ${JSON.stringify(file)})
+m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+${code}`]), `importing ${file}`);
 }
 
 const events = (run: string) => parseRunEvents(readFileSync(join(run, 'metrics.jsonl'), 'utf8'), join(run, 'metrics.jsonl'));
@@ -69,19 +79,14 @@ describe('export/PyTorch training script (PyTorch 1.13)', function () {
       model, config: { ...DEFAULT_TRAIN_CONFIG, spec }, normalization: { scale: 1 / 255 }, numClasses: 3, dataset: 'synthetic',
       data: { kind: 'idx-dir', dir: 'data' }, withWeights: false, bnlabVersion: 'test',
     });
-    const file = join(dir, 'bn_options.py');
-    writeFileSync(file, script['train.py']);
-    const out = ok(python(['-c', `
-import importlib.util, json, torch
-spec = importlib.util.spec_from_file_location('exported', ${JSON.stringify(file)})
-m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+    const out = withModule(join(dir, 'bn_options.py'), script['train.py'], `
 net = m.build_model()
 m.train_mode(net, net)
 print(json.dumps({
   'bn': [{'index': i, 'cls': type(b).__name__, 'momentum': b.momentum, 'eps': b.eps, 'affine': b.affine, 'track': b.track_running_stats, 'training': b.training}
          for i, b in enumerate(net) if isinstance(b, torch.nn.modules.batchnorm._BatchNorm)],
   'state': {k: list(v.shape) for k, v in net.state_dict().items()}}))
-`]), 'importing the generated module');
+`);
     const got = JSON.parse(out) as { bn: Record<string, unknown>[]; state: Record<string, number[]> };
     const close = (a: unknown, b: number | null) => (b === null ? a === null : typeof a === 'number' && Math.abs(a - b) < 1e-12);
     const want = [
@@ -103,6 +108,31 @@ print(json.dumps({
     });
     // The same state_dict names and shapes as BN Lab's checkpoints (so load_state_dict(strict=True) works both ways).
     assert.deepEqual(got.state, Object.fromEntries([...model.stateDict()].map(([k, { tensor }]) => [k, [...tensor.shape]])));
+  });
+
+  it('carries the optimizer and the LR schedule: SGD with Nesterov momentum and StepLR per step, AdamW and cosine per epoch', () => {
+    const model = buildModel('flatten linear(3)', { sampleShape: [4], numClasses: 3 });
+    const configs: [TrainConfig, string][] = [
+      [{ ...DEFAULT_TRAIN_CONFIG, optimizer: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-4, schedule: { kind: 'step', per: 'step', stepSize: 3, gamma: 0.5 } }, 'sgd'],
+      [{ ...DEFAULT_TRAIN_CONFIG, optimizer: 'adamw', schedule: { kind: 'cosine' } }, 'adamw'],
+    ];
+    const got = configs.map(([config, name]) => {
+      const script = pytorchScript({ model, config, normalization: { scale: 1 }, numClasses: 3, dataset: 'synthetic:blobs', data: { kind: 'idx-dir', dir: 'data' }, withWeights: false, bnlabVersion: 'test' });
+      return JSON.parse(withModule(join(dir, `optim_${name}.py`), script['train.py'], `
+net = m.build_model()
+opt = m.make_optimizer(net.parameters(), m.EXPERIMENT['lr'])
+sched = m.make_schedule(opt, 10)
+g = {k: v for k, v in opt.param_groups[0].items() if k in ('lr', 'momentum', 'nesterov', 'weight_decay', 'betas', 'eps')}
+lrs = []
+for _ in range(7):
+    lrs.append(opt.param_groups[0]['lr']); opt.step(); sched.step()
+print(json.dumps({'opt': type(opt).__name__, 'group': g, 'sched': type(sched).__name__, 'per': m.EXPERIMENT['schedule_per'], 'lrs': lrs}))
+`));
+    });
+    assert.deepEqual(got[0], { opt: 'SGD', group: { lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 1e-4 }, sched: 'StepLR', per: 'step', lrs: [0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.0125] });
+    assert.deepEqual([got[1].opt, got[1].group, got[1].sched, got[1].per], ['AdamW', { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0.01 }, 'CosineAnnealingLR', 'epoch']);
+    // CosineAnnealingLR(T_max=10): BN Lab's lr(t) = 1e-3 · (1 + cos(π t / 10)) / 2.
+    got[1].lrs.forEach((lr: number, t: number) => assert.ok(Math.abs(lr - (1e-3 * (1 + Math.cos((Math.PI * t) / 10))) / 2) < 1e-12, `cosine lr at ${t}: ${lr}`));
   });
 
   describe('the seed net on digits', () => {
