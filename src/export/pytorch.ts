@@ -119,7 +119,7 @@ export function pytorchScript(x: PytorchExport): { 'train.py': string; 'README.m
     bnlab_version: x.bnlabVersion,
   };
   const head = String.raw`#!/usr/bin/env python3
-"""BN Lab experiment "${spec.replace(/"/g, "'")}" on ${x.dataset}, as a PyTorch training script.
+r"""BN Lab experiment "${spec.replace(/"/g, "'")}" on ${x.dataset}, as a PyTorch training script.
 
 Exported by BN Lab ${x.bnlabVersion} (bnlab export --format pytorch). Needs torch and numpy only.
 

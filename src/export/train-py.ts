@@ -200,15 +200,19 @@ def grad_norms(model):
 
 
 class Events:
-    """Rank 0 writes the events to metrics.jsonl (one JSON object a line, flushed) and prints progress."""
+    """Rank 0 writes the events to metrics.jsonl, one JSON object a line, flushed; the run folder appears with the first."""
 
     def __init__(self, file):
-        self.f = open(file, 'w') if file else None
+        self.file, self.f = file, None
 
     def emit(self, e):
-        if self.f:
-            self.f.write(json.dumps(e) + '\n')
-            self.f.flush()
+        if not self.file:
+            return
+        if not self.f:
+            os.makedirs(os.path.dirname(self.file), exist_ok=True)
+            self.f = open(self.file, 'w')
+        self.f.write(json.dumps(e) + '\n')
+        self.f.flush()
 
 
 # ---------------------------------------------------------------- training
@@ -417,7 +421,6 @@ def main():
         args.out = args.out or os.path.join('runs', datetime.datetime.now().strftime('%Y%m%d-%H%M%S'))
         if os.path.exists(os.path.join(args.out, 'metrics.jsonl')) and not args.overwrite:
             raise Fail(f'--out {args.out} already holds a run; pass --overwrite, or choose another folder')
-        os.makedirs(args.out, exist_ok=True)
         if args.spawn:
             os.environ.setdefault('MASTER_ADDR', '127.0.0.1')
             if 'MASTER_PORT' not in os.environ:
