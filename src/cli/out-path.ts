@@ -23,13 +23,13 @@ export function checkOutFile(path: string, flag = '--out'): void {
   probeFolder(dirname(target), flag, path);
 }
 
-/** Throws unless `path` is (or can become) a folder to write a run in; one holding a run needs `overwrite`. */
-export function checkOutDir(path: string, overwrite: boolean, flag = '--out'): void {
+/** Throws unless `path` is (or can become) a folder to write a run in; one holding a run (one of `files`) needs `overwrite`. */
+export function checkOutDir(path: string, overwrite: boolean, flag = '--out', files = RUN_FILES): void {
   if (path.trim() === '') throw new UsageError(`${flag} is empty; give a folder`);
   const target = writeTarget(path);
   const st = existsSync(target) ? statSync(target) : null;
   if (st && !st.isDirectory()) throw new UserError(`${flag} ${named(path, target)} is a ${fileKind(st)}, not a folder`);
-  const held = st ? RUN_FILES.find((f) => existsSync(join(target, f))) : undefined;
+  const held = st ? files.find((f) => existsSync(join(target, f))) : undefined;
   if (held && !overwrite) throw new UsageError(`${flag} "${path}" already holds a run (${held}); pass --overwrite to replace it, or choose another folder`);
   probeFolder(target, flag, path);
 }

@@ -41,3 +41,16 @@ export function checkLabels(labels: Uint8Array, numClasses: number, file: string
     if (labels[i] >= numClasses) throw new DataError(`${file}: label ${labels[i]} at index ${i} is out of range 0..${numClasses - 1}`);
   }
 }
+
+/** An IDX file of uint8 (type 0x08) or float32 (type 0x0d, big-endian) values with the given dims. */
+export function encodeIdx(dims: readonly number[], data: Uint8Array | Float32Array): Uint8Array {
+  const header = 4 + 4 * dims.length;
+  const float = data instanceof Float32Array;
+  const out = new Uint8Array(header + data.length * (float ? 4 : 1));
+  const view = new DataView(out.buffer);
+  out.set([0, 0, float ? 0x0d : 0x08, dims.length]);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  if (!float) out.set(data, header);
+  else for (let i = 0; i < data.length; i++) view.setFloat32(header + 4 * i, data[i], false);
+  return out;
+}

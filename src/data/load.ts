@@ -155,7 +155,8 @@ function plain(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
-const IDX_NAMES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+/** The standard MNIST-style IDX file names of a folder (mnist:DIR, fashion-mnist:DIR). */
+export const IDX_NAMES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 
 /** The four standard IDX files in `dir`, raw or .gz (also the `train-images.idx3-ubyte` spelling). */
 async function findIdxFiles(dir: string): Promise<string[]> {

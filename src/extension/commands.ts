@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { METRICS_FILE } from '../cli/out-path';
+import { exportPytorch } from '../export/pytorch-files';
+import { parseRunEvents } from '../lab/run-file';
 import type { DoneEvent } from '../engine/events';
 import { bnLabel, type ExperimentConfig } from '../lab/config';
 import { deepChecks } from '../lab/deep-checks';
@@ -52,6 +56,8 @@ export const commandIds = {
   newNotebook: 'bnLab.newNotebook',
   openDashboard: 'bnLab.openDashboard',
   openDashboardPanel: 'bnLab.openDashboardPanel',
+  openRun: 'bnLab.openRun',
+  exportPytorch: 'bnLab.exportPytorch',
 } as const;
 
 /** Sweeps offered by Compare BN Settings: each turns the settings' config into labelled variants. */
@@ -232,6 +238,35 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }
   };
 
+  /** A run folder trained elsewhere (an exported train.py's --out): its metrics.jsonl into the dashboard, labelled external. */
+  const openRun = async (args?: { dir?: string }) => {
+    const dir = args?.dir ?? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Open Run', title: 'BN Lab: a run folder holding metrics.jsonl' }))?.[0]?.fsPath;
+    if (!dir) return undefined;
+    const file = join(dir, METRICS_FILE);
+    if (!existsSync(file)) throw new Error(`${dir} has no ${METRICS_FILE}: not a run folder`);
+    const run = training.openExternal(dir, parseRunEvents(await readFile(file, 'utf8'), file));
+    await dashboard.reveal();
+    return { runId: run.runId, label: run.label, events: run.events.length, checkpoint: run.checkpoint };
+  };
+
+  /** train.py (DDP, SyncBatchNorm) + README + weights + data for the last run or a chosen checkpoint. */
+  const exportPytorchScript = async (args?: { checkpointDir?: string; outDir?: string }) => {
+    const checkpointDir = args?.checkpointDir ?? (await pickCheckpoint());
+    if (!checkpointDir) return undefined;
+    const outDir = args?.outDir ?? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Export Here', title: 'BN Lab: the folder for train.py' }))?.[0]?.fsPath;
+    if (!outDir) return undefined;
+    if (!args?.outDir && existsSync(join(outDir, 'train.py'))) {
+      const replace = await vscode.window.showWarningMessage(`${outDir} already holds a train.py. Replace it?`, { modal: true }, 'Replace');
+      if (replace !== 'Replace') return undefined;
+    }
+    try {
+      const files = await exportPytorch({ outDir, checkpointDir });
+      return report(`PyTorch export to ${outDir}`, { ok: true, text: `wrote ${files.join(', ')} in ${outDir}\nrun: python3 ${join(outDir, 'train.py')} --help` });
+    } catch (e) {
+      return failure('PyTorch export', e);
+    }
+  };
+
   const newNotebook = async () => {
     const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, toNotebookData(starterNotebook()));
     await vscode.window.showNotebookDocument(doc);
@@ -257,6 +292,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [commandIds.newNotebook]: newNotebook,
     [commandIds.openDashboard]: () => dashboard.reveal(),
     [commandIds.openDashboardPanel]: () => void dashboard.openPanel(),
+    [commandIds.openRun]: openRun,
+    [commandIds.exportPytorch]: exportPytorchScript,
   };
   const disposables = Object.entries(handlers).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async (...args: never[]) => {

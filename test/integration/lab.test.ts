@@ -85,7 +85,7 @@ describe('BN Lab training, notebooks and settings', function () {
   it('batchNorm.momentum null in the settings (momentum none) trains with the cumulative average', async () => {
     const outcome = await withSettings({ ...TINY, 'batchNorm.momentum': null }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
     assert.ok(outcome.status === 'done' && outcome.runs[0].reason === 'completed', JSON.stringify(outcome));
-    assert.equal(api.training.get(outcome.runs[0].runId)!.config.bn?.momentum, null);
+    assert.equal(api.training.get(outcome.runs[0].runId)!.config?.bn?.momentum, null);
   });
 
   it('settings written under the keys used before the rename (bnLab.bnMomentum null, bnLab.bnEps) still reach training', async () => {
@@ -209,7 +209,7 @@ describe('BN Lab training, notebooks and settings', function () {
     assert.match(v.text, /samples: max \|diff\|/);
     assert.doesNotMatch(v.text, /model and checkpoint differ/);
     // The same architecture from another run: validation says the pair does not belong together.
-    const other = api.training.all().find((r) => r !== run && r.done?.reason === 'completed' && r.checkpoint && r.config.model === run.config.model);
+    const other = api.training.all().find((r) => r !== run && r.done?.reason === 'completed' && r.checkpoint && r.config?.model === run.config?.model);
     assert.ok(other, 'a second completed run of the same model');
     const mismatch = await vscode.commands.executeCommand<{ ok: boolean; text: string; headline: string }>('bnLab.validateOnnx', { onnxFile: outFile, checkpointDir: other.checkpoint });
     // As `bnlab validate` prints it: the note first, then the result; the notification gives the result, then the note.

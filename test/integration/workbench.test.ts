@@ -70,7 +70,7 @@ describe('BN Lab in the workbench: editor tab and when clauses', function () {
       const outcome = await vscode.commands.executeCommand<{ status: string; runs: Array<{ runId: string; label: string }> }>('bnLab.train');
       assert.equal(outcome.status, 'done', JSON.stringify(outcome));
       const run = api.training.get(outcome.runs[0].runId)!;
-      assert.deepEqual([run.config.bn?.convention, run.config.bn?.momentum, run.config.bn?.eps], ['keras', 0.99, 1e-3]);
+      assert.deepEqual([run.config?.bn?.convention, run.config?.bn?.momentum, run.config?.bn?.eps], ['keras', 0.99, 1e-3]);
       assert.match(run.label, /keras BN/, 'the run is named by what differs from the default settings');
     } finally {
       for (const k of Object.keys(tiny)) await config.update(k, undefined, vscode.ConfigurationTarget.Global);

@@ -4,8 +4,8 @@
  * fallback to the CPU from the last checkpoint when the GPU fails. Keeps every run's events
  * (bounded) for the dashboard and the notebook.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_NORMALIZATION } from '../../data/dataset';
 import { loadDataset } from '../../data/load';
@@ -57,8 +57,11 @@ export class Run {
     /** The run's number in this session: its colour and "#n" in the dashboard and the notebook. */
     readonly seq: number,
     readonly label: string,
-    readonly config: ExperimentConfig,
+    /** null for a run trained elsewhere (external). */
+    readonly config: ExperimentConfig | null,
     readonly outDir: string,
+    /** Trained elsewhere (an exported train.py) and opened from its run folder: never running here. */
+    readonly external = false,
   ) {
     this.finished = new Promise((r) => (this.resolve = r));
   }
@@ -66,7 +69,7 @@ export class Run {
   private stopRequested = false;
 
   get running(): boolean {
-    return this.done === undefined;
+    return this.done === undefined && !this.external;
   }
 
   /** Connects the runner that trains this run (a Stop asked for before is passed on). */
@@ -177,8 +180,7 @@ export class TrainingManager implements vscode.Disposable {
 
   start(req: RunRequest): Run {
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    const seq = ++this.counter;
-    void this.seqStore?.update(SEQ_KEY, seq);
+    const seq = this.nextSeq();
     const runId = `${stamp}-${seq}`;
     const outDir = join(this.paths.runsDir, `${runId}-${req.label.replace(/[^\w.-]+/g, '_').slice(0, 40)}`);
     mkdirSync(outDir, { recursive: true });
@@ -197,6 +199,27 @@ export class TrainingManager implements vscode.Disposable {
     }).catch((e: Error) => this.deliver(run, { type: 'done', reason: 'failed', step: run.step, message: e.message }));
     this.changeEmitter.fire();
     return run;
+  }
+
+  /** Adds a run trained elsewhere from its folder's events (metrics.jsonl), labelled external; its checkpoint is the folder's. */
+  openExternal(dir: string, events: TrainEvent[]): Run {
+    const seq = this.nextSeq();
+    const name = basename(resolve(dir));
+    const run = new Run(`external-${seq}-${name}`, seq, `external · ${name}`, null, dir, true);
+    for (const e of events) run.record(e);
+    run.checkpoint = existsSync(join(dir, WEIGHTS_FILE)) ? dir : undefined;
+    run.settle();
+    this.runs.set(run.runId, run);
+    this.log.info(`run ${run.runId}: opened ${events.length} events from ${dir}`);
+    for (const event of run.events) this.eventEmitter.fire({ run, event });
+    this.changeEmitter.fire();
+    return run;
+  }
+
+  private nextSeq(): number {
+    const seq = ++this.counter;
+    void this.seqStore?.update(SEQ_KEY, seq);
+    return seq;
   }
 
   private probe: Promise<AdapterProbe> | undefined;
