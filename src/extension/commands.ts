@@ -261,9 +261,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }
     try {
       const files = await exportPytorch({ outDir, checkpointDir });
-      return report(`PyTorch export to ${outDir}`, { ok: true, text: `wrote ${files.join(', ')} in ${outDir}\nrun: python3 ${join(outDir, 'train.py')} --help` });
+      const wrote = `wrote ${files.join(', ')} in ${outDir}`;
+      return report({ ok: true, text: `${wrote}\nrun: python3 ${join(outDir, 'train.py')} --help`, headline: wrote });
     } catch (e) {
-      return failure('PyTorch export', e);
+      return failure(e);
     }
   };
 

@@ -91,7 +91,7 @@ describe('BN Lab training, notebooks and settings', function () {
   it('settings written under the keys used before the rename (bnLab.bnMomentum null, bnLab.bnEps) still reach training', async () => {
     const outcome = await withSettings({ ...TINY, bnMomentum: null, bnEps: 0.002 }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
     assert.ok(outcome.status === 'done' && outcome.runs[0].reason === 'completed', JSON.stringify(outcome));
-    const bn = api.training.get(outcome.runs[0].runId)!.config.bn;
+    const bn = api.training.get(outcome.runs[0].runId)!.config?.bn;
     assert.deepEqual([bn?.momentum, bn?.eps], [null, 0.002]);
   });
 
