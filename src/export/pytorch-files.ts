@@ -1,5 +1,5 @@
 /**
- * `bnlab export --format pytorch` and the command Export PyTorch Training Script: writes train.py,
+ * `bnlab export --format pytorch` and the command Export PyTorch Script: writes train.py,
  * README.md, model.safetensors (with a checkpoint) and, for data sets that are not files (digits,
  * synthetic), their split as IDX files in data/. Node only.
  */

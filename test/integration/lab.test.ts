@@ -197,8 +197,8 @@ describe('BN Lab training, notebooks and settings', function () {
   });
 
   it('Export ONNX writes a BN-folded model validated by onnxruntime', async () => {
-    const run = api.training.all().find((r) => r.done?.reason === 'completed' && r.checkpoint);
-    assert.ok(run, 'a completed run from an earlier test');
+    const run = api.training.all().find((r) => r.done?.reason === 'completed' && r.checkpoint && r.config);
+    assert.ok(run, 'a completed run trained by an earlier test');
     const outFile = join(work, 'tiny.onnx');
     const r = await vscode.commands.executeCommand<{ ok: boolean; text: string }>('bnLab.exportOnnx', { checkpointDir: run.checkpoint, outFile });
     assert.ok(r.ok, r.text);
@@ -209,7 +209,7 @@ describe('BN Lab training, notebooks and settings', function () {
     assert.match(v.text, /samples: max \|diff\|/);
     assert.doesNotMatch(v.text, /model and checkpoint differ/);
     // The same architecture from another run: validation says the pair does not belong together.
-    const other = api.training.all().find((r) => r !== run && r.done?.reason === 'completed' && r.checkpoint && r.config?.model === run.config?.model);
+    const other = api.training.all().find((r) => r !== run && r.done?.reason === 'completed' && r.checkpoint && r.config && r.config.model === run.config!.model);
     assert.ok(other, 'a second completed run of the same model');
     const mismatch = await vscode.commands.executeCommand<{ ok: boolean; text: string; headline: string }>('bnLab.validateOnnx', { onnxFile: outFile, checkpointDir: other.checkpoint });
     // As `bnlab validate` prints it: the note first, then the result; the notification gives the result, then the note.

@@ -39,6 +39,9 @@ describe('BN Lab in the workbench: editor tab and when clauses', function () {
   it('"BN Lab: Stop" is hidden while idle and shown while a run trains; no other command title matches "train" first', async () => {
     const stop = manifest.contributes.commands.find((c) => c.command === 'bnLab.stop')!;
     assert.ok(!/train/i.test(`${stop.category}: ${stop.title}`), `Stop's title matches "train": ${stop.title}`);
+    // The palette lists matches alphabetically: any other title holding "train" ("Export … Training …") comes before Train.
+    const alsoTrain = manifest.contributes.commands.filter((c) => c.command !== 'bnLab.train' && /train/i.test(c.title)).map((c) => c.title);
+    assert.deepEqual(alsoTrain, [], 'command titles other than Train that the query "train" matches');
     assert.deepEqual(manifest.contributes.menus.commandPalette.find((m) => m.command === 'bnLab.stop'), { command: 'bnLab.stop', when: 'bnLab.training' });
     assert.match(manifest.contributes.menus['view/title'].find((m) => m.command === 'bnLab.stop')!.when!, /&& bnLab\.training$/);
     assert.equal(api.contextKeys.get('bnLab.training'), false);
