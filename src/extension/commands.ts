@@ -9,7 +9,7 @@ import { describeRun } from '../lab/run-name';
 import { validateSettings } from '../lab/settings';
 import { starterNotebook } from '../lab/starter';
 import type { DashboardViewProvider } from './dashboard-view';
-import type { Exporter, LabController } from './notebook/controller';
+import type { Exporter, LabController, Recalibrator } from './notebook/controller';
 import { toNotebookData } from './notebook/serializer';
 import { defaultSettings, readSettings } from './settings';
 import type { Run, TrainingManager } from './training/manager';
@@ -23,6 +23,7 @@ export interface CommandDeps {
   onTick: vscode.Event<void>;
   controller: LabController;
   exporter: Exporter;
+  recalibrator: Recalibrator;
   validator: (onnxFile: string, checkpointDir: string) => Promise<{ ok: boolean; text: string }>;
   /** The checkpoint an ONNX file records it was exported from. */
   exportedFrom: (onnxFile: string) => Promise<string | undefined>;
@@ -50,6 +51,7 @@ export const commandIds = {
   newNotebook: 'bnLab.newNotebook',
   openDashboard: 'bnLab.openDashboard',
   openDashboardPanel: 'bnLab.openDashboardPanel',
+  recalibrate: 'bnLab.recalibrate',
 } as const;
 
 /** Sweeps offered by Compare BN Settings: each turns the settings' config into labelled variants. */
@@ -229,6 +231,29 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }
   };
 
+  /** Recomputes a checkpoint's BN statistics (precise BN) into a new checkpoint beside it; the old one stays. */
+  const recalibrate = async (args?: { checkpointDir?: string; batches?: number }) => {
+    const checkpoint = args?.checkpointDir ?? (await pickCheckpoint());
+    if (!checkpoint) return undefined;
+    const batches = args?.batches ?? Number(await vscode.window.showInputBox({
+      title: 'BN Lab: Recalibrate BN Statistics',
+      prompt: 'Training batches to recompute the running statistics over (train mode, cumulative average)',
+      value: '20',
+      validateInput: (v) => (/^[1-9]\d{0,5}$/.test(v.trim()) ? undefined : 'an integer from 1 to 999999'),
+    }));
+    if (!batches) return undefined;
+    try {
+      return report(
+        `BN recalibration of ${checkpoint}`,
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `BN Lab: recalibrating BN statistics over ${batches} batches…` }, () =>
+          deps.recalibrator({ checkpoint, batches }),
+        ),
+      );
+    } catch (e) {
+      return failure('BN recalibration', e);
+    }
+  };
+
   const newNotebook = async () => {
     const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, toNotebookData(starterNotebook()));
     await vscode.window.showNotebookDocument(doc);
@@ -252,6 +277,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [commandIds.exportOnnx]: exportOnnx,
     [commandIds.validateOnnx]: validateOnnx,
     [commandIds.newNotebook]: newNotebook,
+    [commandIds.recalibrate]: recalibrate,
     [commandIds.openDashboard]: () => dashboard.reveal(),
     [commandIds.openDashboardPanel]: () => void dashboard.openPanel(),
   };
