@@ -196,7 +196,8 @@ def recalibration_case(fs):
     inputs = {f'init.{k}': v for k, v in init.items() if 'num_batches' not in k}
     inputs.update({f'batch.{i}': b for i, b in enumerate(batches)})
     fs.add('update_bn_net', {'spec': spec, 'sample_shape': [2, 5, 5], 'batches': len(batches), 'bn_layers': [1, 5],
-                             'momenta': [0.1, 0.3], 'num_batches_tracked': len(batches)}, inputs, run)
+                             'momenta': [0.1, 0.3], 'init_num_batches_tracked': 7,
+                             'num_batches_tracked': len(batches)}, inputs, run)
 
 
 def main():

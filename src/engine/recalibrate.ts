@@ -1,7 +1,8 @@
 /**
  * BN recalibration ("precise BN"): recompute every BN layer's running statistics with the final
- * weights, as torch.optim.swa_utils.update_bn does — reset them (mean 0, var 1, count 0), forward
- * training batches in train mode with momentum none (the cumulative average over the batches),
+ * weights, as torch.optim.swa_utils.update_bn does: count reset to 0, training batches forwarded in
+ * train mode with momentum none (the cumulative average over the batches: the first one, weighted
+ * 1/1, replaces the old statistics, so they need no reset of their own),
  * then restore each layer's momentum and the model's mode. Weights are not changed. Frozen BN
  * layers (eval mode inside a training model) keep their statistics.
  */
@@ -24,8 +25,6 @@ export function recalibrateBn(model: Sequential, batches: Iterable<Tensor>): Bat
   const momenta = layers.map((l) => l.opts.momentum);
   const wasTraining = model.training;
   for (const l of layers) {
-    write(l.runningMean!, new Float32Array(l.numFeatures));
-    write(l.runningVar!, new Float32Array(l.numFeatures).fill(1));
     write(l.numBatchesTracked!, new Float32Array(1));
     l.opts.momentum = null;
   }

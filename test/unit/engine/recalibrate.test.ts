@@ -14,7 +14,10 @@ describe('BN recalibration vs torch.optim.swa_utils.update_bn', () => {
     const c = set.get('update_bn_net');
     const a = c.attrs;
     const model = buildModel(a.spec, { sampleShape: a.sample_shape }).eval();
-    for (const [k, e] of model.stateDict()) if (c.has(`init.${k}`)) e.tensor.data.set(c.tensor(`init.${k}`).data);
+    for (const [k, e] of model.stateDict()) {
+      if (c.has(`init.${k}`)) e.tensor.data.set(c.tensor(`init.${k}`).data);
+      else e.tensor.data[0] = a.init_num_batches_tracked;
+    }
     const weightsBefore = model.params().map((p) => Array.from(p.param.value.data));
     const batches = Array.from({ length: a.batches }, (_, i) => c.tensor(`batch.${i}`));
     const layers = recalibrateBn(model, batches);
