@@ -205,6 +205,25 @@ describe('BN Lab training, notebooks and settings', function () {
     assert.match(mismatch.text.split('\n').at(-1)!, /was exported from checkpoint .*, not .*: model and checkpoint differ$/, mismatch.text);
   });
 
+  it('a recalibrate cell and the Recalibrate BN Statistics command write new checkpoints and report eval accuracy before and after', async () => {
+    const uri = writeNotebook('recalibrate.bnlab', [
+      { kind: 'lab', source: `name: tiny ghost BN\nmodel: "conv(4,3,stride=2) bn(ghost=10) relu flatten linear"\ndata: "${TINY.dataset}"\nsteps: 4\nbatch: 50` },
+      { kind: 'lab', source: 'recalibrate:\n  run: tiny ghost BN\n  batches: 3' },
+    ]);
+    const nb = await vscode.workspace.openNotebookDocument(uri);
+    await vscode.window.showNotebookDocument(nb);
+    assert.equal(await api.controller.execute([nb.cellAt(0), nb.cellAt(1)], nb), true);
+    const text = new TextDecoder().decode(nb.cellAt(1).outputs.flatMap((o) => o.items).find((i) => i.mime === 'text/plain')!.data);
+    assert.match(text, /^recalibrated 1 BN layer over 3 training batches of 50\ntest accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4} \(\d+ samples of synthetic.*\)\nwrote (.*-recalibrated)$/);
+    const written = /wrote (.*)$/.exec(text)![1];
+    assert.ok(existsSync(join(written, 'model.safetensors')), written);
+    const run = api.training.all().find((r) => r.label === 'tiny ghost BN' && r.checkpoint)!;
+    const r = await vscode.commands.executeCommand<{ ok: boolean; text: string }>('bnLab.recalibrate', { checkpointDir: run.checkpoint, batches: 2 });
+    assert.ok(r.ok, r.text);
+    assert.match(r.text, /over 2 training batches[^]*\nwrote .*-recalibrated-2$/, 'a second recalibration goes to a new folder, never over the first');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('Compare BN Settings runs a sweep (BN vs no BN) whose runs overlay in the dashboard', async () => {
     const outcome = await withSettings(TINY, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.compare', 'bn'));
     assert.ok(outcome.status === 'done', JSON.stringify(outcome));
