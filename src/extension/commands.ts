@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { DoneEvent } from '../engine/events';
 import { bnLabel, type ExperimentConfig } from '../lab/config';
@@ -187,10 +187,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     return folder?.[0]?.fsPath;
   };
 
-  const report = (title: string, r: { ok: boolean; text: string }) => {
+  /** Logs the result and tells the user; `shown` is the gist a success notification gives (default: where the details are). */
+  const report = (title: string, r: { ok: boolean; text: string }, shown = 'Details in the BN Lab output.') => {
     // One log entry per line: every line of the output channel carries its timestamp.
     for (const line of [`${title}: ${r.ok ? 'succeeded' : 'failed'}`, ...r.text.split('\n')]) (r.ok ? log.info : log.error).call(log, line);
-    if (r.ok) void vscode.window.showInformationMessage(`BN Lab: ${title} succeeded. Details in the BN Lab output.`, 'Show Output').then((c) => c && log.show());
+    if (r.ok) void vscode.window.showInformationMessage(`BN Lab: ${title} succeeded. ${shown}`, 'Show Output').then((c) => c && log.show());
     else void vscode.window.showErrorMessage(`BN Lab: ${title} failed. ${r.text.split('\n').slice(-1)[0]}`, 'Show Output').then((c) => c && log.show());
     return r;
   };
@@ -243,12 +244,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }));
     if (!batches) return undefined;
     try {
-      return report(
-        `BN recalibration of ${checkpoint}`,
-        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `BN Lab: recalibrating BN statistics over ${batches} batches…` }, () =>
-          deps.recalibrator({ checkpoint, batches }),
-        ),
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `BN Lab: recalibrating BN statistics over ${batches} batches…` }, () =>
+        deps.recalibrator({ checkpoint, batches }),
       );
+      // The notification says what changed: eval accuracy before and after, and the new folder.
+      return report(`BN recalibration of ${basename(checkpoint)}`, r, r.text.split('\n').slice(1).join('; '));
     } catch (e) {
       return failure('BN recalibration', e);
     }

@@ -1,6 +1,7 @@
 // UI checks of the lab in the installed extension (called from test/ui/run.mjs after its dashboard
 // check): "BN Lab: Train" + Enter from the palette with the default model and data, the dashboard
-// screenshotted mid-training, "BN Lab: Stop" (listed only while training); the editor-tab
+// screenshotted mid-training, "BN Lab: Stop" (listed only while training), "BN Lab: Recalibrate BN
+// Statistics" of the stopped run; the editor-tab
 // dashboard closed, reopened and restored after a reload; then a .bnlab notebook run with
 // "Run All", screenshotted in the light, dark and high-contrast themes.
 import { writeFileSync } from 'node:fs';
@@ -139,6 +140,23 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       const rows = await paletteRows(page, 'BN Lab: Stop');
       await page.keyboard.press('Escape');
       if (rows.some((r) => r.startsWith('BN Lab: Stop'))) throw new Error(`"BN Lab: Stop" still listed after the run stopped: ${rows.join(' | ')}`);
+    });
+
+    await check('F1 → "BN Lab: Recalibrate BN Statistics": pick the stopped run, type 5 batches; the notification gives eval accuracy before and after', async () => {
+      await runCommand(page, 'BN Lab: Recalibrate BN Statistics', 30_000);
+      const first = page.locator('.quick-input-list .monaco-list-row').first();
+      await first.waitFor({ timeout: 15_000 });
+      await first.click();
+      const input = page.locator('.quick-input-widget input');
+      await page.locator('.quick-input-widget', { hasText: 'Training batches' }).waitFor({ timeout: 15_000 });
+      await input.fill('5');
+      await page.keyboard.press('Enter');
+      const toast = page.locator('.notifications-toasts', { hasText: 'BN recalibration of' });
+      await toast.waitFor({ timeout: 120_000 });
+      const text = await toast.textContent();
+      console.log(`      ${text.slice(0, 300)}`);
+      if (!/succeeded\. test accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4}.*wrote .*-recalibrated/.test(text)) throw new Error(`notification: ${text}`);
+      await shot('ui-recalibrate.png');
     });
 
     await check('the editor-tab dashboard opens, closes, opens again, and survives a window reload', async () => {
