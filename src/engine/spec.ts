@@ -204,15 +204,18 @@ const FACTORIES: Record<string, (a: Args, o: BuildOptions, s: LayerSpec) => Laye
     opts.frozen = a.bool('frozen', d.frozen);
     if ('ghost' in s.kwargs) opts.ghost = a.int('ghost', undefined, 1);
     const renormArgs = ['rmax', 'dmax', 'warmup'].filter((k) => k in s.kwargs);
-    if (a.bool('renorm', false)) {
-      if (opts.ghost !== undefined) throw new UserError(`${where(s)}: Ghost BN and batch renorm cannot be combined; use one of ghost=… or renorm`);
-      if (!opts.track) throw new UserError(`${where(s)}: batch renorm corrects towards the running statistics, so it needs track=true`);
+    if (a.bool('renorm', d.renorm !== undefined)) {
+      const r = { ...RENORM_DEFAULTS, ...d.renorm };
       opts.renorm = {
-        rmax: a.num('rmax', RENORM_DEFAULTS.rmax, (x) => x >= 1, '≥ 1'),
-        dmax: a.num('dmax', RENORM_DEFAULTS.dmax, (x) => x >= 0, '≥ 0'),
-        warmup: a.int('warmup', RENORM_DEFAULTS.warmup, 0),
+        rmax: a.num('rmax', r.rmax, (x) => x >= 1, '≥ 1'),
+        dmax: a.num('dmax', r.dmax, (x) => x >= 0, '≥ 0'),
+        warmup: a.int('warmup', r.warmup, 0),
       };
     } else if (renormArgs.length) throw new UserError(`${where(s)}: ${renormArgs.join(', ')} only apply to batch renorm; add renorm, e.g. bn(renorm,${renormArgs[0]}=…)`);
+    else delete opts.renorm;
+    // Also for options that came as defaults for every bn layer (settings, CLI).
+    if (opts.renorm && opts.ghost !== undefined) throw new UserError(`${where(s)}: Ghost BN and batch renorm cannot be combined; use one of ghost=… or renorm`);
+    if (opts.renorm && !opts.track) throw new UserError(`${where(s)}: batch renorm corrects towards the running statistics, so it needs track=true`);
     return new BatchNorm(opts);
   },
   relu: () => new ReLU(),

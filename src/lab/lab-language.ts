@@ -11,6 +11,7 @@
  *   lr: 0.001
  *   seed: 1
  *   bn: { momentum: 0.1, eps: 1e-5, affine: true, track_running_stats: true, convention: pytorch }
+ *   # Ghost BN: bn: { ghost: 16 }; Batch Renorm: bn: { renorm: true, rmax: 3, dmax: 5, warmup: 5000 }
  *   compare:                      # more runs: each overrides some keys of the one above
  *     - { label: no BN, bn: off }
  *
@@ -18,6 +19,7 @@
  * cell only `recalibrate: { run: LABEL, batches: 20, batch: 100 }` (BN recalibration, "precise BN").
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { RENORM_DEFAULTS } from '../engine/layers/batchnorm';
 import {
   BACKENDS,
   checks,
@@ -107,7 +109,11 @@ const BN_FIELDS: Record<string, { check: Check<unknown>; apply: (bn: BnConfig, v
   eps: { check: checks.number(0, 1, true), apply: (bn, v: number) => (bn.eps = v) },
   affine: { check: checks.bool, apply: (bn, v: boolean) => (bn.affine = v) },
   track_running_stats: { check: checks.bool, apply: (bn, v: boolean) => (bn.trackRunningStats = v) },
+  ghost: { check: checks.int(1, 65_536), apply: (bn, v: number) => (bn.ghost = v) },
+  renorm: { check: checks.bool, apply: (bn, v: boolean) => (v ? (bn.renorm ??= { ...RENORM_DEFAULTS }) : delete bn.renorm) },
 };
+/** Batch renorm's limits, in the bn mapping beside `renorm: true`. */
+const RENORM_FIELDS: Record<string, Check<number>> = { rmax: checks.number(1, 1000), dmax: checks.number(0, 1000), warmup: checks.int(0, 10_000_000) };
 
 const EXPORT_KEYS = ['run', 'out', 'validate'];
 const RECALIBRATE_KEYS = ['run', 'batches', 'batch'];
@@ -267,7 +273,7 @@ class CellParser {
     const v = pair.value as Node | null;
     if (isScalar(v) && [false, 'off', 'none', 'no'].includes(v.value as never)) return void (config.bn = null);
     if (isScalar(v) && [true, 'on', 'yes'].includes(v.value as never)) return void (config.bn ??= defaultBn());
-    if (!isMap(v)) return this.node(v ?? pair.key, where, 'bn is off, on, or a mapping { momentum, eps, affine, track_running_stats, convention }');
+    if (!isMap(v)) return this.node(v ?? pair.key, where, 'bn is off, on, or a mapping { momentum, eps, affine, track_running_stats, convention, ghost, renorm, rmax, dmax, warmup }');
     const pairs = this.pairs(v, where);
     const conv = pairs.find((p) => isScalar(p.key) && p.key.value === 'convention');
     let bn: BnConfig = config.bn ? { ...config.bn } : defaultBn();
@@ -276,10 +282,17 @@ class CellParser {
       this.value(conv, `${where}.convention`, BN_FIELDS.convention.check, (c) => {
         if (c !== bn.convention) bn = { ...defaultBn(c as BnConfig['convention']), affine: bn.affine, trackRunningStats: bn.trackRunningStats };
       });
+    const limits: Pair[] = [];
     for (const p of pairs) {
-      const k = this.keyOf(p, where, Object.keys(BN_FIELDS));
+      const k = this.keyOf(p, where, [...Object.keys(BN_FIELDS), ...Object.keys(RENORM_FIELDS)]);
       if (k === undefined || k === 'convention') continue;
-      this.value(p, `${where}.${k}`, BN_FIELDS[k].check, (x) => BN_FIELDS[k].apply(bn, x as never));
+      if (k in RENORM_FIELDS) limits.push(p);
+      else this.value(p, `${where}.${k}`, BN_FIELDS[k].check, (x) => BN_FIELDS[k].apply(bn, x as never));
+    }
+    for (const p of limits) {
+      const k = (p.key as { value: 'rmax' | 'dmax' | 'warmup' }).value;
+      if (!bn.renorm) this.node(p.key as Node, `${where}.${k}`, `${k} applies to batch renorm only; add renorm: true`);
+      else this.value(p, `${where}.${k}`, RENORM_FIELDS[k], (x) => (bn.renorm![k] = x));
     }
     config.bn = bn;
   }

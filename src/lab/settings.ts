@@ -2,6 +2,7 @@
  * Validates the `bnLab.*` settings into an ExperimentConfig, or lists one error per bad setting,
  * each naming it. Pure: the extension reads the values and passes them in.
  */
+import { RENORM_DEFAULTS } from '../engine/layers/batchnorm';
 import {
   BACKENDS,
   checks,
@@ -30,6 +31,8 @@ export const SETTING_KEYS = [
   'bnEps',
   'bnAffine',
   'bnTrackRunningStats',
+  'bnGhost',
+  'bnRenorm',
   'convention',
   'backend',
   'cpuThreads',
@@ -64,6 +67,8 @@ const RULES: Record<SettingKey, Rule> = {
   bnEps: rule(checks.number(0, 1, true), (c, v) => (bnOf(c).eps = v)),
   bnAffine: rule(checks.bool, (c, v) => (bnOf(c).affine = v)),
   bnTrackRunningStats: rule(checks.bool, (c, v) => (bnOf(c).trackRunningStats = v)),
+  bnGhost: rule<number | null>((v) => (v === null || v === 0 ? { value: null } : checks.int(1, 65_536)(v)), (c, v) => (v === null ? delete bnOf(c).ghost : (bnOf(c).ghost = v))),
+  bnRenorm: rule(checks.bool, (c, v) => (v ? (bnOf(c).renorm = { ...RENORM_DEFAULTS }) : delete bnOf(c).renorm)),
   backend: rule(checks.oneOf(BACKENDS), (c, v) => (c.backend = v)),
   cpuThreads: rule(checks.int(0, 256), (c, v) => (c.cpuThreads = v)),
   statsInterval: rule(checks.int(1, 1_000_000), (c, v) => (c.statsInterval = v)),
@@ -72,7 +77,9 @@ const RULES: Record<SettingKey, Rule> = {
   maxMemory: rule<number | null>((v) => (v === null ? { value: null } : checks.number(0, 1 << 20, true)(v)), (c, v) => (c.maxMemoryGiB = v)),
 };
 
-const FIELD_TO_SETTING: Partial<Record<string, SettingKey>> = { 'bn.momentum': 'bnMomentum', epochs: 'epochs', model: 'model', data: 'dataset' };
+const FIELD_TO_SETTING: Partial<Record<string, SettingKey>> = {
+  'bn.momentum': 'bnMomentum', 'bn.ghost': 'bnGhost', 'bn.renorm': 'bnRenorm', epochs: 'epochs', model: 'model', data: 'dataset',
+};
 
 export function validateSettings(input: SettingsInput, deep: DeepChecks = {}): SettingsResult {
   const config = defaultConfig();
