@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { buildModel } from '../../../src/engine/model';
 import type { BatchNorm } from '../../../src/engine/layers/batchnorm';
 import { Rng } from '../../../src/engine/rng';
+import { collectBnStats } from '../../../src/engine/stats';
+import { trainEventSchema } from '../../../src/protocol/train-events';
 import { Tensor } from '../../../src/engine/tensor';
 
 const build = (spec: string, sampleShape = [3, 2, 2]) => buildModel(spec, { sampleShape });
@@ -45,5 +47,23 @@ describe('Ghost BN and Batch Renorm in the spec language', () => {
     });
     assert.deepEqual(outs[1], outs[0]);
     assert.deepEqual(outs[2], outs[0]);
+  });
+
+  it('the stats stream carries Ghost BN per-virtual-batch statistics and batch renorm r and d per channel', async () => {
+    const m = build('conv(2,1) bn(ghost=2) conv(2,1) bn(renorm,warmup=0,rmax=1.2)');
+    const x = Tensor.from([4, 3, 2, 2], Array.from({ length: 48 }, (_, i) => Math.sin(i * 0.7) * (1 + (i % 5))));
+    m.train().forward(x);
+    const [ghost, renorm] = await collectBnStats(m);
+    // Virtual batch k holds samples k and k + 2: check channel 0 of virtual batch 1 by hand.
+    const conv = (m.layers[1] as BatchNorm).lastInput!.data;
+    const v1 = [1, 3].flatMap((n) => [0, 1, 2, 3].map((p) => conv[n * 8 + p]));
+    const mean = v1.reduce((a, b) => a + b) / 8;
+    assert.ok(Math.abs(ghost.ghost!.mean[1][0] - mean) < 1e-6, `${ghost.ghost!.mean[1][0]} vs ${mean}`);
+    assert.ok(Math.abs(ghost.ghost!.variance[1][0] - v1.reduce((a, b) => a + (b - mean) ** 2, 0) / 8) < 1e-5);
+    assert.deepEqual([ghost.ghost!.mean.length, ghost.renorm], [2, undefined]);
+    assert.equal(renorm.renorm!.r.length, 2);
+    assert.ok(renorm.renorm!.r.every((r) => r >= 1 / 1.2 - 1e-7 && r <= 1.2 + 1e-7));
+    const event = { type: 'stats', step: 1, epoch: 0, bn: [ghost, renorm], gradNorms: [] };
+    assert.ok(trainEventSchema.safeParse(event).success, 'the protocol accepts both');
   });
 });
