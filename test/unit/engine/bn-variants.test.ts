@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { buildModel } from '../../../src/engine/model';
 import type { BatchNorm } from '../../../src/engine/layers/batchnorm';
 import { Rng } from '../../../src/engine/rng';
+import { planRun } from '../../../src/engine/plan';
 import { collectBnStats } from '../../../src/engine/stats';
+import { DEFAULT_TRAIN_CONFIG } from '../../../src/engine/trainer';
 import { trainEventSchema } from '../../../src/protocol/train-events';
 import { Tensor } from '../../../src/engine/tensor';
 
@@ -65,5 +67,23 @@ describe('Ghost BN and Batch Renorm in the spec language', () => {
     assert.ok(renorm.renorm!.r.every((r) => r >= 1 / 1.2 - 1e-7 && r <= 1.2 + 1e-7));
     const event = { type: 'stats', step: 1, epoch: 0, bn: [ghost, renorm], gradNorms: [] };
     assert.ok(trainEventSchema.safeParse(event).success, 'the protocol accepts both');
+  });
+});
+
+describe('Ghost BN batch plans', () => {
+  const dataset = (n: number) => ({
+    source: `tiny-${n}`, sampleShape: [1, 2, 2], numClasses: 2,
+    train: { count: n, pixels: new Float32Array(n * 4).fill(1), labels: new Uint8Array(n) },
+    test: { count: 0, pixels: new Float32Array(0), labels: new Uint8Array(0) },
+  });
+  const plan = (n: number, batchSize: number, dropLast = false) =>
+    planRun({ ...DEFAULT_TRAIN_CONFIG, spec: 'flatten linear(4) bn(ghost=8) linear(2)', batchSize, dropLast, epochs: 1 }, dataset(n));
+
+  it('refuses, before training, a batch or a last batch that does not split into the virtual batches, with the cure', () => {
+    assert.throws(() => plan(100, 20), /^UserError: batch 20 does not split into the virtual batches of 8 of layer 3 "bn\(ghost=8\)"; use a batch size that is a multiple of 8$/);
+    assert.throws(() => plan(90, 16), /^UserError: batch 16 leaves a last batch of 10 samples \(90 = 5 × 16 \+ 10\), which does not split into the virtual batches of 8 of layer 3 "bn\(ghost=8\)"; use a batch size that is a multiple of 8, or drop-last/);
+    assert.doesNotThrow(() => plan(90, 16, true));
+    assert.doesNotThrow(() => plan(100, 16), 'a last batch of 4 is one virtual batch');
+    assert.doesNotThrow(() => plan(100, 4), 'batches within one virtual batch are plain BN');
   });
 });
