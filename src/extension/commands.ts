@@ -8,6 +8,7 @@ import { NOTEBOOK_TYPE } from '../lab/notebook-format';
 import { describeRun } from '../lab/run-name';
 import { validateSettings } from '../lab/settings';
 import { starterNotebook } from '../lab/starter';
+import { whenBnFailsNotebook } from '../lab/when-bn-fails';
 import type { DashboardViewProvider } from './dashboard-view';
 import type { Exporter, LabController, Recalibrator } from './notebook/controller';
 import { toNotebookData } from './notebook/serializer';
@@ -52,6 +53,7 @@ export const commandIds = {
   openDashboard: 'bnLab.openDashboard',
   openDashboardPanel: 'bnLab.openDashboardPanel',
   recalibrate: 'bnLab.recalibrate',
+  newWhenBnFailsNotebook: 'bnLab.newWhenBnFailsNotebook',
 } as const;
 
 /** Sweeps offered by Compare BN Settings: each turns the settings' config into labelled variants. */
@@ -254,8 +256,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }
   };
 
-  const newNotebook = async () => {
-    const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, toNotebookData(starterNotebook()));
+  const newNotebook = async (make = starterNotebook) => {
+    const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, toNotebookData(make()));
     await vscode.window.showNotebookDocument(doc);
     return doc.uri.toString();
   };
@@ -276,7 +278,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [commandIds.compare]: compare,
     [commandIds.exportOnnx]: exportOnnx,
     [commandIds.validateOnnx]: validateOnnx,
-    [commandIds.newNotebook]: newNotebook,
+    [commandIds.newNotebook]: () => newNotebook(),
+    [commandIds.newWhenBnFailsNotebook]: () => newNotebook(whenBnFailsNotebook),
     [commandIds.recalibrate]: recalibrate,
     [commandIds.openDashboard]: () => dashboard.reveal(),
     [commandIds.openDashboardPanel]: () => void dashboard.openPanel(),

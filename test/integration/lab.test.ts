@@ -269,3 +269,24 @@ describe('BN Lab starter notebook', function () {
     assert.ok(accuracy(bn) > accuracy(noBn), line);
   });
 });
+
+describe('BN Lab "When BN fails" notebook', function () {
+  this.timeout(280_000);
+  it('New Notebook: When BN Fails → Run All: batch 2 with BN, GroupNorm and Batch Renorm, then recalibration reports eval accuracy before and after', async () => {
+    const api = await vscode.extensions.getExtension<BnLabApi>(extensionId)!.activate();
+    await vscode.commands.executeCommand('bnLab.newWhenBnFailsNotebook');
+    const nb = await until('the notebook', () => vscode.window.activeNotebookEditor?.notebook);
+    const t0 = Date.now();
+    const ran = await api.controller.execute(nb.getCells(), nb);
+    const texts = nb.getCells().map((c) => c.outputs.flatMap((o) => o.items).filter((it) => it.mime === 'text/plain').map((it) => new TextDecoder().decode(it.data)).join('\n'));
+    console.log(`      ran in ${((Date.now() - t0) / 1000).toFixed(1)} s:\n${texts.filter(Boolean).join('\n')}`);
+    assert.equal(ran, true, texts.join('\n'));
+    const labs = nb.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
+    const summary = texts[nb.getCells().indexOf(labs[0])];
+    for (const label of ['batch 2 BN', 'batch 2 GroupNorm', 'batch 2 Batch Renorm']) assert.match(summary, new RegExp(`^${label}: completed, step 1000/1000`, 'm'));
+    assert.match(summary, /^batch 2 BN: .*BN eval mode [\d.]+ vs train mode [\d.]+/m);
+    assert.match(texts[nb.getCells().indexOf(labs[1])], /^recalibrated 2 BN layers over 50 training batches of 100\ntest accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4} \(2000 samples of digits\)/);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+});
+

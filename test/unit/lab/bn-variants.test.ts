@@ -7,6 +7,7 @@ import { deepChecks } from '../../../src/lab/deep-checks';
 import { parseLabCell } from '../../../src/lab/lab-language';
 import { validateSettings } from '../../../src/lab/settings';
 import { toTrainConfig } from '../../../src/lab/train-config';
+import { whenBnFailsNotebook } from '../../../src/lab/when-bn-fails';
 
 const messages = (text: string) => parseLabCell(text, deepChecks).diagnostics.map((d) => d.message);
 
@@ -39,5 +40,16 @@ describe('Ghost BN and Batch Renorm from lab cells and settings', () => {
       assert.equal(done.reason, 'completed', done.message);
       assert.deepEqual(model.layers.filter((l) => l.kind === 'bn').map((l) => (l as BatchNorm).describe()), [expect, expect]);
     }
+  });
+
+  it('the "When BN fails" notebook: batch 2 with BN, GroupNorm and Batch Renorm, then recalibration of the BN run', () => {
+    const cells = whenBnFailsNotebook().cells.filter((c) => c.kind === 'lab').map((c) => parseLabCell(c.source, deepChecks));
+    for (const c of cells) assert.deepEqual(c.diagnostics, []);
+    const [runs, recal] = cells.map((c) => c.cell);
+    assert.ok(runs?.kind === 'experiment' && recal?.kind === 'recalibrate');
+    assert.deepEqual(runs.runs.map((r) => [r.label, r.config.batchSize, r.config.evalModes, /groupnorm/.test(r.config.model), !!r.config.bn?.renorm]), [
+      ['batch 2 BN', 2, true, false, false], ['batch 2 GroupNorm', 2, true, true, false], ['batch 2 Batch Renorm', 2, true, false, true],
+    ]);
+    assert.equal(recal.recalibrate.run, 'batch 2 BN');
   });
 });
