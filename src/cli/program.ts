@@ -9,10 +9,11 @@ import { EXIT, isUserFacing, UsageError } from './common';
 import { registerEval } from './eval';
 import { registerExport } from './export';
 import { registerPredict } from './predict';
+import { registerRecalibrate } from './recalibrate';
 import { registerTrain } from './train';
 import { registerValidate } from './validate';
 
-export const COMMANDS: ((program: Command) => void)[] = [registerTrain, registerEval, registerPredict, registerExport, registerValidate];
+export const COMMANDS: ((program: Command) => void)[] = [registerTrain, registerEval, registerPredict, registerExport, registerValidate, registerRecalibrate];
 
 export function createProgram(): Command {
   const program = new Command('bnlab')

@@ -31,6 +31,8 @@ export interface CheckpointMeta {
   training?: Record<string, unknown>;
   step?: number;
   epoch?: number;
+  /** Set by `bnlab recalibrate`: the running statistics were recomputed from this checkpoint's weights. */
+  recalibration?: { from: string; batches: number; batchSize: number; seed: number };
   createdAt: string;
 }
 

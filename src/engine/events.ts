@@ -53,6 +53,10 @@ export interface BnLayerStats {
   /** Activations entering and leaving the BN layer. */
   histBefore: Histogram;
   histAfter: Histogram;
+  /** Ghost BN: mean and biased variance of each virtual batch ([virtual batch][channel]). */
+  ghost?: { mean: number[][]; variance: number[][] };
+  /** Batch renorm: r and d per channel at this step. */
+  renorm?: { r: number[]; d: number[] };
 }
 
 export interface GradNorm {

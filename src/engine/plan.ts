@@ -64,6 +64,16 @@ export function planRun(c: TrainConfig, dataset: Dataset): RunPlan {
       throw new UserError(`${why}, which ${bn.at} cannot normalize in training; use drop-last (--drop-last, setting bnLab.dropLast) or another batch size`);
     }
   }
+  // Ghost BN splits each batch into virtual batches: every batch size the run meets must allow that.
+  const ghost = layers.find(({ layer }) => layer instanceof BatchNorm && layer.opts.ghost !== undefined && !layer.opts.frozen);
+  if (ghost) {
+    const g = (ghost.layer as BatchNorm).opts.ghost!;
+    const bad = [batch, smallest].find((m) => m > g && m % g !== 0);
+    if (bad !== undefined) {
+      const why = bad === batch ? `batch ${batch}` : `batch ${batch} leaves a last batch of ${bad} samples (${n} = ${stepsPerEpoch - 1} × ${batch} + ${bad}), which`;
+      throw new UserError(`${why} does not split into the virtual batches of ${g} of ${ghost.at}; use a batch size that is a multiple of ${g}${bad === batch ? '' : ', or drop-last (--drop-last, setting bnLab.dropLast)'}`);
+    }
+  }
   const memoryBytes = estimate(
     layers.reduce((a, l) => a + l.params, 0),
     layers.reduce((a, l) => a + sizeOf(l.outShape), sizeOf(dataset.sampleShape)),

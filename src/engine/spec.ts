@@ -5,7 +5,7 @@
  * (`bn(frozen)`, `bn(keras)`). `none` is a value (`bn(momentum=none)`). See LAYER_HELP.
  */
 import { UserError } from './errors';
-import { BN_DEFAULTS, BatchNorm, KERAS_BN_DEFAULTS, type BnOptions } from './layers/batchnorm';
+import { BN_DEFAULTS, BatchNorm, KERAS_BN_DEFAULTS, RENORM_DEFAULTS, type BnOptions } from './layers/batchnorm';
 import { Conv2d } from './layers/conv';
 import type { Layer } from './layers/layer';
 import { Linear } from './layers/linear';
@@ -20,14 +20,14 @@ export const PRESETS: Record<string, string> = {
 };
 
 export const LAYER_HELP =
-  'conv(out,kernel,stride=,pad=,dilation=,groups=,bias=false) | bn(momentum=X|none,eps=,affine=false,track=false,frozen,keras) | ' +
+  'conv(out,kernel,stride=,pad=,dilation=,groups=,bias=false) | bn(momentum=X|none,eps=,affine=false,track=false,frozen,keras,ghost=,renorm,rmax=,dmax=,warmup=) | ' +
   'relu | leakyrelu(slope=) | maxpool(k,stride=,pad=) | avgpool(k,stride=,pad=) | flatten | linear(out,bias=false) | ' +
   'dropout(p) | layernorm(eps=,affine=false) | groupnorm(groups,eps=,affine=false) | instancenorm(eps=,affine=true)';
 
 export type ArgValue = number | boolean | null;
 
 /** Arguments that may be written bare to mean `=true`, e.g. bn(frozen). */
-const FLAGS = ['keras', 'frozen', 'affine', 'track', 'bias'];
+const FLAGS = ['keras', 'frozen', 'affine', 'track', 'bias', 'renorm'];
 
 export interface LayerSpec {
   kind: string;
@@ -202,6 +202,20 @@ const FACTORIES: Record<string, (a: Args, o: BuildOptions, s: LayerSpec) => Laye
     opts.affine = a.bool('affine', d.affine);
     opts.track = a.bool('track', d.track);
     opts.frozen = a.bool('frozen', d.frozen);
+    if ('ghost' in s.kwargs) opts.ghost = a.int('ghost', undefined, 1);
+    const renormArgs = ['rmax', 'dmax', 'warmup'].filter((k) => k in s.kwargs);
+    if (a.bool('renorm', d.renorm !== undefined)) {
+      const r = { ...RENORM_DEFAULTS, ...d.renorm };
+      opts.renorm = {
+        rmax: a.num('rmax', r.rmax, (x) => x >= 1, '≥ 1'),
+        dmax: a.num('dmax', r.dmax, (x) => x >= 0, '≥ 0'),
+        warmup: a.int('warmup', r.warmup, 0),
+      };
+    } else if (renormArgs.length) throw new UserError(`${where(s)}: ${renormArgs.join(', ')} only apply to batch renorm; add renorm, e.g. bn(renorm,${renormArgs[0]}=…)`);
+    else delete opts.renorm;
+    // Also for options that came as defaults for every bn layer (settings, CLI).
+    if (opts.renorm && opts.ghost !== undefined) throw new UserError(`${where(s)}: Ghost BN and batch renorm cannot be combined; use one of ghost=… or renorm`);
+    if (opts.renorm && !opts.track) throw new UserError(`${where(s)}: batch renorm corrects towards the running statistics, so it needs track=true`);
     return new BatchNorm(opts);
   },
   relu: () => new ReLU(),

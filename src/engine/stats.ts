@@ -55,8 +55,12 @@ export function collectBnStats(model: Sequential, bins = 32): Promise<BnLayerSta
   const values = (t: Tensor | null | undefined) => (t ? readFloats(t) : Promise.resolve(null));
   const pending = model.layers.flatMap((layer, i) => {
     if (!(layer instanceof BatchNorm) || !layer.lastInput || !layer.lastOutput) return [];
-    const reads = [layer.lastInput, layer.lastOutput, layer.lastMean, layer.lastVar, layer.runningMean, layer.runningVar, layer.weight?.value, layer.bias?.value].map(values);
-    return [Promise.all(reads).then(([input, output, mean, variance, runningMean, runningVar, gamma, beta]): BnLayerStats => {
+    const reads = [
+      layer.lastInput, layer.lastOutput, layer.lastMean, layer.lastVar, layer.runningMean, layer.runningVar, layer.weight?.value, layer.bias?.value,
+      layer.lastGhostMean, layer.lastGhostVar, layer.lastRenorm?.r, layer.lastRenorm?.d,
+    ].map(values);
+    const rows = (v: Float32Array | null) => (v ? Array.from({ length: v.length / layer.numFeatures }, (_, k) => Array.from(v.subarray(k * layer.numFeatures, (k + 1) * layer.numFeatures))) : []);
+    return [Promise.all(reads).then(([input, output, mean, variance, runningMean, runningVar, gamma, beta, ghostMean, ghostVar, r, d]): BnLayerStats => {
       const moments = mean && variance
         ? { mean: Array.from(mean), variance: Array.from(variance) }
         : channelMoments(new Tensor(layer.lastInput!.shape, input!));
@@ -71,6 +75,8 @@ export function collectBnStats(model: Sequential, bins = 32): Promise<BnLayerSta
         beta: beta ? Array.from(beta) : null,
         histBefore: histogram(input!, bins),
         histAfter: histogram(output!, bins),
+        ...(ghostMean && ghostVar ? { ghost: { mean: rows(ghostMean), variance: rows(ghostVar) } } : {}),
+        ...(r && d ? { renorm: { r: Array.from(r), d: Array.from(d) } } : {}),
       };
     })];
   });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { METRICS_FILE } from '../cli/out-path';
 import { exportPytorch } from '../export/pytorch-files';
@@ -13,8 +13,9 @@ import { doneLine } from '../lab/event-lines';
 import { describeRun } from '../lab/run-name';
 import { validateSettings } from '../lab/settings';
 import { starterNotebook } from '../lab/starter';
+import { whenBnFailsNotebook } from '../lab/when-bn-fails';
 import type { DashboardViewProvider } from './dashboard-view';
-import type { Exporter, LabController, Report } from './notebook/controller';
+import type { Exporter, LabController, Recalibrator, Report } from './notebook/controller';
 import { toNotebookData } from './notebook/serializer';
 import { defaultSettings, readSettings } from './settings';
 import { runTag, type Run, type TrainingManager } from './training/manager';
@@ -29,6 +30,7 @@ export interface CommandDeps {
   onTick: vscode.Event<void>;
   controller: LabController;
   exporter: Exporter;
+  recalibrator: Recalibrator;
   validator: (onnxFile: string, checkpointDir: string) => Promise<Report>;
   /** The checkpoint an ONNX file records it was exported from. */
   exportedFrom: (onnxFile: string) => Promise<string | undefined>;
@@ -58,6 +60,8 @@ export const commandIds = {
   openDashboardPanel: 'bnLab.openDashboardPanel',
   openRun: 'bnLab.openRun',
   exportPytorch: 'bnLab.exportPytorch',
+  recalibrate: 'bnLab.recalibrate',
+  newWhenBnFailsNotebook: 'bnLab.newWhenBnFailsNotebook',
 } as const;
 
 /** Sweeps offered by Compare BN Settings: each turns the settings' config into labelled variants. */
@@ -268,8 +272,30 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }
   };
 
-  const newNotebook = async () => {
-    const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, toNotebookData(starterNotebook()));
+  /** Recomputes a checkpoint's BN statistics (precise BN) into a new checkpoint beside it; the old one stays. */
+  const recalibrate = async (args?: { checkpointDir?: string; batches?: number }) => {
+    const checkpoint = args?.checkpointDir ?? (await pickCheckpoint());
+    if (!checkpoint) return undefined;
+    const batches = args?.batches ?? Number(await vscode.window.showInputBox({
+      title: 'BN Lab: Recalibrate BN Statistics',
+      prompt: 'Training batches to recompute the running statistics over (train mode, cumulative average)',
+      value: '20',
+      validateInput: (v) => (/^[1-9]\d{0,5}$/.test(v.trim()) ? undefined : 'an integer from 1 to 999999'),
+    }));
+    if (!batches) return undefined;
+    try {
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `BN Lab: recalibrating BN statistics over ${batches} batches…` }, () =>
+        deps.recalibrator({ checkpoint, batches }),
+      );
+      // The notification says what changed: eval accuracy before and after, and the new folder.
+      return report({ ...r, headline: r.ok ? `BN recalibration of ${basename(checkpoint)}: ${r.text.split('\n').slice(1).join('; ')}` : r.text.split('\n').at(-1)! });
+    } catch (e) {
+      return failure(e);
+    }
+  };
+
+  const newNotebook = async (make = starterNotebook) => {
+    const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, toNotebookData(make()));
     await vscode.window.showNotebookDocument(doc);
     return doc.uri.toString();
   };
@@ -290,7 +316,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [commandIds.compare]: compare,
     [commandIds.exportOnnx]: exportOnnx,
     [commandIds.validateOnnx]: validateOnnx,
-    [commandIds.newNotebook]: newNotebook,
+    [commandIds.newNotebook]: () => newNotebook(),
+    [commandIds.newWhenBnFailsNotebook]: () => newNotebook(whenBnFailsNotebook),
+    [commandIds.recalibrate]: recalibrate,
     [commandIds.openDashboard]: () => dashboard.reveal(),
     [commandIds.openDashboardPanel]: () => void dashboard.openPanel(),
     [commandIds.openRun]: openRun,

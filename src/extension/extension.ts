@@ -4,7 +4,7 @@ import { deepChecks } from '../lab/deep-checks';
 import { NOTEBOOK_TYPE } from '../lab/notebook-format';
 import { registerCommands } from './commands';
 import { DashboardViewProvider } from './dashboard-view';
-import { LabController, type Exporter } from './notebook/controller';
+import { LabController, type Exporter, type Recalibrator } from './notebook/controller';
 import { registerLabDiagnostics } from './notebook/diagnostics';
 import { LabNotebookSerializer } from './notebook/serializer';
 import { trainingContext } from './training/context';
@@ -43,6 +43,10 @@ const validator = async (onnxFile: string, checkpointDir: string) => {
   const lines = formatValidateReport(r);
   return { ok: r.passed, text: lines.join('\n'), headline: [lines.at(-1), ...lines.slice(0, -1)].join(' ') };
 };
+const recalibrator: Recalibrator = async (req) => {
+  const { recalibrateCheckpoint, formatRecalibration } = await import('../engine/recalibrate-checkpoint');
+  return { ok: true, text: formatRecalibration(await recalibrateCheckpoint(req)) };
+};
 const exportedFrom = async (onnxFile: string) => (await import('../onnx')).exportedFrom(onnxFile);
 
 /** The runs of this window, stopped (with a checkpoint each) when VS Code closes it. */
@@ -65,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
   );
   const contextKeys = new Map<string, unknown>();
   const ticks = progressTicks(training);
-  const controller = new LabController(training, deepChecks, exporter, log, context.extension.id);
+  const controller = new LabController(training, deepChecks, exporter, recalibrator, log, context.extension.id);
   context.subscriptions.push(
     log,
     dashboard,
@@ -80,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): BnLabApi {
     feedDashboard(training, dashboard),
     ticks,
     trainingStatusBar(training, ticks.onTick, 'bnLab.openDashboard'),
-    ...registerCommands({ log, dashboard, training, onTick: ticks.onTick, controller, exporter, validator, exportedFrom }),
+    ...registerCommands({ log, dashboard, training, onTick: ticks.onTick, controller, exporter, validator, exportedFrom, recalibrator }),
   );
   activeTraining = training;
   log.info(`BN Lab ${context.extension.packageJSON.version} activated`);

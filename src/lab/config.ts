@@ -14,6 +14,10 @@ export interface BnConfig {
   affine: boolean;
   trackRunningStats: boolean;
   convention: Convention;
+  /** Ghost BN's virtual batch size (every bn layer: bn(ghost=…)); absent = off. */
+  ghost?: number;
+  /** Batch Renormalization for every bn layer (bn(renorm,…)); absent = off. */
+  renorm?: { rmax: number; dmax: number; warmup: number };
 }
 
 export interface ExperimentConfig {
@@ -121,8 +125,12 @@ export const checks = {
 };
 
 /** Cross-field rules, after every field has its own valid value. Returns [field, message] pairs. */
-export function crossCheck(c: ExperimentConfig): Array<[keyof ExperimentConfig | 'bn.momentum', string]> {
-  const out: Array<[keyof ExperimentConfig | 'bn.momentum', string]> = [];
+export function crossCheck(c: ExperimentConfig): Array<[keyof ExperimentConfig | 'bn.momentum' | 'bn.ghost' | 'bn.renorm', string]> {
+  const out: Array<[keyof ExperimentConfig | 'bn.momentum' | 'bn.ghost' | 'bn.renorm', string]> = [];
+  if (c.bn?.ghost !== undefined && c.bn.renorm) out.push(['bn.renorm', 'Ghost BN and batch renorm cannot be combined; set one of ghost or renorm']);
+  if (c.bn?.renorm && !c.bn.trackRunningStats) out.push(['bn.renorm', 'batch renorm corrects towards the running statistics, so it needs track_running_stats']);
+  if (c.bn?.ghost !== undefined && c.batchSize > c.bn.ghost && c.batchSize % c.bn.ghost !== 0)
+    out.push(['bn.ghost', `a batch of ${c.batchSize} does not split into virtual batches of ${c.bn.ghost}; use a batch size that is a multiple of it`]);
   if (c.bn && c.bn.momentum === null && c.bn.convention === 'keras')
     out.push(['bn.momentum', 'momentum none (cumulative average) exists only in the pytorch convention']);
   if (c.epochs === null && c.steps === null) out.push(['epochs', 'set epochs or steps']);
@@ -140,5 +148,6 @@ export interface DeepChecks {
 /** Short human label of a config's BN setting, e.g. "BN m=0.1", "no BN". */
 export function bnLabel(c: ExperimentConfig): string {
   if (!c.bn) return 'no BN';
-  return `BN m=${c.bn.momentum ?? 'none'}${c.bn.convention === 'keras' ? ' (keras)' : ''}`;
+  const variant = c.bn.ghost !== undefined ? `, ghost ${c.bn.ghost}` : c.bn.renorm ? ', renorm' : '';
+  return `BN m=${c.bn.momentum ?? 'none'}${c.bn.convention === 'keras' ? ' (keras)' : ''}${variant}`;
 }

@@ -11,12 +11,15 @@
  *   lr: 0.001
  *   seed: 1
  *   bn: { momentum: 0.1, eps: 1e-5, affine: true, track_running_stats: true, convention: pytorch }
+ *   # Ghost BN: bn: { ghost: 16 }; Batch Renorm: bn: { renorm: true, rmax: 3, dmax: 5, warmup: 5000 }
  *   compare:                      # more runs: each overrides some keys of the one above
  *     - { label: no BN, bn: off }
  *
- * An export cell holds only `export: { run: LABEL, out: FILE.onnx, validate: true }`.
+ * An export cell holds only `export: { run: LABEL, out: FILE.onnx, validate: true }`; a recalibrate
+ * cell only `recalibrate: { run: LABEL, batches: 20, batch: 100 }` (BN recalibration, "precise BN").
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { RENORM_DEFAULTS } from '../engine/layers/batchnorm';
 import {
   BACKENDS,
   checks,
@@ -57,7 +60,18 @@ export interface ExportSpec {
   validate: boolean;
 }
 
-export type LabCell = { kind: 'experiment'; runs: Run[] } | { kind: 'export'; export: ExportSpec };
+export interface RecalibrateSpec {
+  /** Label of the run to recalibrate; null = the last run trained in the notebook. */
+  run: string | null;
+  batches: number;
+  /** null = the run's batch size. */
+  batchSize: number | null;
+}
+
+export type LabCell =
+  | { kind: 'experiment'; runs: Run[] }
+  | { kind: 'export'; export: ExportSpec }
+  | { kind: 'recalibrate'; recalibrate: RecalibrateSpec };
 
 export interface ParseResult {
   /** Undefined when any error was found (warnings alone keep the cell). */
@@ -95,9 +109,16 @@ const BN_FIELDS: Record<string, { check: Check<unknown>; apply: (bn: BnConfig, v
   eps: { check: checks.number(0, 1, true), apply: (bn, v: number) => (bn.eps = v) },
   affine: { check: checks.bool, apply: (bn, v: boolean) => (bn.affine = v) },
   track_running_stats: { check: checks.bool, apply: (bn, v: boolean) => (bn.trackRunningStats = v) },
+  ghost: { check: checks.int(1, 65_536), apply: (bn, v: number) => (bn.ghost = v) },
+  renorm: { check: checks.bool, apply: (bn, v: boolean) => (v ? (bn.renorm ??= { ...RENORM_DEFAULTS }) : delete bn.renorm) },
 };
+/** Batch renorm's limits, in the bn mapping beside `renorm: true`. */
+const RENORM_FIELDS: Record<string, Check<number>> = { rmax: checks.number(1, 1000), dmax: checks.number(0, 1000), warmup: checks.int(0, 10_000_000) };
 
 const EXPORT_KEYS = ['run', 'out', 'validate'];
+const RECALIBRATE_KEYS = ['run', 'batches', 'batch'];
+/** Cells of one key, each with its keys. */
+const TOOL_CELLS = { export: EXPORT_KEYS, recalibrate: RECALIBRATE_KEYS };
 
 class CellParser {
   readonly diagnostics: Diagnostic[] = [];
@@ -122,7 +143,7 @@ class CellParser {
       this.node(root, '', 'a lab cell is a mapping of keys (model: …, epochs: …), not a list or a single value');
       return this.result();
     }
-    const cell = this.has(root, 'export') ? this.exportCell(root) : this.experimentCell(root);
+    const cell = this.has(root, 'export') ? this.exportCell(root) : this.has(root, 'recalibrate') ? this.recalibrateCell(root) : this.experimentCell(root);
     return this.result(cell);
   }
 
@@ -139,7 +160,7 @@ class CellParser {
       if (key === undefined) continue;
       if (key === 'name') this.value(pair, key, checks.text, (v) => (base.name = v));
       else if (key === 'compare') compare = pair;
-      else if (key === 'export') this.node(pair.key, key, '`export` goes in a cell of its own');
+      else if (key === 'export' || key === 'recalibrate') this.node(pair.key, key, `\`${key}\` goes in a cell of its own`);
       else this.setField(base, pair, key, '');
     }
     this.bothEpochsAndSteps(root, '');
@@ -196,30 +217,48 @@ class CellParser {
     }
   }
 
-  private exportCell(root: YAMLMap): LabCell | undefined {
-    const spec: ExportSpec = { run: null, out: null, validate: true };
+  /** A cell holding only `key`, whose value is `true` or a mapping of its keys; `set` takes each of them. */
+  private toolCell(root: YAMLMap, key: keyof typeof TOOL_CELLS, set: (k: string, p: Pair) => void): void {
+    const keys = TOOL_CELLS[key];
     for (const pair of this.pairs(root, '')) {
-      const key = this.keyOf(pair, '');
-      if (key === undefined) continue;
-      if (key !== 'export') {
-        this.node(pair.key, key, `an export cell holds only \`export\`; move "${key}" to an experiment cell`);
+      const k = this.keyOf(pair, '');
+      if (k === undefined) continue;
+      if (k !== key) {
+        this.node(pair.key, k, `${key === 'export' ? 'an' : 'a'} ${key} cell holds only \`${key}\`; move "${k}" to an experiment cell`);
         continue;
       }
       const v = pair.value as Node | null;
       if (isScalar(v) && (v.value === true || v.value === null)) continue;
       if (!isMap(v)) {
-        this.node(v ?? pair.key, 'export', 'export is `true` or a mapping { run, out, validate }');
+        this.node(v ?? pair.key, key, `${key} is \`true\` or a mapping { ${keys.join(', ')} }`);
         continue;
       }
-      for (const p of this.pairs(v, 'export')) {
-        const k = this.keyOf(p, 'export', EXPORT_KEYS);
-        if (k === 'run') this.value(p, 'export.run', checks.text, (s) => (spec.run = s));
-        else if (k === 'out')
-          this.value(p, 'export.out', checks.text, (s) => (/\.onnx$/i.test(s) ? (spec.out = s) : this.node(p.value as Node, 'export.out', `"${s}" should end in .onnx`)));
-        else if (k === 'validate') this.value(p, 'export.validate', checks.bool, (b) => (spec.validate = b));
+      for (const p of this.pairs(v, key)) {
+        const name = this.keyOf(p, key, keys);
+        if (name !== undefined) set(name, p);
       }
     }
+  }
+
+  private exportCell(root: YAMLMap): LabCell {
+    const spec: ExportSpec = { run: null, out: null, validate: true };
+    this.toolCell(root, 'export', (k, p) => {
+      if (k === 'run') this.value(p, 'export.run', checks.text, (s) => (spec.run = s));
+      else if (k === 'out')
+        this.value(p, 'export.out', checks.text, (s) => (/\.onnx$/i.test(s) ? (spec.out = s) : this.node(p.value as Node, 'export.out', `"${s}" should end in .onnx`)));
+      else this.value(p, 'export.validate', checks.bool, (b) => (spec.validate = b));
+    });
     return { kind: 'export', export: spec };
+  }
+
+  private recalibrateCell(root: YAMLMap): LabCell {
+    const spec: RecalibrateSpec = { run: null, batches: 20, batchSize: null };
+    this.toolCell(root, 'recalibrate', (k, p) => {
+      if (k === 'run') this.value(p, 'recalibrate.run', checks.text, (s) => (spec.run = s));
+      else if (k === 'batches') this.value(p, 'recalibrate.batches', checks.int(1, 100_000), (n) => (spec.batches = n));
+      else this.value(p, 'recalibrate.batch', checks.int(2, 65_536), (n) => (spec.batchSize = n));
+    });
+    return { kind: 'recalibrate', recalibrate: spec };
   }
 
   private setField(config: ExperimentConfig, pair: Pair, key: string, path: string): void {
@@ -234,7 +273,7 @@ class CellParser {
     const v = pair.value as Node | null;
     if (isScalar(v) && [false, 'off', 'none', 'no'].includes(v.value as never)) return void (config.bn = null);
     if (isScalar(v) && [true, 'on', 'yes'].includes(v.value as never)) return void (config.bn ??= defaultBn());
-    if (!isMap(v)) return this.node(v ?? pair.key, where, 'bn is off, on, or a mapping { momentum, eps, affine, track_running_stats, convention }');
+    if (!isMap(v)) return this.node(v ?? pair.key, where, 'bn is off, on, or a mapping { momentum, eps, affine, track_running_stats, convention, ghost, renorm, rmax, dmax, warmup }');
     const pairs = this.pairs(v, where);
     const conv = pairs.find((p) => isScalar(p.key) && p.key.value === 'convention');
     let bn: BnConfig = config.bn ? { ...config.bn } : defaultBn();
@@ -243,10 +282,17 @@ class CellParser {
       this.value(conv, `${where}.convention`, BN_FIELDS.convention.check, (c) => {
         if (c !== bn.convention) bn = { ...defaultBn(c as BnConfig['convention']), affine: bn.affine, trackRunningStats: bn.trackRunningStats };
       });
+    const limits: Pair[] = [];
     for (const p of pairs) {
-      const k = this.keyOf(p, where, Object.keys(BN_FIELDS));
+      const k = this.keyOf(p, where, [...Object.keys(BN_FIELDS), ...Object.keys(RENORM_FIELDS)]);
       if (k === undefined || k === 'convention') continue;
-      this.value(p, `${where}.${k}`, BN_FIELDS[k].check, (x) => BN_FIELDS[k].apply(bn, x as never));
+      if (k in RENORM_FIELDS) limits.push(p);
+      else this.value(p, `${where}.${k}`, BN_FIELDS[k].check, (x) => BN_FIELDS[k].apply(bn, x as never));
+    }
+    for (const p of limits) {
+      const k = (p.key as { value: 'rmax' | 'dmax' | 'warmup' }).value;
+      if (!bn.renorm) this.node(p.key as Node, `${where}.${k}`, `${k} applies to batch renorm only; add renorm: true`);
+      else this.value(p, `${where}.${k}`, RENORM_FIELDS[k], (x) => (bn.renorm![k] = x));
     }
     config.bn = bn;
   }

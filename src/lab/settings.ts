@@ -2,6 +2,7 @@
  * Validates the `bnLab.*` settings into an ExperimentConfig, or lists one error per bad setting,
  * each naming it. Pure: the extension reads the values and passes them in.
  */
+import { RENORM_DEFAULTS } from '../engine/layers/batchnorm';
 import {
   BACKENDS,
   checks,
@@ -31,6 +32,8 @@ export const SETTING_KEYS = [
   'batchNorm.epsilon',
   'batchNorm.affine',
   'batchNorm.trackRunningStats',
+  'batchNorm.ghost',
+  'batchNorm.renorm',
   'convention',
   'backend',
   'cpuThreads',
@@ -76,6 +79,8 @@ const RULES: Record<SettingKey, Rule> = {
   'batchNorm.epsilon': rule(checks.number(0, 1, true), (c, v) => (bnOf(c).eps = v)),
   'batchNorm.affine': rule(checks.bool, (c, v) => (bnOf(c).affine = v)),
   'batchNorm.trackRunningStats': rule(checks.bool, (c, v) => (bnOf(c).trackRunningStats = v)),
+  'batchNorm.ghost': rule<number | null>((v) => (v === null || v === 0 ? { value: null } : checks.int(1, 65_536)(v)), (c, v) => (v === null ? delete bnOf(c).ghost : (bnOf(c).ghost = v))),
+  'batchNorm.renorm': rule(checks.bool, (c, v) => (v ? (bnOf(c).renorm = { ...RENORM_DEFAULTS }) : delete bnOf(c).renorm)),
   backend: rule(checks.oneOf(BACKENDS), (c, v) => (c.backend = v)),
   cpuThreads: rule(checks.int(0, 256), (c, v) => (c.cpuThreads = v)),
   statsInterval: rule(checks.int(1, 1_000_000), (c, v) => (c.statsInterval = v)),
@@ -84,7 +89,9 @@ const RULES: Record<SettingKey, Rule> = {
   maxMemory: rule<number | null>((v) => (v === null ? { value: null } : checks.number(0, 1 << 20, true)(v)), (c, v) => (c.maxMemoryGiB = v)),
 };
 
-const FIELD_TO_SETTING: Partial<Record<string, SettingKey>> = { 'bn.momentum': 'batchNorm.momentum', epochs: 'epochs', model: 'model', data: 'dataset' };
+const FIELD_TO_SETTING: Partial<Record<string, SettingKey>> = {
+  'bn.momentum': 'batchNorm.momentum', 'bn.ghost': 'batchNorm.ghost', 'bn.renorm': 'batchNorm.renorm', epochs: 'epochs', model: 'model', data: 'dataset',
+};
 
 export function validateSettings(input: SettingsInput, deep: DeepChecks = {}): SettingsResult {
   const config = defaultConfig();

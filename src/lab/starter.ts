@@ -1,8 +1,8 @@
 /** The notebook "New Lab Notebook" creates: the blog's experiment, step by step. */
 import type { LabNotebook, LabNotebookCell } from './notebook-format';
 
-const md = (...lines: string[]): LabNotebookCell => ({ kind: 'markdown', source: lines.join('\n'), outputs: [], metadata: {} });
-const lab = (...lines: string[]): LabNotebookCell => ({ kind: 'lab', source: lines.join('\n'), outputs: [], metadata: {} });
+export const md = (...lines: string[]): LabNotebookCell => ({ kind: 'markdown', source: lines.join('\n'), outputs: [], metadata: {} });
+export const lab = (...lines: string[]): LabNotebookCell => ({ kind: 'lab', source: lines.join('\n'), outputs: [], metadata: {} });
 
 export function starterNotebook(): LabNotebook {
   return {

@@ -15,9 +15,13 @@ export function toTrainConfig(c: ExperimentConfig): TrainConfig {
     // Keras: moving = moving·m + batch·(1−m), i.e. PyTorch momentum 1−m (the engine keeps both).
     bn: !bn
       ? undefined
-      : bn.convention === 'keras' && bn.momentum !== null
-        ? { momentum: 1 - bn.momentum, kerasMomentum: bn.momentum, eps: bn.eps, affine: bn.affine, track: bn.trackRunningStats }
-        : { momentum: bn.momentum, eps: bn.eps, affine: bn.affine, track: bn.trackRunningStats },
+      : {
+          ...(bn.convention === 'keras' && bn.momentum !== null
+            ? { momentum: 1 - bn.momentum, kerasMomentum: bn.momentum, eps: bn.eps, affine: bn.affine, track: bn.trackRunningStats }
+            : { momentum: bn.momentum, eps: bn.eps, affine: bn.affine, track: bn.trackRunningStats }),
+          ...(bn.ghost !== undefined ? { ghost: bn.ghost } : {}),
+          ...(bn.renorm ? { renorm: bn.renorm } : {}),
+        },
     noBn: bn === null,
     seed: c.seed,
     shuffle: true,

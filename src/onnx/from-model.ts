@@ -16,6 +16,11 @@ export function toExportLayer(layer: Layer, index: number): ExportLayer {
   }
   if (layer instanceof Linear) return { ...base, op: 'linear', weight: layer.weight.value, bias: layer.bias?.value ?? null };
   if (layer instanceof BatchNorm) {
+    // Ghost BN and batch renorm infer as plain BN with the running statistics (folded like BN);
+    // without running statistics Ghost BN would need its virtual batches at inference.
+    if (layer.opts.ghost !== undefined && !layer.opts.track) {
+      throw new OnnxExportError(`layer ${index} (${layer.describe()}): Ghost BN without running statistics normalizes over virtual batches at inference, which has no ONNX export; train with track=true`);
+    }
     return {
       ...base,
       op: 'bn',

@@ -64,6 +64,8 @@ export const bnLayerStatsSchema = z.object({
   beta: z.nullable(nums),
   histBefore: histogramSchema,
   histAfter: histogramSchema,
+  ghost: z.optional(z.object({ mean: z.array(nums), variance: z.array(nums) })),
+  renorm: z.optional(z.object({ r: nums, d: nums })),
 });
 
 export const statsEventSchema = z.object({

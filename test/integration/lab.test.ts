@@ -217,6 +217,25 @@ describe('BN Lab training, notebooks and settings', function () {
     assert.match(mismatch.headline, /— FAIL \(atol [\d.e-]+\) note: .*: model and checkpoint differ$/, mismatch.headline);
   });
 
+  it('a recalibrate cell and the Recalibrate BN Statistics command write new checkpoints and report eval accuracy before and after', async () => {
+    const uri = writeNotebook('recalibrate.bnlab', [
+      { kind: 'lab', source: `name: tiny ghost BN\nmodel: "conv(4,3,stride=2) bn(ghost=10) relu flatten linear"\ndata: "${TINY.dataset}"\nsteps: 4\nbatch: 50` },
+      { kind: 'lab', source: 'recalibrate:\n  run: tiny ghost BN\n  batches: 3' },
+    ]);
+    const nb = await vscode.workspace.openNotebookDocument(uri);
+    await vscode.window.showNotebookDocument(nb);
+    assert.equal(await api.controller.execute([nb.cellAt(0), nb.cellAt(1)], nb), true);
+    const text = new TextDecoder().decode(nb.cellAt(1).outputs.flatMap((o) => o.items).find((i) => i.mime === 'text/plain')!.data);
+    assert.match(text, /^recalibrated 1 BN layer over 3 training batches of 50\ntest accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4} \(\d+ samples of synthetic.*\)\nwrote (.*-recalibrated)$/);
+    const written = /wrote (.*)$/.exec(text)![1];
+    assert.ok(existsSync(join(written, 'model.safetensors')), written);
+    const run = api.training.all().find((r) => r.label === 'tiny ghost BN' && r.checkpoint)!;
+    const r = await vscode.commands.executeCommand<{ ok: boolean; text: string }>('bnLab.recalibrate', { checkpointDir: run.checkpoint, batches: 2 });
+    assert.ok(r.ok, r.text);
+    assert.match(r.text, /over 2 training batches[^]*\nwrote .*-recalibrated-2$/, 'a second recalibration goes to a new folder, never over the first');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('Compare BN Settings runs a sweep (BN vs no BN) whose runs overlay in the dashboard', async () => {
     const outcome = await withSettings(TINY, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.compare', 'bn'));
     assert.ok(outcome.status === 'done', JSON.stringify(outcome));
@@ -263,3 +282,24 @@ describe('BN Lab starter notebook', function () {
     assert.ok(accuracy(bn) > accuracy(noBn), line);
   });
 });
+
+describe('BN Lab "When BN fails" notebook', function () {
+  this.timeout(280_000);
+  it('New Notebook: When BN Fails → Run All: batch 2 with BN, GroupNorm and Batch Renorm, then recalibration reports eval accuracy before and after', async () => {
+    const api = await vscode.extensions.getExtension<BnLabApi>(extensionId)!.activate();
+    await vscode.commands.executeCommand('bnLab.newWhenBnFailsNotebook');
+    const nb = await until('the notebook', () => vscode.window.activeNotebookEditor?.notebook);
+    const t0 = Date.now();
+    const ran = await api.controller.execute(nb.getCells(), nb);
+    const texts = nb.getCells().map((c) => c.outputs.flatMap((o) => o.items).filter((it) => it.mime === 'text/plain').map((it) => new TextDecoder().decode(it.data)).join('\n'));
+    console.log(`      ran in ${((Date.now() - t0) / 1000).toFixed(1)} s:\n${texts.filter(Boolean).join('\n')}`);
+    assert.equal(ran, true, texts.join('\n'));
+    const labs = nb.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
+    const summary = texts[nb.getCells().indexOf(labs[0])];
+    for (const label of ['batch 2 BN', 'batch 2 GroupNorm', 'batch 2 Batch Renorm']) assert.match(summary, new RegExp(`^${label}: completed, step 1000/1000`, 'm'));
+    assert.match(summary, /^batch 2 BN: .*BN eval mode [\d.]+ vs train mode [\d.]+/m);
+    assert.match(texts[nb.getCells().indexOf(labs[1])], /^recalibrated 2 BN layers over 50 training batches of 100\ntest accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4} \(2000 samples of digits\)/);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+});
+

@@ -213,6 +213,40 @@ try {
     assert(run.hist['1'].before.length <= 80, 'histograms unbounded');
   });
 
+  await check('Ghost BN\'s virtual batches and batch renorm\'s r and d get their own charts, only for the layers that have them', async () => {
+    // A page of its own: the runs above stay as the other checks expect them.
+    const tab = await context.newPage();
+    await tab.goto(pathToFileURL(page).href);
+    await tab.waitForFunction(() => window.__posted.length > 0);
+    const send = (msg) => tab.evaluate((m) => window.postMessage(m, '*'), msg);
+    const frames = (n) => tab.evaluate((k) => new Promise((done) => { let i = 0; const f = () => (++i >= k ? done() : requestAnimationFrame(f)); requestAnimationFrame(f); }), n);
+    await send({ method: 'run/events', params: { runId: 'bn', label: 'seed with BN', events: bnRun } });
+    for (const variant of ['ghost', 'renorm']) {
+      await send({ method: 'run/events', params: { runId: variant, label: `seed ${variant}`, events: fakeRun({ runId: variant, seed: 7, steps: 20, totalSteps: 20, variant, done: true }) } });
+    }
+    const shown = async (runId) => {
+      await tab.selectOption('[data-testid="select-run"]', runId);
+      await tab.waitForTimeout(400); // redraws are throttled
+      await frames(3);
+      return tab.evaluate(() => {
+        const root = document.getElementById('bn-dashboard');
+        const painted = (c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; };
+        const chart = (id) => { const el = root.querySelector(`[data-testid="${id}"]`); const c = el.querySelector('canvas'); return el.hidden ? 'hidden' : c ? painted(c) : -1; };
+        return { ghost: chart('chart-bn-ghost'), renorm: chart('chart-bn-renorm') };
+      });
+    };
+    const ghost = await shown('ghost');
+    await tab.screenshot({ path: join(results, 'dashboard-page-ghost.png'), fullPage: true });
+    const renorm = await shown('renorm');
+    await tab.screenshot({ path: join(results, 'dashboard-page-renorm.png'), fullPage: true });
+    const plain = await shown('bn');
+    console.log(`      ghost run ${JSON.stringify(ghost)}, renorm run ${JSON.stringify(renorm)}, plain BN run ${JSON.stringify(plain)}`);
+    assert(ghost.ghost > 500 && ghost.renorm === 'hidden', `ghost run: ${JSON.stringify(ghost)}`);
+    assert(renorm.renorm > 500 && renorm.ghost === 'hidden', `renorm run: ${JSON.stringify(renorm)}`);
+    assert(plain.ghost === 'hidden' && plain.renorm === 'hidden', `plain BN run: ${JSON.stringify(plain)}`);
+    await tab.close();
+  });
+
   await check('no CSP violations and no page errors', async () => {
     const violations = await tab.evaluate(() => window.__violations);
     assert(violations.length === 0, `CSP violations: ${violations.join('; ')}`);

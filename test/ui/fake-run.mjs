@@ -28,9 +28,10 @@ function histogram(rand, mean, std, bins = 32) {
 
 /**
  * Events of one run up to `steps`, as an array. `bn: false` gives a run without BN layers.
- * Layers: 0 conv(32), 1 bn(32), 5 linear(128), 6 bn(128), 8 linear(10).
+ * Layers: 0 conv(32), 1 bn(32), 5 linear(128), 6 bn(128), 8 linear(10). `variant` 'ghost' adds 4 virtual
+ * batches' means and variances to each layer's statistics, 'renorm' adds batch renorm's r and d.
  */
-export function fakeRun({ runId = 'run-1', bn = true, steps = 60, totalSteps = 80, seed = 1, statsInterval = 5, momentum = 0.1, done = false, modes = false } = {}) {
+export function fakeRun({ runId = 'run-1', bn = true, steps = 60, totalSteps = 80, seed = 1, statsInterval = 5, momentum = 0.1, done = false, modes = false, variant = null } = {}) {
   const rand = rng(seed);
   const events = [
     { type: 'start', runId, spec: bn ? 'seed' : 'seed (no BN)', dataset: 'digits', backend: 'cpu', totalSteps, stepsPerEpoch: totalSteps, batchSize: 100, config: { lr: 0.001 } },
@@ -59,6 +60,8 @@ export function fakeRun({ runId = 'run-1', bn = true, steps = 60, totalSteps = 8
           beta: Array.from({ length: l.channels }, (_, c) => progress * 0.2 * Math.cos(c)),
           histBefore: histogram(rand, 0.5 + progress, 1 + progress * 1.5),
           histAfter: histogram(rand, 0, 1),
+          ...(variant === 'ghost' ? { ghost: { mean: [0, 1, 2, 3].map((k) => batchMean.map((m) => m + 0.3 * (rand() - 0.5) * (k + 1))), variance: [0, 1, 2, 3].map(() => batchVar.map((v) => v * (0.8 + 0.4 * rand()))) } } : {}),
+          ...(variant === 'renorm' ? { renorm: { r: batchVar.map((v, c) => Math.min(3, Math.max(1 / 3, Math.sqrt(v / r.var[c])))), d: batchMean.map((m, c) => Math.min(5, Math.max(-5, (m - r.mean[c]) / Math.sqrt(r.var[c])))) } } : {}),
         };
       });
       const gradNorms = [0, 5, 8].map((layer, j) => ({ layer, kind: layer === 0 ? 'conv' : 'linear', norm: (bn ? 0.5 : 1.5) * Math.exp(-progress) * (1 + j) * (0.8 + 0.4 * rand()) }));

@@ -1,6 +1,7 @@
 // UI checks of the lab in the installed extension (called from test/ui/run.mjs after its dashboard
 // check): "BN Lab: Train" + Enter from the palette with the default model and data, the dashboard
-// screenshotted mid-training, "BN Lab: Stop" (listed only while training); the editor-tab
+// screenshotted mid-training, "BN Lab: Stop" (listed only while training), "BN Lab: Recalibrate BN
+// Statistics" of the stopped run; the editor-tab
 // dashboard closed, reopened and restored after a reload; then a .bnlab notebook run with
 // "Run All", screenshotted in the light, dark and high-contrast themes.
 import { writeFileSync } from 'node:fs';
@@ -141,6 +142,23 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       if (rows.some((r) => r.startsWith('BN Lab: Stop'))) throw new Error(`"BN Lab: Stop" still listed after the run stopped: ${rows.join(' | ')}`);
     });
 
+    await check('F1 → "BN Lab: Recalibrate BN Statistics": pick the stopped run, type 5 batches; the notification gives eval accuracy before and after', async () => {
+      await runCommand(page, 'BN Lab: Recalibrate BN Statistics', 30_000);
+      const first = page.locator('.quick-input-list .monaco-list-row').first();
+      await first.waitFor({ timeout: 15_000 });
+      await first.click();
+      const input = page.locator('.quick-input-widget input');
+      await page.locator('.quick-input-widget', { hasText: 'Training batches' }).waitFor({ timeout: 15_000 });
+      await input.fill('5');
+      await page.keyboard.press('Enter');
+      const toast = page.locator('.notifications-toasts', { hasText: 'BN recalibration of' });
+      await toast.waitFor({ timeout: 120_000 });
+      const text = await toast.textContent();
+      console.log(`      ${text.slice(0, 300)}`);
+      if (!/succeeded\. test accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4}.*wrote .*-recalibrated/.test(text)) throw new Error(`notification: ${text}`);
+      await shot('ui-recalibrate.png');
+    });
+
     await check('the editor-tab dashboard opens, closes, opens again, and survives a window reload', async () => {
       for (let round = 0; round < 2; round++) {
         await runCommand(page, 'BN Lab: Open Dashboard in Editor', 30_000);
@@ -253,6 +271,45 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
         console.log(`      ${theme}: charts drawn with foreground ${drawn}`);
         await sleep(800);
         await shot(`ui-notebook-${kind.replace('vscode-', '')}.png`);
+      }
+    });
+
+    await check('F1 → "BN Lab: New Notebook: When BN Fails" → Run All: three batch-2 runs and the recalibration, screenshotted light and dark', async () => {
+      await runCommand(page, 'BN Lab: New Notebook: When BN Fails', 30_000);
+      await page.locator('.notebook-editor:visible').first().waitFor({ timeout: 60_000 });
+      await sleep(1000);
+      await runCommand(page, 'Notebook: Run All', 30_000);
+      const picker = page.locator('.quick-input-list .monaco-list-row', { hasText: 'BN Lab' }).first();
+      if (await picker.isVisible({ timeout: 3000 }).catch(() => false)) await picker.click();
+      // Cell outputs live in the notebook's webview frames: look for the recalibration's report there (scrolled into view).
+      const editor = page.locator('.notebook-editor:visible').first();
+      const deadline = Date.now() + 240_000;
+      let report;
+      while (!report) {
+        const at = await editor.boundingBox();
+        await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2);
+        await page.mouse.wheel(0, 1500);
+        for (const f of page.frames()) report ??= await f.evaluate(() => /recalibrated 2 BN layers[^]*?wrote \S+/.exec(document.body?.innerText ?? '')?.[0]).catch(() => undefined);
+        if (!report && Date.now() > deadline) throw new Error('no recalibration report in the notebook after 240 s');
+        if (!report) await sleep(1000);
+      }
+      console.log(`      ${report.replace(/\s+/g, ' ').slice(0, 220)}`);
+      if (!/test accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4}/.test(report)) throw new Error(`report: ${report}`);
+      await page.mouse.wheel(0, -8000);
+      for (const [name, theme] of [['dark', 'Default Dark Modern'], ['light', 'Default Light Modern']]) {
+        await runCommand(page, 'Preferences: Color Theme', 15_000);
+        await page.locator('.quick-input-widget input').fill(theme);
+        const row = page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).filter({ hasNotText: 'Browse' }).first();
+        await row.waitFor({ timeout: 10_000 });
+        await row.click();
+        await sleep(1500);
+        await shot(`ui-when-bn-fails-${name}.png`);
+        const box = await editor.boundingBox();
+        await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        await page.mouse.wheel(0, 4000);
+        await sleep(1500);
+        await shot(`ui-when-bn-fails-recalibrated-${name}.png`);
+        await page.mouse.wheel(0, -8000);
       }
     });
   } finally {

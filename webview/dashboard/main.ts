@@ -57,6 +57,8 @@ root.innerHTML = `
     <div class="chart" data-testid="chart-bn-mean"></div>
     <div class="chart" data-testid="chart-bn-var"></div>
     <div class="chart" data-testid="chart-bn-affine"></div>
+    <div class="chart" data-testid="chart-bn-ghost" hidden></div>
+    <div class="chart" data-testid="chart-bn-renorm" hidden></div>
     <canvas class="heatmap" data-testid="heatmap-before"></canvas>
     <canvas class="heatmap" data-testid="heatmap-after"></canvas>
   </section>
@@ -87,6 +89,8 @@ const charts = {
   mean: new Chart($('chart-bn-mean'), { title: 'Mean per channel: batch vs running', xLabel: 'channel', height: 140 }),
   var: new Chart($('chart-bn-var'), { title: 'Variance per channel: batch vs running', xLabel: 'channel', height: 140, yFromZero: true }),
   affine: new Chart($('chart-bn-affine'), { title: 'γ and β per channel', xLabel: 'channel', height: 140 }),
+  ghost: new Chart($('chart-bn-ghost'), { title: 'Ghost BN: mean per channel of each virtual batch', xLabel: 'channel', height: 140 }),
+  renorm: new Chart($('chart-bn-renorm'), { title: 'Batch renorm: r and d per channel', xLabel: 'channel', height: 140 }),
   grad: new Chart($('chart-grad'), { title: 'Gradient norm per layer', xLabel: 'step', height: 150, logY: true }),
 };
 
@@ -350,6 +354,11 @@ function drawLayer(): void {
     [{ label: stats?.gamma ? 'γ (weight)' : 'γ (affine off)', color: gamma, points: true }, { label: stats?.beta ? 'β (bias)' : 'β (affine off)', color: beta, points: true }],
     pair(stats?.gamma, stats?.beta),
   );
+  // Ghost BN's virtual batches and batch renorm's corrections, only for layers that have them.
+  charts.ghost.host.hidden = !stats?.ghost;
+  if (stats?.ghost) charts.ghost.update(theme, stats.ghost.mean.map((_, k) => ({ label: `virtual batch ${k + 1}`, color: colorOf(theme, k), points: true, width: 1 })), [channels, ...stats.ghost.mean]);
+  charts.renorm.host.hidden = !stats?.renorm;
+  if (stats?.renorm) charts.renorm.update(theme, [{ label: 'r = σB/σ (clipped)', color: batch, points: true }, { label: 'd = (μB − μ)/σ (clipped)', color: running, points: true }], pair(stats.renorm.r, stats.renorm.d));
   const hist = state.selectedLayer === null ? undefined : run.hist[state.selectedLayer];
   drawHeatmap(ui.heatBefore, hist?.before ?? [], theme, batch, 'Activations entering BN, over steps');
   drawHeatmap(ui.heatAfter, hist?.after ?? [], theme, gamma, 'Activations leaving BN, over steps');

@@ -1,4 +1,5 @@
 import * as ops from '../ops';
+import { empty, getBackend, upload } from '../backend';
 import { UserError } from '../errors';
 import type { Rng } from '../rng';
 import { Tensor, shapeToString, type Shape } from '../tensor';
@@ -16,10 +17,26 @@ export interface BnOptions {
   frozen: boolean;
   /** Keras convention as given (moving = moving·m + batch·(1−m)); `momentum` then holds 1−m. */
   kerasMomentum?: number;
+  /**
+   * Ghost BN (Hoffer et al. 2017): training statistics over virtual batches of this many samples.
+   * A batch of N = K·g splits into K strided virtual batches, sample n in virtual batch n mod K (the
+   * [N, C, …] tensor read as [g, K·C, …]); running statistics take the K updates in order, k = 0…K−1.
+   */
+  ghost?: number;
+  /** Batch Renormalization (Ioffe 2017); eval is plain BN inference with the running statistics. */
+  renorm?: RenormOptions;
+}
+
+/** rmax and dmax ramp linearly from 1 and 0 at step 0 to their values at step `warmup` (kernels.ts, BatchRenormCorrection). */
+export interface RenormOptions {
+  rmax: number;
+  dmax: number;
+  warmup: number;
 }
 
 export const BN_DEFAULTS: BnOptions = { momentum: 0.1, eps: 1e-5, affine: true, track: true, frozen: false };
 export const KERAS_BN_DEFAULTS = { momentum: 0.99, eps: 1e-3 };
+export const RENORM_DEFAULTS: RenormOptions = { rmax: 3, dmax: 5, warmup: 5000 };
 
 /**
  * nn.BatchNorm1d ([C] or [C, L] samples) / nn.BatchNorm2d ([C, H, W] samples), PyTorch 1.13 semantics:
@@ -38,13 +55,24 @@ export class BatchNorm implements Layer {
   lastOutput?: Tensor;
   lastMean?: Tensor;
   lastVar?: Tensor;
+  /** Ghost BN: the last training forward's mean and biased variance per virtual batch, [K, C]. */
+  lastGhostMean?: Tensor;
+  lastGhostVar?: Tensor;
+  /** Batch renorm: the last training forward's r and d, [C]. */
+  lastRenorm?: { r: Tensor; d: Tensor };
   private inShape: Shape = [];
-  private saved?: { xhat: Tensor; invStd: Tensor };
+  private saved?: ops.NormSaved;
+  /** Ghost BN: x̂ over the virtual batches; batch renorm: x̂_B (batch statistics) and the r/σ_B scale. */
+  private savedInner?: ops.NormSaved;
+  private mode: 'batch' | 'running' | 'ghost' | 'renorm' = 'batch';
+  private renormOut?: ops.BatchRenormOut;
+  private innerGrads?: ops.NormGrads;
+  /** Ghost BN's affine step as batchNormInfer with mean 0, variance 1, eps 0 (exact: invStd is 1). */
+  private unit?: { zeros: Tensor; ones: Tensor };
   // Previous op results, passed back as `out` so their buffers are reused.
   private trainOut?: ops.BatchNormTrainResult;
   private inferOut?: ops.NormResult;
-  private gradOut?: Partial<ops.NormGrads>;
-  private savedTraining = false;
+  private gradOut?: ops.NormGrads;
 
   constructor(readonly opts: BnOptions) {}
 
@@ -67,6 +95,11 @@ export class BatchNorm implements Layer {
     if (!o.affine) parts.push('affine=false');
     if (!o.track) parts.push('track=false');
     if (o.frozen) parts.push('frozen');
+    if (o.ghost !== undefined) parts.push(`ghost=${o.ghost}`);
+    if (o.renorm) {
+      parts.push('renorm');
+      for (const k of ['rmax', 'dmax', 'warmup'] as const) if (o.renorm[k] !== RENORM_DEFAULTS[k]) parts.push(`${k}=${o.renorm[k]}`);
+    }
     return parts.length ? `bn(${parts.join(',')})` : 'bn';
   }
 
@@ -91,37 +124,106 @@ export class BatchNorm implements Layer {
     const training = ctx.training && !this.opts.frozen;
     const useBatchStats = training || !this.opts.track;
     const x4 = this.inShape.length === 2 ? x.reshape([...x.shape, 1]) : x;
-    const gamma = this.weight?.value ?? null;
-    const beta = this.bias?.value ?? null;
     this.lastInput = x;
+    this.lastMean = this.lastVar = this.lastGhostMean = this.lastGhostVar = this.lastRenorm = undefined;
     let y: Tensor;
-    if (useBatchStats) {
-      const perChannel = x.size / this.numFeatures;
-      if (perChannel <= 1) throw new UserError(`expected more than 1 value per channel when training, got input size ${shapeToString(x.shape)}`);
-      const r = (this.trainOut = ops.batchNormTrain(x4, gamma, beta, this.opts.eps, this.trainOut));
-      if (training && this.opts.track) {
-        ops.batchNormRunningStats(r.mean, r.varUnbiased, this.runningMean!, this.runningVar!, this.numBatchesTracked!, this.opts.momentum);
-      }
-      this.saved = { xhat: r.xhat, invStd: r.invStd };
-      this.lastMean = r.mean;
-      this.lastVar = r.varBiased;
-      y = r.y;
+    if (!useBatchStats) {
+      y = this.normalize(x4, this.runningMean!, this.runningVar!);
+      this.mode = 'running';
     } else {
-      const r = (this.inferOut = ops.batchNormInfer(x4, this.runningMean!, this.runningVar!, gamma, beta, this.opts.eps, this.inferOut));
-      this.saved = { xhat: r.xhat, invStd: r.invStd };
-      this.lastMean = this.lastVar = undefined;
-      y = r.y;
+      const K = this.virtualBatches(x);
+      const r = this.batchStats(K === 1 ? x4 : x4.reshape([x.shape[0] / K, K * this.numFeatures, ...x4.shape.slice(2)]));
+      const update = training && this.opts.track;
+      if (this.opts.renorm && update) {
+        y = this.renormalize(x4, r);
+      } else if (K > 1) {
+        y = this.ghostAffine(x4, r);
+      } else {
+        y = r.y;
+        this.saved = r;
+        this.mode = 'batch';
+        [this.lastMean, this.lastVar] = [r.mean, r.varBiased];
+      }
+      if (this.opts.ghost !== undefined) [this.lastGhostMean, this.lastGhostVar] = [r.mean, r.varBiased].map((t) => t.reshape([K, this.numFeatures]));
+      if (update) ops.batchNormRunningStats(r.mean, r.varUnbiased, this.runningMean!, this.runningVar!, this.numBatchesTracked!, this.opts.momentum);
     }
-    this.savedTraining = useBatchStats;
     this.lastOutput = y = y.reshape(x.shape);
     return y;
   }
 
+  /** Ghost BN's K virtual batches for a batch of N (1 when the batch is no bigger than one virtual batch). */
+  private virtualBatches(x: Tensor): number {
+    const g = this.opts.ghost, N = x.shape[0];
+    if (g === undefined || N <= g) return 1;
+    if (N % g !== 0) throw new UserError(`a batch of ${N} samples does not split into virtual batches of ${g}; use a batch size that is a multiple of ${g}`);
+    return N / g;
+  }
+
+  /** Batch statistics of x ([N, C, S], or Ghost BN's [g, K·C, S]); affine only without Ghost BN. */
+  private batchStats(x: Tensor): ops.BatchNormTrainResult {
+    if (x.size / x.shape[1] <= 1) throw new UserError(`expected more than 1 value per channel when training, got input size ${shapeToString(this.lastInput!.shape)}`);
+    const plain = x.shape[1] === this.numFeatures && !this.opts.renorm;
+    return (this.trainOut = ops.batchNormTrain(x, plain ? this.gamma : null, plain ? this.beta : null, this.opts.eps, this.trainOut));
+  }
+
+  private get gamma(): Tensor | null {
+    return this.weight?.value ?? null;
+  }
+
+  private get beta(): Tensor | null {
+    return this.bias?.value ?? null;
+  }
+
+  /** y = γ·(x − mean)/√(var + eps) + β; saved for the backward with constant statistics. */
+  private normalize(x4: Tensor, mean: Tensor, variance: Tensor, eps = this.opts.eps): Tensor {
+    const r = (this.inferOut = ops.batchNormInfer(x4, mean, variance, this.gamma, this.beta, eps, this.inferOut));
+    this.saved = r;
+    return r.y;
+  }
+
+  /** Ghost BN: x̂ over the virtual batches (r.y, no affine), then γ·x̂ + β per channel. */
+  private ghostAffine(x4: Tensor, r: ops.BatchNormTrainResult): Tensor {
+    this.savedInner = r;
+    this.mode = 'ghost';
+    const xhat = r.y.reshape(x4.shape);
+    if (!this.opts.affine) return xhat;
+    const C = this.numFeatures;
+    if (this.unit?.ones.backend !== getBackend()) this.unit = { zeros: empty([C]), ones: upload([C], new Float32Array(C).fill(1)) };
+    return this.normalize(xhat, this.unit.zeros, this.unit.ones, 0);
+  }
+
+  /**
+   * Batch renorm: r, d from the batch and (not yet updated) running statistics, then
+   * y = γ·(r·x̂_B + d) + β as batchNormInfer with the corrected mean and variance.
+   */
+  private renormalize(x4: Tensor, r: ops.BatchNormTrainResult): Tensor {
+    const c = (this.renormOut = ops.batchRenormCorrection(
+      r.mean, r.varBiased, this.runningMean!, this.runningVar!, this.numBatchesTracked!, { eps: this.opts.eps, ...this.opts.renorm! }, this.renormOut,
+    ));
+    const y = this.normalize(x4, c.mean, c.variance);
+    this.savedInner = { xhat: r.xhat, invStd: this.saved!.invStd };
+    this.mode = 'renorm';
+    [this.lastMean, this.lastVar, this.lastRenorm] = [r.mean, r.varBiased, { r: c.r, d: c.d }];
+    return y;
+  }
 
   backward(dy: Tensor, _needDx: boolean): Tensor | null {
     const dy4 = this.inShape.length === 2 ? dy.reshape([...dy.shape, 1]) : dy;
     const out = { ...this.gradOut, dgamma: this.weight?.grad ?? this.gradOut?.dgamma, dbeta: this.bias?.grad ?? this.gradOut?.dbeta };
-    const g = (this.gradOut = ops.batchNormBackward(dy4, this.saved!, this.weight?.value ?? null, this.savedTraining, out));
+    const backward = (g: Tensor, saved: ops.NormSaved, gamma: Tensor | null, training: boolean, o?: Partial<ops.NormGrads>) =>
+      ops.batchNormBackward(g.reshape(saved.xhat.shape), saved, gamma, training, o);
+    if (this.mode === 'batch' || this.mode === 'running') {
+      this.gradOut = backward(dy4, this.saved!, this.gamma, this.mode === 'batch', out);
+      return this.gradOut.dx.reshape(dy.shape);
+    }
+    // Ghost BN: through the affine step (dγ, dβ, dy·γ), then through the virtual batches' statistics.
+    // Batch renorm (r, d constants): dγ = Σ dy·(r·x̂_B + d); dx is BN's with σ_B/r for σ_B.
+    let inner = dy4;
+    if (this.opts.affine) {
+      const g = (this.gradOut = backward(dy4, this.saved!, this.gamma, false, out));
+      if (this.mode === 'ghost') inner = g.dx;
+    }
+    const g = (this.innerGrads = backward(inner, this.savedInner!, this.mode === 'renorm' ? this.gamma : null, true, this.innerGrads));
     return g.dx.reshape(dy.shape);
   }
 

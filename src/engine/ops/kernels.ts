@@ -20,6 +20,20 @@ export interface NormOut {
   invStd: Tensor;
   xhat: Tensor;
 }
+/** Batch Renormalization's attributes: rmax/dmax reached after `warmup` steps (see BatchRenormCorrection). */
+export interface BatchRenormAttrs {
+  eps: number;
+  rmax: number;
+  dmax: number;
+  warmup: number;
+}
+/** Per channel: r and d, and the mean and variance that make BatchNormInfer compute γ·(r·x̂_B + d) + β. */
+export interface BatchRenormOut {
+  r: Tensor;
+  d: Tensor;
+  mean: Tensor;
+  variance: Tensor;
+}
 export interface NormGrads {
   dx: Tensor;
   dgamma: Tensor;
@@ -59,11 +73,22 @@ export interface KernelSignatures {
   BatchNormInfer(x: Tensor, mean: Tensor, variance: Tensor, gamma: Tensor | null, beta: Tensor | null, eps: number, out: NormOut): void;
   BatchNormBackward(dy: Tensor, xhat: Tensor, invStd: Tensor, gamma: Tensor | null, training: boolean, out: NormGrads): void;
   /**
-   * numBatchesTracked += 1; running = (1−m)·running + m·batch for the mean and the unbiased
-   * variance, with m = momentum, or 1/numBatchesTracked when momentum is null (cumulative average).
+   * For each row k of mean/varUnbiased ([K, C], or [C] for K = 1), in order: numBatchesTracked += 1;
+   * running = (1−m)·running + m·batch_k for the mean and the unbiased variance, with m = momentum,
+   * or 1/numBatchesTracked when momentum is null (cumulative average). K > 1: Ghost BN's virtual batches.
    */
   BatchNormRunningStats(
     mean: Tensor, varUnbiased: Tensor, runningMean: Tensor, runningVar: Tensor, numBatchesTracked: Tensor, momentum: number | null,
+  ): void;
+  /**
+   * Batch Renormalization (Ioffe 2017) at step t = numBatchesTracked (before this step's update), with
+   * σ_B = √(varBiased + ε), σ = √(runningVar + ε), f = min(1, t/warmup) (1 when warmup is 0),
+   * rmax_t = 1 + (rmax − 1)·f, dmax_t = dmax·f:
+   *   r = clip(σ_B/σ, 1/rmax_t, rmax_t), d = clip((mean − runningMean)/σ, −dmax_t, dmax_t);
+   *   out.mean = mean − d·σ_B/r, out.variance = (σ_B/r)² − ε.
+   */
+  BatchRenormCorrection(
+    mean: Tensor, varBiased: Tensor, runningMean: Tensor, runningVar: Tensor, numBatchesTracked: Tensor, attrs: BatchRenormAttrs, out: BatchRenormOut,
   ): void;
   GroupNorm(x: Tensor, groups: number, gamma: Tensor | null, beta: Tensor | null, eps: number, out: NormOut): void;
   GroupNormBackward(dy: Tensor, xhat: Tensor, invStd: Tensor, gamma: Tensor | null, groups: number, out: NormGrads): void;
@@ -102,6 +127,7 @@ export type LinearBackwardKernel = KernelSignatures['LinearBackward'];
 export type BatchNormTrainKernel = KernelSignatures['BatchNormTrain'];
 export type BatchNormInferKernel = KernelSignatures['BatchNormInfer'];
 export type BatchNormBackwardKernel = KernelSignatures['BatchNormBackward'];
+export type BatchRenormCorrectionKernel = KernelSignatures['BatchRenormCorrection'];
 export type GroupNormKernel = KernelSignatures['GroupNorm'];
 export type GroupNormBackwardKernel = KernelSignatures['GroupNormBackward'];
 export type LayerNormKernel = KernelSignatures['LayerNorm'];

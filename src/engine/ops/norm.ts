@@ -1,11 +1,11 @@
 import { kernel, reuse } from '../backend';
 import { shapeToString, type Tensor } from '../tensor';
 import { checkShape, checkVector, fail, OpError } from './check';
-import type { BatchNormTrainOut, NormGrads, NormOut } from './kernels';
+import type { BatchNormTrainOut, BatchRenormAttrs, BatchRenormOut, NormGrads, NormOut } from './kernels';
 
 export type BatchNormTrainResult = BatchNormTrainOut;
 export type NormResult = NormOut;
-export type { NormGrads };
+export type { BatchRenormAttrs, BatchRenormOut, NormGrads };
 /** What the backward passes need from the forward. */
 export interface NormSaved {
   xhat: Tensor;
@@ -81,6 +81,27 @@ export function batchNormBackward(
   const g = grads(out, dy, C);
   kernel('BatchNormBackward')(dy, saved.xhat, saved.invStd, gamma, training, g);
   return g;
+}
+
+/**
+ * Batch Renormalization's r and d against the running statistics (kernels.ts, BatchRenormCorrection),
+ * and the mean/variance with which batchNormInfer computes γ·(r·x̂_B + d) + β.
+ */
+export function batchRenormCorrection(
+  mean: Tensor, varBiased: Tensor, runningMean: Tensor, runningVar: Tensor, numBatchesTracked: Tensor, attrs: BatchRenormAttrs,
+  out?: Partial<BatchRenormOut>,
+): BatchRenormOut {
+  const op = 'batchRenormCorrection';
+  const C = mean.size;
+  for (const [what, t] of [['batch var', varBiased], ['running mean', runningMean], ['running var', runningVar]] as const) checkShape(op, what, t, [C]);
+  if (numBatchesTracked.size !== 1) fail(op, 'num_batches_tracked must hold one value');
+  checkEps(op, attrs.eps);
+  if (!(attrs.rmax >= 1) || !(attrs.dmax >= 0) || !(attrs.warmup >= 0)) {
+    fail(op, `rmax must be >= 1, dmax >= 0 and warmup >= 0, got ${attrs.rmax}, ${attrs.dmax}, ${attrs.warmup}`);
+  }
+  const r: BatchRenormOut = { r: reuse(out?.r, [C]), d: reuse(out?.d, [C]), mean: reuse(out?.mean, [C]), variance: reuse(out?.variance, [C]) };
+  kernel('BatchRenormCorrection')(mean, varBiased, runningMean, runningVar, numBatchesTracked, attrs, r);
+  return r;
 }
 
 function grads(out: Partial<NormGrads> | undefined, dy: Tensor, affineSize: number): NormGrads {

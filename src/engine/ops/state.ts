@@ -1,17 +1,23 @@
 /** Ops that update state in place: BN running statistics and optimizer steps (kernels in backends/<name>/state). */
 import { kernel } from '../backend';
-import type { Tensor } from '../tensor';
+import { shapeToString, type Tensor } from '../tensor';
 import { checkShape, fail } from './check';
 import type { AdamStepAttrs, SgdStepAttrs } from './kernels';
 
 export type { AdamStepAttrs, SgdStepAttrs };
 
-/** numBatchesTracked += 1, then running ← (1−m)·running + m·batch (m = 1/numBatchesTracked when momentum is null). */
+/**
+ * numBatchesTracked += 1, then running ← (1−m)·running + m·batch (m = 1/numBatchesTracked when momentum is null);
+ * batch statistics of shape [K, C] apply K such updates in order (Ghost BN's virtual batches).
+ */
 export function batchNormRunningStats(
   mean: Tensor, varUnbiased: Tensor, runningMean: Tensor, runningVar: Tensor, numBatchesTracked: Tensor, momentum: number | null,
 ): void {
   const op = 'batchNormRunningStats';
-  for (const [what, t] of [['batch var', varUnbiased], ['running mean', runningMean], ['running var', runningVar]] as const) checkShape(op, what, t, mean.shape);
+  const C = runningMean.size;
+  checkShape(op, 'running var', runningVar, runningMean.shape);
+  checkShape(op, 'batch var', varUnbiased, mean.shape);
+  if (C === 0 || mean.size % C !== 0) fail(op, `batch mean ${shapeToString(mean.shape)} is not rows of the ${C} running statistics`);
   if (numBatchesTracked.size !== 1) fail(op, 'num_batches_tracked must hold one value');
   kernel('BatchNormRunningStats')(mean, varUnbiased, runningMean, runningVar, numBatchesTracked, momentum);
 }

@@ -1,12 +1,14 @@
 /**
  * The "BN Lab" notebook controller: runs lab cells. An experiment cell trains its runs one after
  * another, with a live rich output (the renderer's curves and BN table) and a text summary; an
- * export cell exports a run trained earlier in the same notebook. Nothing runs in an untrusted workspace.
+ * export cell exports a run trained earlier in the same notebook, a recalibrate cell recomputes its
+ * BN statistics into a new checkpoint. Nothing runs in an untrusted workspace.
  */
 import { dirname, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { DeepChecks } from '../../lab/config';
-import { formatDiagnostics, parseLabCell, type ExportSpec, type Run as LabRun } from '../../lab/lab-language';
+import type { RecalibrateRequest } from '../../engine/recalibrate-checkpoint';
+import { formatDiagnostics, parseLabCell, type ExportSpec, type RecalibrateSpec, type Run as LabRun } from '../../lab/lab-language';
 import { NOTEBOOK_TYPE } from '../../lab/notebook-format';
 import { findings } from '../../lab/findings';
 import { RunOutputBuilder } from '../../lab/run-output';
@@ -30,6 +32,8 @@ export interface Report {
 }
 /** Exports a checkpoint. */
 export type Exporter = (req: ExportRequest) => Promise<Report>;
+/** Recalibrates a checkpoint's BN statistics into a new checkpoint; returns the report text. */
+export type Recalibrator = (req: RecalibrateRequest) => Promise<{ ok: boolean; text: string }>;
 
 export class LabController implements vscode.Disposable {
   static readonly id = 'bnlab-controller';
@@ -47,6 +51,7 @@ export class LabController implements vscode.Disposable {
     private readonly training: TrainingManager,
     private readonly deep: DeepChecks,
     private readonly exporter: Exporter,
+    private readonly recalibrator: Recalibrator,
     private readonly log: vscode.LogOutputChannel,
     private readonly extensionId: string,
   ) {
@@ -101,7 +106,11 @@ export class LabController implements vscode.Disposable {
     const parsed = parseLabCell(cell.document.getText(), this.deep);
     if (!parsed.cell) return fail(formatDiagnostics(parsed.diagnostics.filter((d) => d.severity === 'error')));
     try {
-      const ok = parsed.cell.kind === 'experiment' ? await this.experiment(exec, notebook, parsed.cell.runs) : await this.export(exec, notebook, parsed.cell.export);
+      const c = parsed.cell;
+      const ok =
+        c.kind === 'experiment' ? await this.experiment(exec, notebook, c.runs)
+        : c.kind === 'export' ? await this.export(exec, notebook, c.export)
+        : await this.recalibrate(exec, notebook, c.recalibrate);
       exec.end(ok, Date.now());
       return ok;
     } catch (e) {
@@ -170,22 +179,36 @@ export class LabController implements vscode.Disposable {
     this.trained.set(key, byLabel);
   }
 
-  private async export(exec: vscode.NotebookCellExecution, notebook: vscode.NotebookDocument, spec: ExportSpec): Promise<boolean> {
+  /** The run labelled `label` (null: the latest) trained in this notebook, with its checkpoint. */
+  private trainedRun(notebook: vscode.NotebookDocument, label: string | null): Run & { checkpoint: string } {
     const byLabel = this.trained.get(notebook.uri.toString());
-    const run = spec.run === null ? [...(byLabel?.values() ?? [])].pop() : byLabel?.get(spec.run);
+    const run = label === null ? [...(byLabel?.values() ?? [])].pop() : byLabel?.get(label);
     if (!run?.checkpoint) {
       const known = [...(byLabel?.keys() ?? [])];
       throw new Error(
-        spec.run === null
+        label === null
           ? 'no run has been trained in this notebook yet: run an experiment cell first'
-          : `no run labelled "${spec.run}" has been trained in this notebook yet${known.length ? ` (trained: ${known.join(', ')})` : ''}: run its cell first`,
+          : `no run labelled "${label}" has been trained in this notebook yet${known.length ? ` (trained: ${known.join(', ')})` : ''}: run its cell first`,
       );
     }
+    return run as Run & { checkpoint: string };
+  }
+
+  private async export(exec: vscode.NotebookCellExecution, notebook: vscode.NotebookDocument, spec: ExportSpec): Promise<boolean> {
+    const run = this.trainedRun(notebook, spec.run);
     const name = spec.out ?? `${run.label.replace(/[^\w.-]+/g, '-')}.onnx`;
     const base = notebook.isUntitled ? (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? run.outDir) : dirname(notebook.uri.fsPath);
     const outFile = isAbsolute(name) ? name : join(base, name);
     await exec.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(`Exporting "${run.label}" (${run.checkpoint}) to ${outFile}${spec.validate ? ', validating with onnxruntime…' : '…'}`)]));
     const result = await this.exporter({ checkpointDir: run.checkpoint, outFile, validate: spec.validate });
+    await exec.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(result.text)]));
+    return result.ok;
+  }
+
+  private async recalibrate(exec: vscode.NotebookCellExecution, notebook: vscode.NotebookDocument, spec: RecalibrateSpec): Promise<boolean> {
+    const run = this.trainedRun(notebook, spec.run);
+    await exec.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(`Recalibrating the BN statistics of "${run.label}" (${run.checkpoint}) over ${spec.batches} training batches…`)]));
+    const result = await this.recalibrator({ checkpoint: run.checkpoint, batches: spec.batches, batchSize: spec.batchSize ?? undefined });
     await exec.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(result.text)]));
     return result.ok;
   }

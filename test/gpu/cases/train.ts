@@ -111,6 +111,8 @@ const BN_MODES: [string, TrainConfig['bn']][] = [
   ['track_running_stats off', { track: false }],
   ['frozen (eval-mode BN in a training model)', { frozen: true }],
   ['Keras convention (momentum 0.99, eps 1e-3)', { momentum: 1 - 0.99, kerasMomentum: 0.99, eps: 1e-3 }],
+  ['Ghost BN (5 virtual batches of 10)', { ghost: 10 }],
+  ['Batch Renorm (rmax 1.5, dmax 0.5, warm-up 3 steps)', { renorm: { rmax: 1.5, dmax: 0.5, warmup: 3 } }],
 ];
 
 export const trainCases: ParityCase[] = [

@@ -105,6 +105,18 @@ describe('lab cell language', () => {
     assert.deepEqual(d.map((x) => x.key), ['export.out', 'export.format', 'model']);
   });
 
+  it('parses recalibrate cells (BN recalibration of a trained run) and names bad keys', () => {
+    assert.deepEqual(parseLabCell('recalibrate:\n  run: small batch\n  batches: 50\n  batch: 64').cell, { kind: 'recalibrate', recalibrate: { run: 'small batch', batches: 50, batchSize: 64 } });
+    assert.deepEqual(parseLabCell('recalibrate: true').cell, { kind: 'recalibrate', recalibrate: { run: null, batches: 20, batchSize: null } });
+    const d = only('recalibrate: { batches: 0, batch: 1, momentum: 0.1 }\nmodel: seed');
+    assert.deepEqual(d.map((x) => x.message), [
+      'recalibrate.batches: 0 is out of range (1…100000)',
+      'recalibrate.batch: 1 is out of range (2…65536)',
+      'recalibrate.momentum: unknown key "momentum"; expected one of run, batches, batch',
+      'model: a recalibrate cell holds only `recalibrate`; move "model" to an experiment cell',
+    ]);
+  });
+
   it('formats diagnostics one per line', () => {
     assert.equal(formatDiagnostics(only('lr: -1')), 'error at line 1, column 5: lr: -1 is out of range (0…10)');
   });

@@ -129,6 +129,15 @@ describe('onnx export: folded = unfolded = engine eval', () => {
     for (const opset of [13, 14, 15, 16, 17]) assertClose(await compareAll('seedlike', model, opset, 3));
   });
 
+  it('Ghost BN and batch renorm fold like BN (inference is plain BN); Ghost BN without running statistics is refused', async () => {
+    const model = randomModel('conv(4,3,pad=1) bn(ghost=2) relu flatten linear(6) bn(renorm,warmup=0) linear(3)', [2, 5, 5], 3);
+    const r = await compareAll('bn-variants', model);
+    assertClose(r);
+    assert.equal(r.folded.bnNodes, 0);
+    const ghostNoStats = randomModel('conv(4,3) bn(ghost=2,track=false) flatten linear(3)', [2, 5, 5], 4);
+    assert.throws(() => exportSequential(ghostNoStats, { fold: true }), /layer 1 \(bn\(track=false,ghost=2\)\): Ghost BN without running statistics .* no ONNX export/);
+  });
+
   it('writes IR 8, the opset, input [N,C,H,W] with a dynamic N, output logits, spec and version metadata', () => {
     const model = randomModel('conv(4,3,pad=1) bn relu flatten linear(3)', [1, 5, 5], 8);
     const m = onnx.ModelProto.decode(exportSequential(model, { opset: 15 }).bytes);

@@ -6,7 +6,7 @@
  */
 import type { Tensor } from '../../tensor';
 import type {
-  NormGrads, NormOut, BatchNormBackwardKernel, BatchNormInferKernel, BatchNormTrainKernel,
+  NormGrads, NormOut, BatchNormBackwardKernel, BatchNormInferKernel, BatchNormTrainKernel, BatchRenormCorrectionKernel,
   GroupNormBackwardKernel, GroupNormKernel, LayerNormBackwardKernel, LayerNormKernel, KernelSignatures } from '../../ops/kernels';
 import { zeroedScratch64 } from './scratch';
 import { scratchAt, views } from './heap';
@@ -202,6 +202,20 @@ export const batchNormBackward: BatchNormBackwardKernel = (dy, xhat, invStd, gam
   }
 };
 
+export const batchRenormCorrection: BatchRenormCorrectionKernel = (mean, varBiased, runningMean, runningVar, numBatchesTracked, a, out) => {
+  const f = a.warmup > 0 ? Math.min(1, numBatchesTracked.data[0] / a.warmup) : 1;
+  const rmax = 1 + (a.rmax - 1) * f, dmax = a.dmax * f;
+  for (let c = 0; c < mean.size; c++) {
+    const sigmaB = Math.sqrt(varBiased.data[c] + a.eps), sigma = Math.sqrt(runningVar.data[c] + a.eps);
+    const r = Math.min(rmax, Math.max(1 / rmax, sigmaB / sigma));
+    const d = Math.min(dmax, Math.max(-dmax, (mean.data[c] - runningMean.data[c]) / sigma));
+    out.r.data[c] = r;
+    out.d.data[c] = d;
+    out.mean.data[c] = mean.data[c] - (d * sigmaB) / r;
+    out.variance.data[c] = (sigmaB / r) ** 2 - a.eps;
+  }
+};
+
 /**
  * Group and layer norm share one shape: R contiguous blocks (one per sample and group, or per row),
  * each made of `runs` runs of `runLen` values that share one affine index:
@@ -318,6 +332,7 @@ export const normKernels = {
   BatchNormTrain: batchNormTrain,
   BatchNormInfer: batchNormInfer,
   BatchNormBackward: batchNormBackward,
+  BatchRenormCorrection: batchRenormCorrection,
   GroupNorm: groupNorm,
   GroupNormBackward: groupNormBackward,
   LayerNorm: layerNorm,

@@ -11,12 +11,15 @@ function batchNormRunningStats(
   mean: Tensor, varUnbiased: Tensor, runningMean: Tensor, runningVar: Tensor, numBatchesTracked: Tensor, momentum: number | null,
 ): void {
   const nbt = numBatchesTracked.data;
-  nbt[0] += 1;
-  const m = momentum ?? 1 / nbt[0];
   const rm = runningMean.data, rv = runningVar.data, bm = mean.data, bv = varUnbiased.data;
-  for (let c = 0; c < rm.length; c++) {
-    rm[c] = m * bm[c] + (1 - m) * rm[c];
-    rv[c] = m * bv[c] + (1 - m) * rv[c];
+  const C = rm.length;
+  for (let k = 0; k < bm.length; k += C) {
+    nbt[0] += 1;
+    const m = momentum ?? 1 / nbt[0];
+    for (let c = 0; c < C; c++) {
+      rm[c] = m * bm[k + c] + (1 - m) * rm[c];
+      rv[c] = m * bv[k + c] + (1 - m) * rv[c];
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 /** State updates in WGSL: BN running statistics and the SGD/Adam steps (one invocation per element, f32). */
-import type { AdamStepAttrs, KernelSignatures, SgdStepAttrs } from '../../ops/kernels';
+import type { AdamStepAttrs, BatchRenormAttrs, BatchRenormOut, KernelSignatures, SgdStepAttrs } from '../../ops/kernels';
 import type { Tensor } from '../../tensor';
 import { activeContext } from './active';
 import { f32, grid, u32 } from './context';
@@ -7,7 +7,7 @@ import { f32, grid, u32 } from './context';
 function batchNormRunningStats(
   mean: Tensor, varUnbiased: Tensor, runningMean: Tensor, runningVar: Tensor, numBatchesTracked: Tensor, momentum: number | null,
 ): void {
-  const C = mean.size;
+  const C = runningMean.size, K = mean.size / C;
   // Every invocation reads the old count; numBatchesTracked itself is bumped by a one-thread pass after.
   activeContext().run({
     key: 'bnRunningStats',
@@ -17,34 +17,103 @@ function batchNormRunningStats(
 @group(0) @binding(2) var<storage, read_write> rm: array<f32>;
 @group(0) @binding(3) var<storage, read_write> rv: array<f32>;
 @group(0) @binding(4) var<storage, read> nbt: array<f32>;
-struct P { c: u32, cumulative: u32, momentum: f32 }
+struct P { c: u32, rows: u32, cumulative: u32, momentum: f32 }
 @group(0) @binding(5) var<uniform> p: P;
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let c = flatIndex(gid, nwg);
   if (c >= p.c) { return; }
   var m = p.momentum;
-  if (p.cumulative == 1u) { m = 1.0 / (nbt[0] + 1.0); }
-  rm[c] = m * mean[c] + (1.0 - m) * rm[c];
-  rv[c] = m * varU[c] + (1.0 - m) * rv[c];
+  var a = rm[c];
+  var b = rv[c];
+  for (var k = 0u; k < p.rows; k++) {
+    if (p.cumulative == 1u) { m = 1.0 / (nbt[0] + f32(k) + 1.0); }
+    a = m * mean[k * p.c + c] + (1.0 - m) * a;
+    b = m * varU[k * p.c + c] + (1.0 - m) * b;
+  }
+  rm[c] = a;
+  rv[c] = b;
 }`,
     tensors: [mean, varUnbiased, runningMean, runningVar, numBatchesTracked],
     access: ['read', 'read', 'write', 'write', 'read'],
-    uniforms: [u32(C), u32(momentum === null ? 1 : 0), f32(momentum ?? 0)],
+    uniforms: [u32(C), u32(K), u32(momentum === null ? 1 : 0), f32(momentum ?? 0)],
     groups: grid(C),
   });
   activeContext().run({
     key: 'bnCount',
     wgsl: () => `
 @group(0) @binding(0) var<storage, read_write> nbt: array<f32>;
-struct P { unused: u32 }
+struct P { rows: f32 }
 @group(0) @binding(1) var<uniform> p: P;
 @compute @workgroup_size(1)
-fn main() { nbt[0] = nbt[0] + 1.0; }`,
+fn main() { nbt[0] = nbt[0] + p.rows; }`,
     tensors: [numBatchesTracked],
     access: ['write'],
-    uniforms: [u32(0)],
+    uniforms: [f32(K)],
     groups: [1],
+  });
+}
+
+/**
+ * Batch Renormalization's r and d per channel (kernels.ts), the ramp's f computed from the count on
+ * the device; then the mean and variance for BatchNormInfer (two passes: at most 8 storage buffers each).
+ */
+function batchRenormCorrection(
+  mean: Tensor, varBiased: Tensor, runningMean: Tensor, runningVar: Tensor, numBatchesTracked: Tensor, a: BatchRenormAttrs, out: BatchRenormOut,
+): void {
+  const C = mean.size;
+  const ctx = activeContext();
+  ctx.run({
+    key: 'batchRenormRD',
+    wgsl: () => `
+@group(0) @binding(0) var<storage, read> mean: array<f32>;
+@group(0) @binding(1) var<storage, read> varB: array<f32>;
+@group(0) @binding(2) var<storage, read> rm: array<f32>;
+@group(0) @binding(3) var<storage, read> rv: array<f32>;
+@group(0) @binding(4) var<storage, read> nbt: array<f32>;
+@group(0) @binding(5) var<storage, read_write> r: array<f32>;
+@group(0) @binding(6) var<storage, read_write> d: array<f32>;
+struct P { c: u32, eps: f32, rmax: f32, dmax: f32, warmup: f32 }
+@group(0) @binding(7) var<uniform> p: P;
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = flatIndex(gid, nwg);
+  if (c >= p.c) { return; }
+  var f = 1.0;
+  if (p.warmup > 0.0) { f = min(1.0, nbt[0] / p.warmup); }
+  let rmax = 1.0 + (p.rmax - 1.0) * f;
+  let sigma = sqrt(rv[c] + p.eps);
+  r[c] = clamp(sqrt(varB[c] + p.eps) / sigma, 1.0 / rmax, rmax);
+  d[c] = clamp((mean[c] - rm[c]) / sigma, -p.dmax * f, p.dmax * f);
+}`,
+    tensors: [mean, varBiased, runningMean, runningVar, numBatchesTracked, out.r, out.d],
+    access: ['read', 'read', 'read', 'read', 'read', 'write', 'write'],
+    uniforms: [u32(C), f32(a.eps), f32(a.rmax), f32(a.dmax), f32(a.warmup)],
+    groups: grid(C),
+  });
+  ctx.run({
+    key: 'batchRenormStats',
+    wgsl: () => `
+@group(0) @binding(0) var<storage, read> mean: array<f32>;
+@group(0) @binding(1) var<storage, read> varB: array<f32>;
+@group(0) @binding(2) var<storage, read> r: array<f32>;
+@group(0) @binding(3) var<storage, read> d: array<f32>;
+@group(0) @binding(4) var<storage, read_write> meanOut: array<f32>;
+@group(0) @binding(5) var<storage, read_write> varOut: array<f32>;
+struct P { c: u32, eps: f32 }
+@group(0) @binding(6) var<uniform> p: P;
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = flatIndex(gid, nwg);
+  if (c >= p.c) { return; }
+  let s = sqrt(varB[c] + p.eps) / r[c];
+  meanOut[c] = mean[c] - d[c] * s;
+  varOut[c] = s * s - p.eps;
+}`,
+    tensors: [mean, varBiased, out.r, out.d, out.mean, out.variance],
+    access: ['read', 'read', 'read', 'read', 'write', 'write'],
+    uniforms: [u32(C), f32(a.eps)],
+    groups: grid(C),
   });
 }
 
@@ -111,6 +180,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 export const stateKernels = {
   BatchNormRunningStats: batchNormRunningStats,
+  BatchRenormCorrection: batchRenormCorrection,
   SgdStep: sgdStep,
   AdamStep: adamStep,
 } satisfies Partial<KernelSignatures>;

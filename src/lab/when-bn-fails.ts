@@ -1,0 +1,42 @@
+/** The notebook "New Notebook: When BN Fails" creates: BN at batches of 2, its alternatives, and its repair. */
+import type { LabNotebook } from './notebook-format';
+import { lab, md } from './starter';
+
+const NET = (norm: string) => `conv(32,5,pad=2) ${norm} relu maxpool(2) flatten linear(128) ${norm} relu linear`;
+
+export function whenBnFailsNotebook(): LabNotebook {
+  return {
+    metadata: {},
+    cells: [
+      md(
+        '# When BN fails: batches of 2',
+        '',
+        'BN normalizes with the statistics of the batch. With 2 samples per batch those statistics are noisy, and the',
+        'running averages that eval mode uses follow that noise. The runs below train the seed ConvNet on the embedded',
+        'digits with batches of 2: with BN, with GroupNorm (statistics per sample, none across the batch) and with',
+        'Batch Renormalization (Ioffe 2017: corrects the batch statistics towards the running ones, within rmax and dmax).',
+        '`eval_modes: true` reports test accuracy in eval mode and in train mode after training.',
+      ),
+      lab(
+        'name: batch 2 BN',
+        'model: seed',
+        'data: digits',
+        'steps: 1000',
+        'batch: 2',
+        'seed: 1',
+        'eval_modes: true',
+        'compare:',
+        `  - { label: batch 2 GroupNorm, model: "${NET('groupnorm(8)')}" }`,
+        '  - { label: batch 2 Batch Renorm, bn: { renorm: true, warmup: 200 } }',
+      ),
+      md(
+        '## The train/eval gap and its repair',
+        '',
+        'Recalibration ("precise BN", as `torch.optim.swa_utils.update_bn`) keeps the weights and recomputes the running',
+        'statistics over training batches in train mode, as a cumulative average, into a new checkpoint. The output',
+        'gives eval-mode test accuracy before and after.',
+      ),
+      lab('recalibrate:', '  run: batch 2 BN', '  batches: 50', '  batch: 100'),
+    ],
+  };
+}
