@@ -283,7 +283,7 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       if (await picker.isVisible({ timeout: 3000 }).catch(() => false)) await picker.click();
       // Cell outputs live in the notebook's webview frames: look for the recalibration's report there (scrolled into view).
       const editor = page.locator('.notebook-editor:visible').first();
-      const deadline = Date.now() + 240_000;
+      const deadline = Date.now() + 480_000;
       let report;
       while (!report) {
         const at = await editor.boundingBox();
