@@ -28,6 +28,13 @@ const reps = flag('reps', 25);
 const WARMUP = 3;
 setCpuThreads(flag('threads', availableParallelism()));
 
+/**
+ * A pause before each timed repetition: OpenBLAS's threads spin for a while after a call, and
+ * would take a core from whichever runs next (ours, or the other PyTorch).
+ */
+const SETTLE_MS = flag('settle', 0);
+const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function random(shape: number[], seed: number): Tensor {
@@ -147,9 +154,11 @@ async function main() {
       const ms = performance.now() - t0;
       if (i >= WARMUP) timesOurs[name].push(ms);
       for (const [j, torch] of torches.entries()) {
+        await settle();
         const ref = (await torch.ask({ case: name, reps: 1 })).ms[0] as number;
         if (i >= WARMUP) timesTorch[j][name].push(ref);
       }
+      await settle();
     }
   }
   const ends = await Promise.all(torches.map((t) => t.ask({ case: 'info' })));

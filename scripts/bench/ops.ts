@@ -49,7 +49,7 @@ const fc2g = ops.linearBackward(dlogits, r2, fc2W, true);
 const dr2 = ops.reluGrad(fc2g.dx!, r2);
 const bn1g = ops.batchNormBackward(dr2, bn1, g128, true);
 const fc1g = ops.linearBackward(bn1g.dx, flat, fc1W, true);
-const dpool = ops.maxPool2dGrad(fc1g.dx!.reshape(pool.y.shape), pool.argmax, r1.shape);
+const dpool = ops.maxPool2dGrad(fc1g.dx!.reshape(pool.y.shape), pool.argmax, r1.shape, poolAttrs);
 const dr1 = ops.reluGrad(dpool, r1);
 const bn2g = ops.batchNormBackward(dr1, bn2, g32, true);
 const convg = ops.conv2dBackward(bn2g.dx, x, convW, convAttrs, false);
@@ -69,7 +69,7 @@ const cases: [string, () => unknown][] = [
   ['reluGrad [100,128]', () => ops.reluGrad(fc2g.dx!, r2, dr2)],
   ['batchNormBackward 1d', () => ops.batchNormBackward(dr2, bn1, g128, true, bn1g)],
   ['linearBackward 6272→128 (dx)', () => ops.linearBackward(bn1g.dx, flat, fc1W, true, fc1g)],
-  ['maxPool2dGrad', () => ops.maxPool2dGrad(fc1g.dx!.reshape(pool.y.shape), pool.argmax, r1.shape, dpool)],
+  ['maxPool2dGrad', () => ops.maxPool2dGrad(fc1g.dx!.reshape(pool.y.shape), pool.argmax, r1.shape, poolAttrs, dpool)],
   ['reluGrad [100,32,28,28]', () => ops.reluGrad(dpool, r1, dr1)],
   ['batchNormBackward 2d', () => ops.batchNormBackward(dr1, bn2, g32, true, bn2g)],
   ['conv2dBackward (no dx)', () => ops.conv2dBackward(bn2g.dx, x, convW, convAttrs, false, convg)],

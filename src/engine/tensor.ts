@@ -4,7 +4,7 @@
  * refuse device storage; values of any tensor are read with `await read(t)` (backend.ts).
  * Storage is shared by reshape.
  */
-import { allocF32 } from './backends/cpu/heap';
+import { allocF32, allocI32 } from './backends/cpu/heap';
 
 export type Shape = readonly number[];
 export type DType = 'float32' | 'int32';
@@ -28,7 +28,7 @@ export function shapeToString(shape: Shape): string {
 
 /** The one place host storage is allocated: float32 tensors live in the CPU backend's shared heap where it has one. */
 export function hostArray(n: number, dtype: DType = 'float32'): HostArray {
-  return dtype === 'int32' ? new Int32Array(n) : allocF32(n);
+  return dtype === 'int32' ? allocI32(n) : allocF32(n);
 }
 
 function copyOf(values: HostArray): HostArray {

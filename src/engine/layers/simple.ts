@@ -95,7 +95,7 @@ export class Pool2d extends Stateless {
   backward(dy: Tensor): Tensor {
     this.dx = this.kind === 'avgpool'
       ? ops.avgPool2dGrad(dy, this.xShape, this.attrs, this.dx)
-      : ops.maxPool2dGrad(dy, this.fwd!.argmax, this.xShape, this.dx);
+      : ops.maxPool2dGrad(dy, this.fwd!.argmax, this.xShape, this.attrs, this.dx);
     return this.dx;
   }
 }

@@ -25,7 +25,7 @@
  *   (instance norm = group norm with groups = C)
  *
  * relu(x, out?) / reluGrad(dy, y) ; leakyRelu(x, slope, out?) / leakyReluGrad(dy, x, slope)
- * maxPool2d(x, Pool2DAttrs) -> { y, argmax: int32 Tensor } ; maxPool2dGrad(dy, argmax, xShape)
+ * maxPool2d(x, Pool2DAttrs) -> { y, argmax: int32 Tensor } ; maxPool2dGrad(dy, argmax, xShape, attrs)
  * avgPool2d(x, Pool2DAttrs) -> y (count_include_pad=true, like PyTorch's default) ; avgPool2dGrad(dy, xShape, attrs)
  * dropout(x, p, seed) -> { y, mask: Tensor (0 or 1/(1-p)) } ; backward: dy*mask (counter-based mask: the same on every backend)
  * softmaxCrossEntropy(logits[N,K], labels (int32 Tensor, or host Int32Array|Uint8Array), out?, slot?)
@@ -38,7 +38,7 @@
  * - Every op takes an optional last `out` argument: a Tensor for single-output ops, a partial
  *   result object for the others (e.g. `batchNormTrain(x, g, b, eps, this.saved)`); buffers of the
  *   right shape are written in place, others are replaced (see reuse()). Pass the previous result.
- * - Grads take `out` too: reluGrad(dy, y, out?), maxPool2dGrad(dy, argmax, xShape, out?), ...
+ * - Grads take `out` too: reluGrad(dy, y, out?), maxPool2dGrad(dy, argmax, xShape, attrs, out?), ...
  * - dropoutGrad(dy, mask, out?) ; flatten(x) -> [N, rest] view ; instanceNorm / instanceNormBackward
  * - conv2dAttrs({stride?, padding?, dilation?, groups?}) and pool2dAttrs({kernel, stride?, padding?})
  *   fill PyTorch's defaults; conv2dOutputShape / pool2dOutputShape compute shapes for Layer.build.

@@ -100,7 +100,7 @@ export interface KernelSignatures {
   LeakyReluGrad(dy: Tensor, x: Tensor, slope: number, dx: Tensor): void;
   /** argmax (int32): flat index into x of each output's maximum. */
   MaxPool2D(x: Tensor, attrs: Pool2DAttrs, y: Tensor, argmax: Tensor): void;
-  MaxPool2DGrad(dy: Tensor, argmax: Tensor, dx: Tensor): void;
+  MaxPool2DGrad(dy: Tensor, argmax: Tensor, dx: Tensor, attrs: Pool2DAttrs): void;
   AvgPool2D(x: Tensor, attrs: Pool2DAttrs, y: Tensor): void;
   AvgPool2DGrad(dy: Tensor, attrs: Pool2DAttrs, dx: Tensor): void;
   /** mask[i] = 0 where dropoutBits(seed, i) < threshold (= ⌈p·2^24⌉), else 1/(1−p); y = x·mask. */

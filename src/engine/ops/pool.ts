@@ -44,10 +44,11 @@ export function maxPool2d(x: Tensor, attrs: Pool2DAttrs, out?: Partial<MaxPoolRe
   return { y, argmax };
 }
 
-export function maxPool2dGrad(dy: Tensor, argmax: Tensor, xShape: Shape, out?: Tensor): Tensor {
+/** attrs: the forward's (the CPU backend has a faster kernel for non-overlapping 2×2 windows). */
+export function maxPool2dGrad(dy: Tensor, argmax: Tensor, xShape: Shape, attrs: Pool2DAttrs, out?: Tensor): Tensor {
   if (argmax.size !== dy.size) fail('maxPool2dGrad', `argmax has ${argmax.size} values, dy ${shapeToString(dy.shape)} has ${dy.size}`);
   const dx = reuse(out, xShape);
-  kernel('MaxPool2DGrad')(dy, argmax, dx);
+  kernel('MaxPool2DGrad')(dy, argmax, dx, attrs);
   return dx;
 }
 

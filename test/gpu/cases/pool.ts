@@ -15,9 +15,9 @@ function maxPool(shape: Shape, g: Geometry, nans = false): ParityCase {
   return parity(`max pool ${describe(shape, g)}${nans ? ', NaN and -inf inputs' : ''}`, ['MaxPool2D', 'MaxPool2DGrad'],
     [x, random(yShape, 2), random(shape, 3)], (xd, dy, other) => {
       // A gradient of another input first, into the same dx: this call must not see its state.
-      const before = ops.maxPool2dGrad(dy!, ops.maxPool2d(other!, attrs).argmax, shape);
+      const before = ops.maxPool2dGrad(dy!, ops.maxPool2d(other!, attrs).argmax, shape, attrs);
       const r = ops.maxPool2d(xd!, attrs);
-      return { ...r, dx: ops.maxPool2dGrad(dy!, r.argmax, shape, before) };
+      return { ...r, dx: ops.maxPool2dGrad(dy!, r.argmax, shape, attrs, before) };
     });
 }
 

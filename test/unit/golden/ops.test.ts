@@ -46,7 +46,7 @@ describe('golden/ops vs PyTorch 1.13', () => {
       if (name.startsWith('max')) {
         const r = ops.maxPool2d(x, attrs);
         c.check('y', r.y);
-        c.check('dx', ops.maxPool2dGrad(dy, r.argmax, x.shape));
+        c.check('dx', ops.maxPool2dGrad(dy, r.argmax, x.shape, attrs));
       } else {
         c.check('y', ops.avgPool2d(x, attrs));
         c.check('dx', ops.avgPool2dGrad(dy, x.shape, attrs));

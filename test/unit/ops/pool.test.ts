@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { avgPool2d, avgPool2dGrad, maxPool2d, maxPool2dGrad, pool2dAttrs } from '../../../src/engine/ops';
+import { setSimdEnabled } from '../../../src/engine/backends/cpu/simd';
+import { setCpuThreads, cpuThreads, threadsReady } from '../../../src/engine/backends/cpu/threads';
 import { Rng } from '../../../src/engine/rng';
 import { Tensor } from '../../../src/engine/tensor';
 import { assertGradients, distinct, randn } from './gradcheck';
@@ -49,6 +51,34 @@ describe('ops/pooling', () => {
     }
   });
 
+  it('max pool 2x2 and its gradient: the SIMD kernels on 3 threads give the plain loops\' bits (ties, NaN, −0, odd sizes, many chunks)', async () => {
+    const threads = cpuThreads();
+    setCpuThreads(3);
+    await threadsReady();
+    try {
+      const rng = new Rng(4);
+      const values = [0, -0, 1, -1, NaN, 2, Infinity, -Infinity];
+      for (const shape of [[3, 70, 9, 11], [8, 100, 28, 28], [1, 1, 2, 2]]) {
+        const x = new Tensor(shape), dy = new Tensor([shape[0], shape[1], shape[2] >> 1, shape[3] >> 1]);
+        for (let i = 0; i < x.size; i++) x.data[i] = rng.next() < 0.5 ? values[rng.int(values.length)] : rng.normal();
+        for (let i = 0; i < dy.size; i++) dy.data[i] = rng.next() < 0.2 ? values[rng.int(values.length)] : rng.normal();
+        const run = (simd: boolean) => {
+          setSimdEnabled(simd);
+          const attrs = pool2dAttrs({ kernel: 2 });
+          const { y, argmax } = maxPool2d(x, attrs);
+          const dx = Tensor.filled(shape, 7); // the kernel must write every value
+          maxPool2dGrad(dy, argmax, shape, attrs, dx);
+          return { y: new Int32Array(y.data.slice().buffer), argmax: argmax.ints.slice(), dx: new Int32Array(dx.data.slice().buffer) };
+        };
+        const plain = run(false), simd = run(true);
+        for (const k of ['y', 'argmax', 'dx'] as const) assert.deepEqual(simd[k], plain[k], `${k} of ${shape}`);
+      }
+    } finally {
+      setSimdEnabled(true);
+      setCpuThreads(threads);
+    }
+  });
+
   it('max pool propagates NaN', () => {
     const x = Tensor.from([1, 1, 2, 2], [1, NaN, 3, 4]);
     assert.ok(Number.isNaN(maxPool2d(x, pool2dAttrs({ kernel: 2 })).y.data[0]));
@@ -65,7 +95,7 @@ describe('ops/pooling', () => {
       assertGradients({
         inputs: { x },
         forward: () => maxPool2d(x, a).y,
-        backward: (r) => ({ x: maxPool2dGrad(r!, maxPool2d(x, a).argmax, x.shape) }),
+        backward: (r) => ({ x: maxPool2dGrad(r!, maxPool2d(x, a).argmax, x.shape, a) }),
       });
     });
 

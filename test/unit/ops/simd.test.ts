@@ -58,10 +58,14 @@ for (const simd of [true, false]) {
         const g = conv2dBackward(y, x, w, attrs, true);
         const y1 = conv2d(x, w, b, attrs1);
         const g1 = conv2dBackward(y1, x, w, attrs1, true);
+        // kernel rows of 5 and 6 (the patch-major im2col copies runs of 4, then single values)
+        const w5 = randn([4, 4, 3, 5], new Rng(5)), w6 = randn([4, 4, 2, 6], new Rng(6));
+        const g5 = conv2dBackward(conv2d(x, w5, null, conv2dAttrs({ padding: [1, 2] })), x, w5, conv2dAttrs({ padding: [1, 2] }), false);
+        const g6 = conv2dBackward(conv2d(x, w6, null, conv2dAttrs({ padding: [0, 3] })), x, w6, conv2dAttrs({ padding: [0, 3] }), false);
         const lx = randn([5, 12], new Rng(3)), lw = randn([7, 12], new Rng(4));
         const ly = linear(lx, lw, null);
         const lg = linearBackward(ly, lx, lw, true);
-        return [y, g.dx!, g.dw, g.db, y1, g1.dx!, g1.dw, g1.db, ly, lg.dx!, lg.dw].map((t) => t.data.slice());
+        return [y, g.dx!, g.dw, g.db, y1, g1.dx!, g1.dw, g1.db, g5.dw, g6.dw, ly, lg.dx!, lg.dw].map((t) => t.data.slice());
       };
       const here = run();
       setSimdEnabled(!simd);

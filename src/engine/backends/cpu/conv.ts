@@ -8,7 +8,7 @@
  */
 import type { Conv2DAttrs } from '../../kernel-names';
 import type { Conv2DBackpropFilterKernel, Conv2DBackpropInputKernel, Conv2DKernel, KernelSignatures } from '../../ops/kernels';
-import { KC, SHORT_K, copyRows, matmul, matmulFilled, type Fill } from './gemm';
+import { KC, NT_KC, SHORT_K, copyRows, matmul, matmulFilled, type Fill } from './gemm';
 import { heapOffset, scratchAt, views } from './heap';
 import { scratch } from './scratch';
 import { place, simdKernels } from './simd';
@@ -119,8 +119,8 @@ function conv2dForwardSimd(x: Float32Array, w: Float32Array, b: Float32Array | n
     if (b) for (let o = 0; o < Og; o++) f32[w0 + o * K + taps] = b[gi * Og + o];
     if (simdIm2col(g)) {
       const [ph, pw] = g.attrs.padding;
-      parallel('im2col', N, 1, -1, [xAt + gi * Cg * H * W * 4, Cg, H, W, g.KH, g.KW, ph, pw, colsAt, Pp, 1, K, Pp],
-        [C * H * W * 4, 0, 0, 0, 0, 0, 0, 0, K * Pp * 4, 0, 0, 0, 0]);
+      parallel('im2col', N, 1, -1, [xAt + gi * Cg * H * W * 4, Cg, H, W, g.KH, g.KW, ph, pw, colsAt, Pp, 1, K, Pp, 0],
+        [C * H * W * 4, 0, 0, 0, 0, 0, 0, 0, K * Pp * 4, 0, 0, 0, 0, 0]);
     } else {
       for (let n = 0; n < N; n++) {
         const at = c0 + n * K * Pp;
@@ -188,17 +188,19 @@ const FILTER_GRAD_CHUNK = 1 << 21;
 function conv2dBackpropFilterSimd(dy: Float32Array, x: Float32Array, g: Geometry, grads: Float32Array): boolean {
   const { N, C, H, W, O, Cg, Og, G, taps, P } = g;
   if (Og % 4 !== 0 || !simdKernels()) return false;
+  if (simdIm2col(g) && P % 4 === 0) return conv2dBackpropFilterNT(dy, x, g, grads);
   const Np = (taps + 1 + 7) & ~7, Mp = Og;
   const dyAt = place(dy, 'conv.dy', true), colsAt = scratchAt('conv.cols', N * P * Np * 4), partAt = scratchAt('conv.partials', N * Mp * Np * 8);
   const xAt = simdIm2col(g) ? place(x, 'conv.x', true) : 0;
-  if (dyAt < 0 || colsAt < 0 || partAt < 0 || xAt < 0) return false;
+  const [ph, pw] = g.attrs.padding, padded = Cg * (H + 2 * ph) * (W + 2 * pw) * 4;
+  const padAt = simdIm2col(g) ? scratchAt('conv.pad', N * padded) : 0;
+  if (dyAt < 0 || colsAt < 0 || partAt < 0 || xAt < 0 || padAt < 0) return false;
   const { f32, f64 } = views()!;
   const c0 = colsAt >> 2, p0 = partAt >> 3;
   for (let gi = 0; gi < G; gi++) {
     if (simdIm2col(g)) {
-      const [ph, pw] = g.attrs.padding;
-      parallel('im2col', N, 1, -1, [xAt + gi * Cg * H * W * 4, Cg, H, W, g.KH, g.KW, ph, pw, colsAt, 1, Np, Np, P],
-        [C * H * W * 4, 0, 0, 0, 0, 0, 0, 0, P * Np * 4, 0, 0, 0, 0]);
+      parallel('im2col', N, 1, -1, [xAt + gi * Cg * H * W * 4, Cg, H, W, g.KH, g.KW, ph, pw, colsAt, 1, Np, Np, P, padAt],
+        [C * H * W * 4, 0, 0, 0, 0, 0, 0, 0, P * Np * 4, 0, 0, 0, 0, padded]);
     } else {
       for (let n = 0; n < N; n++) {
         const at = c0 + n * P * Np;
@@ -216,6 +218,36 @@ function conv2dBackpropFilterSimd(dy: Float32Array, x: Float32Array, g: Geometry
       for (let q = 0; q <= taps; q++) {
         let sum = 0;
         for (let n = 0; n < N; n++) sum += f64[p0 + (n * Mp + o) * Np + q];
+        grads[(gi * Og + o) * (taps + 1) + q] = sum;
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * The filter gradient as dot products over the output pixels: per image a float64 partial
+ * [dw | db][Og, taps + 1] = dy[Og, P] · [cols; 1][taps + 1, P]ᵀ (gemmNT, dy and the channel-major
+ * columns both read along P), then the partials summed in image order. Needs P % 4 = 0.
+ */
+function conv2dBackpropFilterNT(dy: Float32Array, x: Float32Array, g: Geometry, grads: Float32Array): boolean {
+  const { N, C, H, W, O, Cg, Og, G, taps, P } = g;
+  const Kq = (taps + 2) & ~1; // the taps, the ones row, and a zero row to make them even
+  const dyAt = place(dy, 'conv.dy', true), xAt = place(x, 'conv.x', true);
+  const colsAt = scratchAt('conv.cols', N * Kq * P * 4), partAt = scratchAt('conv.partials', N * Og * Kq * 8);
+  if (dyAt < 0 || xAt < 0 || colsAt < 0 || partAt < 0) return false;
+  const [ph, pw] = g.attrs.padding;
+  for (let gi = 0; gi < G; gi++) {
+    parallel('im2col', N, 1, -1, [xAt + gi * Cg * H * W * 4, Cg, H, W, g.KH, g.KW, ph, pw, colsAt, P, 1, Kq, P, 0],
+      [C * H * W * 4, 0, 0, 0, 0, 0, 0, 0, Kq * P * 4, 0, 0, 0, 0, 0]);
+    const { f64 } = views()!, p0 = partAt >> 3;
+    f64.fill(0, p0, p0 + N * Og * Kq);
+    parallel('gemmNT', N, 1, -1, [Og, Kq, P, dyAt + gi * Og * P * 4, P, colsAt, P, partAt, Kq, 1, NT_KC],
+      [0, 0, 0, O * P * 4, 0, Kq * P * 4, 0, Og * Kq * 8, 0, 0, 0]);
+    for (let o = 0; o < Og; o++) {
+      for (let q = 0; q <= taps; q++) {
+        let sum = 0;
+        for (let n = 0; n < N; n++) sum += f64[p0 + (n * Og + o) * Kq + q];
         grads[(gi * Og + o) * (taps + 1) + q] = sum;
       }
     }

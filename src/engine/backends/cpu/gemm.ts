@@ -143,6 +143,7 @@ export function matmul(
   accumulate: boolean,
 ): void {
   if (M === 0 || N === 0) return;
+  if (transB && !transA && matmulNT(M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate)) return;
   if (M >= 4 && K > 0) {
     const aHeap = transA || M % 4 !== 0 ? -1 : heapOffset(A), bHeap = transB || N % 8 !== 0 ? -1 : heapOffset(B);
     const inA = aHeap >= 0 ? { at: aHeap + 4 * aOff, ld: lda } : null;
@@ -252,6 +253,51 @@ function matmulSimd(
     [0, 0, 0, 4 * lda, 0, 0, 0, cBytes * ldcK, 0, 0, 0]);
   if (wide) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * ldc + j] = f64[c + i * Np + j];
   else if (cHeap < 0) copyRows(f32, c, Np, M, N, C, cOff, ldc);
+  return true;
+}
+
+/**
+ * Terms per lane and f32 block of the NT kernel: each of its 4 lanes sums KC of the kc = 4·KC
+ * products, so a block is as exact as a KC block of the other kernel.
+ */
+export const NT_KC = 4 * KC;
+
+/**
+ * C (+)= A·Bᵀ with both operands read in place along their rows (no transpose of B: the linear
+ * layer's weights): the gemmNT kernel, rows of C split over the threads. Operands outside the heap
+ * (a private heap) are copied in, so the sums are the same everywhere. False (nothing done) unless
+ * M % 4 = 0, N % 2 = 0 and K % 4 = 0.
+ */
+function matmulNT(
+  M: number, N: number, K: number, A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number,
+  C: Float32Array, cOff: number, ldc: number, accumulate: boolean,
+): boolean {
+  if (M % 4 || N % 2 || K % 4 || K === 0 || !simdKernels()) return false;
+  const inHeap = (X: Float32Array, off: number, ld: number, rows: number, slot: string) => {
+    const at = heapOffset(X);
+    if (at >= 0 && (off | ld) % 4 === 0) return { at: at + 4 * off, ld };
+    const s = scratchAt(slot, rows * K * 4);
+    if (s >= 0) copyRows(X, off, ld, rows, K, views()!.f32, s >> 2, K);
+    return { at: s, ld: K };
+  };
+  const a = inHeap(A, aOff, lda, M, 'gemm.a'), b = inHeap(B, bOff, ldb, N, 'gemm.b');
+  if (a.at < 0 || b.at < 0) return false;
+  const wide = K > SHORT_K || accumulate;
+  const cHeap = wide ? -1 : heapOffset(C);
+  const cAt = cHeap >= 0 ? cHeap + 4 * cOff : scratchAt('gemm.c', M * N * (wide ? 8 : 4));
+  if (cAt < 0) return false;
+  const ldcK = cHeap >= 0 ? ldc : N, cBytes = wide ? 8 : 4;
+  const { f64 } = views()!;
+  const c = cAt >> (wide ? 3 : 2);
+  if (wide) {
+    f64.fill(0, c, c + M * N);
+    if (accumulate) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) f64[c + i * N + j] = C[cOff + i * ldc + j];
+  }
+  parallel('gemmNT', M, ROWS_PER_CHUNK, 0,
+    [0, N, K, a.at, a.ld, b.at, b.ld, cAt, ldcK, +wide, wide ? NT_KC : K],
+    [0, 0, 0, 4 * a.ld, 0, 0, 0, cBytes * ldcK, 0, 0, 0]);
+  if (wide) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * ldc + j] = f64[c + i * N + j];
+  else if (cHeap < 0) copyRows(views()!.f32, c, N, M, N, C, cOff, ldc);
   return true;
 }
 

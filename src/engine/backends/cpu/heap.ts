@@ -133,17 +133,26 @@ export function release(at: number, bytes: number): void {
  * and threads use it in place), else an ordinary array.
  */
 export function allocF32(n: number): Float32Array {
+  return allocView(Float32Array, n);
+}
+
+/** allocF32 for int32 values (argmax indices, labels). */
+export function allocI32(n: number): Int32Array {
+  return allocView(Int32Array, n);
+}
+
+function allocView<T extends Float32Array | Int32Array>(type: { new (n: number): T; new (b: ArrayBufferLike, at: number, n: number): T }, n: number): T {
   const h = getHeap();
-  if (!h?.shared || n === 0) return new Float32Array(n);
+  if (!h?.shared || n === 0) return new type(n);
   const at = allocate(4 * n);
-  if (at < 0) return new Float32Array(n);
-  const view = new Float32Array(h.memory.buffer, at, n);
+  if (at < 0) return new type(n);
+  const view = new type(h.memory.buffer, at, n);
   collected.register(view, [at, 4 * n]);
   return view;
 }
 
 /** Byte offset of `a` in the shared memory, or -1 where it lives elsewhere. */
-export function heapOffset(a: Float32Array): number {
+export function heapOffset(a: Float32Array | Int32Array): number {
   return sharedBuffers.has(a.buffer) ? a.byteOffset : -1;
 }
 

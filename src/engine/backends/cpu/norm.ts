@@ -6,7 +6,7 @@
  */
 import type { Tensor } from '../../tensor';
 import type {
-  NormGrads, NormOut, BatchNormBackwardKernel, BatchNormInferKernel, BatchNormTrainKernel, BatchRenormCorrectionKernel,
+  BatchNormTrainOut, NormGrads, NormOut, BatchNormBackwardKernel, BatchNormInferKernel, BatchNormTrainKernel, BatchRenormCorrectionKernel,
   GroupNormBackwardKernel, GroupNormKernel, LayerNormBackwardKernel, LayerNormKernel, KernelSignatures } from '../../ops/kernels';
 import { zeroedScratch64 } from './scratch';
 import { scratchAt, views } from './heap';
@@ -71,6 +71,7 @@ export const batchNormTrain: BatchNormTrainKernel = (x, gamma, beta, eps, out) =
   const { N, C, S } = dims(x);
   const M = N * S;
   const simd = simdPass(N, C, S, [x.data, out.xhat.data, out.y.data], 1);
+  if (S === 1) return batchNorm1dTrain(x.data, gamma, beta, eps, N, C, out);
   const planeSums = zeroedScratch64('bn.planeSums', 2 * N * C); // per plane: sum, M2
   if (simd) {
     const [xAt] = simd.at;
@@ -113,6 +114,41 @@ export const batchNormTrain: BatchNormTrainKernel = (x, gamma, beta, eps, out) =
   else normalizeChannels(x.data, mean, invStd, gamma, beta, N, C, S, out.xhat.data, out.y.data);
 };
 
+/**
+ * BN over [N, C] (planes of one value): the same float64 arithmetic as the plane path (mean, then
+ * squared deviations from it, in sample order), in loops over rows instead of N·C planes of one.
+ */
+function batchNorm1dTrain(x: Float32Array, gamma: Tensor | null, beta: Tensor | null, eps: number, N: number, C: number, out: BatchNormTrainOut): void {
+  const mean = zeroedScratch64('bn.mean', C), m2 = zeroedScratch64('bn.m2', C), invStd = zeroedScratch64('bn.invStd', C);
+  for (let n = 0; n < N; n++) for (let c = 0, i = n * C; c < C; c++, i++) mean[c] += x[i];
+  for (let c = 0; c < C; c++) mean[c] /= N;
+  for (let n = 0; n < N; n++) {
+    for (let c = 0, i = n * C; c < C; c++, i++) {
+      const d = x[i] - mean[c];
+      m2[c] += d * d;
+    }
+  }
+  const g = zeroedScratch64('bn.gamma', C), b = zeroedScratch64('bn.beta', C);
+  for (let c = 0; c < C; c++) {
+    const varBiased = m2[c] / N;
+    invStd[c] = 1 / Math.sqrt(varBiased + eps);
+    out.mean.data[c] = mean[c];
+    out.varBiased.data[c] = varBiased;
+    out.varUnbiased.data[c] = N > 1 ? m2[c] / (N - 1) : NaN;
+    out.invStd.data[c] = invStd[c];
+    g[c] = gamma ? gamma.data[c] : 1;
+    b[c] = beta ? beta.data[c] : 0;
+  }
+  const xhat = out.xhat.data, y = out.y.data;
+  for (let n = 0; n < N; n++) {
+    for (let c = 0, i = n * C; c < C; c++, i++) {
+      const h = (x[i] - mean[c]) * invStd[c];
+      xhat[i] = h;
+      y[i] = h * g[c] + b[c];
+    }
+  }
+}
+
 /** normalizeChannels with the planeAffine kernel (float32 arithmetic), x, xhat and y at simd.at. */
 function normalizeSimd(
   simd: SimdPass, mean: ArrayLike<number>, invStd: ArrayLike<number>, gamma: Tensor | null, beta: Tensor | null,
@@ -149,6 +185,7 @@ export const batchNormBackward: BatchNormBackwardKernel = (dy, xhat, invStd, gam
   const M = N * S;
   const dyd = dy.data, xh = xhat.data, dx = out.dx.data;
   const simd = simdPass(N, C, S, [dyd, xh, dx], 2);
+  if (S === 1) return batchNorm1dBackward(dyd, xh, invStd.data, gamma, training, N, C, out);
   // Per plane Σ dy and Σ dy·xhat, then per channel.
   const planeSums = zeroedScratch64('bn.planeSums', 2 * N * C);
   if (simd) {
@@ -201,6 +238,30 @@ export const batchNormBackward: BatchNormBackwardKernel = (dy, xhat, invStd, gam
     for (let i = start; i < end; i++) dx[i] = k0 * (dyd[i] - k1 - xh[i] * k2);
   }
 };
+
+/** batchNormBackward over [N, C]: the plane path's float64 arithmetic in loops over rows. */
+function batchNorm1dBackward(
+  dy: Float32Array, xhat: Float32Array, invStd: Float32Array, gamma: Tensor | null, training: boolean, N: number, C: number, out: NormGrads,
+): void {
+  const sumDy = zeroedScratch64('bn.sumDy', C), sumDyXhat = zeroedScratch64('bn.sumDyXhat', C);
+  for (let n = 0; n < N; n++) {
+    for (let c = 0, i = n * C; c < C; c++, i++) {
+      const g = dy[i];
+      sumDy[c] += g;
+      sumDyXhat[c] += g * xhat[i];
+    }
+  }
+  const k0 = zeroedScratch64('bn.k0', C), k1 = zeroedScratch64('bn.k1', C), k2 = zeroedScratch64('bn.k2', C);
+  for (let c = 0; c < C; c++) {
+    out.dgamma.data[c] = sumDyXhat[c];
+    out.dbeta.data[c] = sumDy[c];
+    k0[c] = (gamma ? gamma.data[c] : 1) * invStd[c];
+    k1[c] = training ? sumDy[c] / N : 0;
+    k2[c] = training ? sumDyXhat[c] / N : 0;
+  }
+  const dx = out.dx.data;
+  for (let n = 0; n < N; n++) for (let c = 0, i = n * C; c < C; c++, i++) dx[i] = k0[c] * (dy[i] - k1[c] - xhat[i] * k2[c]);
+}
 
 export const batchRenormCorrection: BatchRenormCorrectionKernel = (mean, varBiased, runningMean, runningVar, numBatchesTracked, a, out) => {
   const f = a.warmup > 0 ? Math.min(1, numBatchesTracked.data[0] / a.warmup) : 1;

@@ -4,6 +4,35 @@
  * argmax holds flat indices into x.
  */
 import type { AvgPool2DGradKernel, AvgPool2DKernel, MaxPool2DGradKernel, MaxPool2DKernel, KernelSignatures } from '../../ops/kernels';
+import type { Pool2DAttrs } from '../../kernel-names';
+import { place, simdKernels, takeOut } from './simd';
+import { parallel } from './threads';
+
+/** Values of x per parallel chunk of the SIMD 2×2 kernels (whole planes). */
+const CHUNK_VALUES = 1 << 16;
+
+const isPlain2x2 = ({ kernel: [kh, kw], stride: [sh, sw], padding: [ph, pw] }: Pool2DAttrs) =>
+  kh === 2 && kw === 2 && sh === 2 && sw === 2 && ph === 0 && pw === 0;
+
+/**
+ * The 2×2 kernels on WebAssembly SIMD over the CPU threads, a chunk of whole planes each (argmax
+ * holds flat indices, so each chunk gets its first plane's index as `base`). False without SIMD.
+ */
+function maxPool2x2Simd(
+  kernel: 'maxPool2x2' | 'maxPool2x2Grad', planes: number, H: number, W: number,
+  [a, b, c]: [Float32Array | Int32Array, Float32Array | Int32Array, Float32Array | Int32Array], inputs: number,
+): boolean {
+  if (!simdKernels()) return false;
+  const at = [place(a, 'pool.0', true), place(b, 'pool.1', inputs > 1), place(c, 'pool.2', inputs > 2)];
+  if (at.some((o) => o < 0)) return false;
+  const out = (H >> 1) * (W >> 1) * 4, plane = H * W * 4;
+  const strides = kernel === 'maxPool2x2' ? [plane, out, out] : [out, out, plane];
+  const chunk = Math.max(1, Math.floor(CHUNK_VALUES / (H * W)));
+  parallel(kernel, planes, chunk, 3, [...at, 0, H, W, 0], [...strides, 0, 0, 0, H * W]);
+  if (inputs < 2) takeOut(b, at[1]);
+  if (inputs < 3) takeOut(c, at[2]);
+  return true;
+}
 
 /**
  * The window scan is branch-free: `best` moves to i when x[i] > x[best] or x[i] is NaN (PyTorch's
@@ -15,8 +44,8 @@ export const maxPool2d: MaxPool2DKernel = (x, attrs, y, argmaxT) => {
   const [, , OH, OW] = y.shape;
   const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding;
   const xd = x.data, yd = y.data;
-  if (kh === 2 && kw === 2 && sh === 2 && sw === 2 && ph === 0 && pw === 0) {
-    maxPool2x2(xd, N * C, H, W, OH, OW, yd, argmax);
+  if (isPlain2x2(attrs)) {
+    if (!maxPool2x2Simd('maxPool2x2', N * C, H, W, [xd, yd, argmax], 1)) maxPool2x2(xd, N * C, H, W, OH, OW, yd, argmax);
     return;
   }
   let o = 0;
@@ -65,9 +94,14 @@ function maxPool2x2(
   }
 }
 
-export const maxPool2dGrad: MaxPool2DGradKernel = (dy, argmaxT, dx) => {
+export const maxPool2dGrad: MaxPool2DGradKernel = (dy, argmaxT, dx, attrs) => {
   const argmax = argmaxT.ints;
   const g = dy.data, out = dx.data;
+  const [N, C, H, W] = dx.shape;
+  if (isPlain2x2(attrs)) {
+    if ((H | W) & 1) out.fill(0); // values outside every window
+    if (maxPool2x2Simd('maxPool2x2Grad', N * C, H, W, [g, argmax, out], 2)) return;
+  }
   out.fill(0);
   for (let i = 0; i < g.length; i++) out[argmax[i]] += g[i];
 };

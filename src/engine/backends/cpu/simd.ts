@@ -13,6 +13,8 @@ export interface SimdKernels {
    * (K ≤ kc). M % 4 = 0, N % 8 = 0; lda, ldb, ldc in elements.
    */
   gemm(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, wide: number, kc: number): void;
+  /** C (+)= A·Bᵀ with A [M, K] and B [N, K] (the same wide/kc rule as gemm); M % 4 = 0, N % 2 = 0, K % 4 = 0. */
+  gemmNT(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, wide: number, kc: number): void;
   /** Per plane of S floats: f64 out[2p] = Σ x, out[2p+1] = Σ (x − plane mean)². */
   planeStats(x: number, S: number, planes: number, out: number): void;
   /** Per plane: f64 out[2p] = Σ dy, out[2p+1] = Σ dy·xhat. */
@@ -27,10 +29,14 @@ export interface SimdKernels {
   adam(w: number, g: number, m: number, v: number, n: number, params: number, mode: number): void;
   /** dst[c·dld + r] = src[r·sld + c] for a rows×cols block (strides in elements). */
   transpose(src: number, sld: number, rows: number, cols: number, dst: number, dld: number): void;
+  /** 2×2 max pooling, stride 2, of `planes` H×W planes: y and argmax (flat indices into x from `base`). */
+  maxPool2x2(x: number, y: number, argmax: number, planes: number, H: number, W: number, base: number): void;
+  /** Its gradient: dy at each window's argmax, 0 elsewhere in the window. */
+  maxPool2x2Grad(dy: number, argmax: number, dx: number, planes: number, H: number, W: number, base: number): void;
   /** im2col of one image, stride 1 and dilation 1 (see simd.wat). */
   im2col(
     x: number, C: number, H: number, W: number, KH: number, KW: number, ph: number, pw: number,
-    cols: number, qStride: number, pStride: number, qCount: number, pCount: number,
+    cols: number, qStride: number, pStride: number, qCount: number, pCount: number, pad: number,
   ): void;
 }
 
@@ -65,17 +71,19 @@ export function simdKernels(): SimdKernels | null {
  * Byte offset of `a`'s values for a kernel: `a` itself where it lives in the heap, else scratch
  * block `slot` (holding a copy of `a` when `input`). −1 when the heap has no room.
  */
-export function place(a: Float32Array, slot: string, input: boolean): number {
+export function place(a: Float32Array | Int32Array, slot: string, input: boolean): number {
   const at = heapOffset(a);
   if (at >= 0) return at;
   const s = scratchAt(slot, a.byteLength);
-  if (s >= 0 && input) views()!.f32.set(a, s >> 2);
+  if (s >= 0 && input) bytesOf(views()!.f32, s, a.byteLength).set(bytesOf(a, a.byteOffset, a.byteLength));
   return s;
 }
 
+const bytesOf = (a: Float32Array | Int32Array, at: number, length: number) => new Uint8Array(a.buffer, at, length);
+
 /** After a kernel wrote output `a` at `at` (from place()): copies it into `a` unless written in place. */
-export function takeOut(a: Float32Array, at: number): void {
-  if (heapOffset(a) !== at) a.set(views()!.f32.subarray(at >> 2, (at >> 2) + a.length));
+export function takeOut(a: Float32Array | Int32Array, at: number): void {
+  if (heapOffset(a) !== at) bytesOf(a, a.byteOffset, a.byteLength).set(bytesOf(views()!.f32, at, a.byteLength));
 }
 
 /** For tests and benchmarks: false forces the plain-JS paths; true re-enables SIMD where available. */
