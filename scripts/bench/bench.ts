@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: BN Lab's CPU engine against PyTorch 1.13 (Debian's python3-torch) as its users
  * run it: with the optimized BLAS the system provides and on every core. Both run in this one
- * bench, alternately (one repetition of ours, then one of PyTorch's, after warm-up), at the seed
- * net's shapes; it prints medians and the ratio of times ours/PyTorch (lower is better).
+ * bench, alternately (a block of back-to-back repetitions of ours, then one of each PyTorch's, as
+ * training runs steps back to back; after warm-up), at the seed net's shapes; it prints medians
+ * and the ratio of times ours/PyTorch (lower is better).
  * PyTorch runs twice over: with its default thread count and on all cores (on a busy 2-core machine
  * either can be the faster); each row compares against the faster of the two.
  * It refuses to print ratios when PyTorch runs on the reference (netlib) BLAS.
- * Usage: npm run bench [-- --reps N --threads T --torch-threads T]
+ * Usage: npm run bench [-- --reps N --block N --warmup N --settle MS --threads T --torch-threads T]
  *   --threads: BN Lab's CPU threads (default: available cores); --torch-threads: one PyTorch with T threads
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -25,14 +26,21 @@ const flag = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const reps = flag('reps', 25);
-const WARMUP = 3;
+/**
+ * Repetitions before timing, for both: BN Lab's JIT and WebAssembly tiers and its heap (which grows
+ * to its working size in the first steps, restarting the thread pool each time) settle in about 10
+ * training steps; PyTorch's allocator warms up too.
+ */
+const WARMUP = flag('warmup', 10);
 setCpuThreads(flag('threads', availableParallelism()));
 
+/** Repetitions in a row of one engine (a round is a block of each; reps rounded up to blocks). */
+const BLOCK = flag('block', 5);
 /**
- * A pause before each timed repetition: OpenBLAS's threads spin for a while after a call, and
- * would take a core from whichever runs next (ours, or the other PyTorch).
+ * A pause before each block: OpenBLAS's threads spin for a while after a call, and would take a
+ * core from whichever runs next (ours, or the other PyTorch).
  */
-const SETTLE_MS = flag('settle', 0);
+const SETTLE_MS = flag('settle', 100);
 const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -148,17 +156,19 @@ async function main() {
   for (const [name, run] of Object.entries(ours)) {
     timesOurs[name] = [];
     for (const t of timesTorch) t[name] = [];
-    for (let i = 0; i < WARMUP + reps; i++) {
-      const t0 = performance.now();
-      run();
-      const ms = performance.now() - t0;
-      if (i >= WARMUP) timesOurs[name].push(ms);
+    for (const torch of torches) await torch.ask({ case: name, reps: WARMUP });
+    for (let i = 0; i < WARMUP; i++) run();
+    for (let done = 0; done < reps; done += BLOCK) {
+      await settle();
+      for (let i = 0; i < BLOCK; i++) {
+        const t0 = performance.now();
+        run();
+        timesOurs[name].push(performance.now() - t0);
+      }
       for (const [j, torch] of torches.entries()) {
         await settle();
-        const ref = (await torch.ask({ case: name, reps: 1 })).ms[0] as number;
-        if (i >= WARMUP) timesTorch[j][name].push(ref);
+        timesTorch[j][name].push(...((await torch.ask({ case: name, reps: BLOCK })).ms as number[]));
       }
-      await settle();
     }
   }
   const ends = await Promise.all(torches.map((t) => t.ask({ case: 'info' })));
@@ -170,7 +180,8 @@ async function main() {
   const blas = torches.length ? blasKind(torches[0].info.blas) : 'n/a';
   const comparable = torches.length > 0 && blas !== 'reference';
 
-  console.log(`seed ConvNet; medians of ${reps} alternating repetitions after ${WARMUP} warm-up each, in one run`);
+  const timed = Math.ceil(reps / BLOCK) * BLOCK;
+  console.log(`seed ConvNet; medians of ${timed} repetitions each after ${WARMUP} warm-up, in alternating blocks of ${BLOCK}, in one run`);
   console.log(`BN Lab: CPU backend, ${cpuThreads()} thread(s) (of ${availableParallelism()} cores available)`);
   for (const [j, t] of torches.entries()) {
     console.log(`PyTorch ${t.info.torch}: ${t.info.threads} thread(s) (torch's default here: ${t.info.default_threads}), ` +

@@ -36,10 +36,13 @@ async function main() {
     const t0 = performance.now();
     let h = x;
     const ctx = { training: true, rng: model.rng };
-    model.layers.forEach((l, i) => (h = time(`${String(i).padStart(2)} ${l.kind} forward`, () => l.forward(h, ctx))));
+    for (const i of model.order) h = time(`${String(i).padStart(2)} ${model.layers[i].kind} forward`, () => model.layers[i].forward(h, ctx));
     const { dLogits } = time('   loss', () => crossEntropy(h, labels));
     let g: Tensor | null = dLogits!;
-    for (let i = model.layers.length - 1; i >= 0 && g; i--) g = time(`${String(i).padStart(2)} ${model.layers[i].kind} backward`, () => model.layers[i].backward(g!, i > 0));
+    for (let k = model.order.length - 1; k >= 0 && g; k--) {
+      const i = model.order[k];
+      g = time(`${String(i).padStart(2)} ${model.layers[i].kind} backward`, () => model.layers[i].backward(g!, k > 0));
+    }
     time('   adam', () => opt.step());
     (times.get('   step') ?? times.set('   step', []).get('   step')!).push(performance.now() - t0);
   }

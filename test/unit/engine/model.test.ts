@@ -84,6 +84,29 @@ describe('Sequential model', () => {
     }
   });
 
+  it('runs "relu maxpool" as "maxpool relu": the same bits as the layers in spec order, forward and backward (NaN, ties at 0, −0)', () => {
+    for (const pool of ['maxpool(2)', 'maxpool(3,stride=2,pad=1)']) {
+      const spec = `conv(4,3,pad=1) relu ${pool} flatten linear(3)`;
+      const x = randomInput([5, 2, 8, 8], 2);
+      x.data[3] = NaN;
+      for (let i = 100; i < 160; i++) x.data[i] = i % 3 ? 0 : -0;
+      const run = (inSpecOrder: boolean) => {
+        const m = buildModel(spec, { sampleShape: [2, 8, 8], numClasses: 3, seed: 4 });
+        const ctx = { training: true, rng: m.rng };
+        let y = x;
+        if (inSpecOrder) for (const l of m.layers) y = l.forward(y, ctx);
+        else y = m.forward(x);
+        const { dLogits } = crossEntropy(y, Int32Array.from([0, 1, 2, 0, 1]));
+        if (inSpecOrder) {
+          let d: Tensor | null = dLogits!;
+          for (let i = m.layers.length - 1; i >= 0 && d; i--) d = m.layers[i].backward(d, true);
+        } else m.backward(dLogits!);
+        return [y, ...m.params().map((p) => p.param.grad)].map((t) => [...new Int32Array(t.data.slice().buffer)]);
+      };
+      assert.deepEqual(run(false), run(true), spec);
+    }
+  });
+
   it('rejects inputs of the wrong shape', () => {
     assert.throws(() => buildModel('seed', img).forward(new Tensor([2, 1, 27, 28])), /expects input \[N, 1, 28, 28\], got \[2, 1, 27, 28\]/);
   });
