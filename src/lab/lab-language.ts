@@ -14,6 +14,7 @@
  *   # Ghost BN: bn: { ghost: 16 }; Batch Renorm: bn: { renorm: true, rmax: 3, dmax: 5, warmup: 5000 }
  *   compare:                      # more runs: each overrides some keys of the one above
  *     - { label: no BN, bn: off }
+ *   sweep: { batch: [2, 4, 8], samples: 2000 }   # each run above at each batch size, on `samples` training samples
  *
  * An export cell holds only `export: { run: LABEL, out: FILE.onnx, validate: true }`; a recalibrate
  * cell only `recalibrate: { run: LABEL, batches: 20, batch: 100 }` (BN recalibration, "precise BN").
@@ -50,6 +51,14 @@ export interface Diagnostic {
 export interface Run {
   label: string;
   config: ExperimentConfig;
+  /** In a `sweep` cell: the run it was expanded from (a line of the chart) and its batch size. */
+  sweep?: { series: string; batch: number };
+}
+
+export interface SweepSpec {
+  batches: number[];
+  /** Training samples per run (steps = ceil(samples / batch)); null = the steps or epochs of each run. */
+  samples: number | null;
 }
 
 export interface ExportSpec {
@@ -155,16 +164,20 @@ class CellParser {
   private experimentCell(root: YAMLMap): LabCell | undefined {
     const base = defaultConfig();
     let compare: Pair | undefined;
+    let sweep: SweepSpec | undefined;
     for (const pair of this.pairs(root, '')) {
       const key = this.keyOf(pair, '');
       if (key === undefined) continue;
       if (key === 'name') this.value(pair, key, checks.text, (v) => (base.name = v));
       else if (key === 'compare') compare = pair;
+      else if (key === 'sweep') sweep = this.sweep(pair);
       else if (key === 'export' || key === 'recalibrate') this.node(pair.key, key, `\`${key}\` goes in a cell of its own`);
       else this.setField(base, pair, key, '');
     }
     this.bothEpochsAndSteps(root, '');
-    const runs: Run[] = [{ label: base.name, config: base }];
+    let runs: Run[] = [{ label: base.name, config: base }];
+    /** The key path each run's keys are written under ('' = the top of the cell). */
+    let paths = [''];
     if (compare) {
       const seq = compare.value as Node | null;
       if (!isSeq(seq) || seq.items.length === 0) this.node(seq ?? compare.key, 'compare', 'compare is a list of variants, e.g. `- { label: no BN, bn: off }`');
@@ -184,11 +197,13 @@ class CellParser {
           this.bothEpochsAndSteps(item, path);
           config.name = label ?? `${base.name} #${i + 2}`;
           runs.push({ label: config.name, config });
+          paths.push(path);
         });
     }
+    if (sweep) [runs, paths] = expandSweep(runs, paths, sweep);
     const labels = new Set<string>();
     runs.forEach((r, i) => {
-      const path = i === 0 ? '' : `compare[${i - 1}]`;
+      const path = paths[i];
       const join = (k: string) => (path ? `${path}.${k}` : k);
       if (labels.has(r.label)) this.atKey(root, join(i === 0 ? 'name' : 'label'), `two runs are labelled "${r.label}": give each a distinct label`);
       labels.add(r.label);
@@ -198,6 +213,29 @@ class CellParser {
     });
     this.deepChecks(root, runs);
     return { kind: 'experiment', runs };
+  }
+
+  private sweep(pair: Pair): SweepSpec | undefined {
+    const v = pair.value as Node | null;
+    if (!isMap(v)) return void this.node(v ?? pair.key, 'sweep', 'sweep is a mapping { batch: [2, 4, 8], samples: 2000 }');
+    const spec: SweepSpec = { batches: [], samples: null };
+    for (const p of this.pairs(v, 'sweep')) {
+      const k = this.keyOf(p, 'sweep', ['batch', 'samples']);
+      if (k === 'samples') this.value(p, 'sweep.samples', checks.int(1, 10_000_000), (n) => (spec.samples = n));
+      else if (k === 'batch') {
+        const list = p.value as Node | null;
+        if (!isSeq(list) || list.items.length === 0) this.node(list ?? p.key, 'sweep.batch', 'sweep.batch is a list of batch sizes, e.g. [2, 4, 8, 16, 32]');
+        else
+          for (const item of list.items as Node[]) {
+            const r = checks.int(1, 65_536)(isScalar(item) ? item.value : null);
+            if ('error' in r) this.node(item, 'sweep.batch', r.error);
+            else if (spec.batches.includes(r.value)) this.node(item, 'sweep.batch', `batch ${r.value} is listed twice`);
+            else spec.batches.push(r.value);
+          }
+      }
+    }
+    if (!this.has(v, 'batch')) return void this.node(v, 'sweep', 'sweep needs batch: a list of batch sizes, e.g. [2, 4, 8, 16, 32]');
+    return spec;
   }
 
   private deepChecks(root: YAMLMap, runs: Run[]): void {
@@ -265,7 +303,7 @@ class CellParser {
     const where = path ? `${path}.${key}` : key;
     if (key === 'bn') return this.setBn(config, pair, where);
     const f = FIELDS[key];
-    if (!f) return this.unknownKey(pair, where, key, [...Object.keys(FIELDS), 'bn', ...(path ? ['label'] : ['name', 'compare'])]);
+    if (!f) return this.unknownKey(pair, where, key, [...Object.keys(FIELDS), 'bn', ...(path ? ['label'] : ['name', 'compare', 'sweep'])]);
     this.value(pair, where, f.check, (v) => f.apply(config, v as never));
   }
 
@@ -388,6 +426,18 @@ class CellParser {
     const { line, col } = this.lines.linePos(start);
     this.diagnostics.push({ severity, message: key ? `${key}: ${message}` : message, key, line, column: col, start, end: Math.max(end, start) });
   }
+}
+
+/** Each run at each batch size of the sweep, labelled `label · batch B`, on the same number of training samples. */
+function expandSweep(runs: Run[], paths: string[], sweep: SweepSpec): [Run[], string[]] {
+  const expanded = runs.flatMap((r, i) =>
+    sweep.batches.map((batch) => {
+      const config: ExperimentConfig = { ...structuredClone(r.config), name: `${r.label} · batch ${batch}`, batchSize: batch };
+      if (sweep.samples !== null) Object.assign(config, { steps: Math.ceil(sweep.samples / batch), epochs: null });
+      return { run: { label: config.name, config, sweep: { series: r.label, batch } }, path: paths[i] };
+    }),
+  );
+  return [expanded.map((e) => e.run), expanded.map((e) => e.path)];
 }
 
 /** Parses a lab cell's YAML; never throws. */

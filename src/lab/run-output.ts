@@ -13,9 +13,9 @@ const mean = (a: readonly number[] | null) => (a && a.length ? a.reduce((s, v) =
 export class RunOutputBuilder {
   private readonly out: RunOutput;
 
-  constructor(runId: string, label: string, seq?: number) {
+  constructor(runId: string, label: string, seq?: number, sweep?: RunOutput['sweep']) {
     this.out = {
-      runId, label, ...(seq ? { seq } : {}), status: 'running', spec: '', dataset: '', backend: '', step: 0, totalSteps: 0, stepsPerSec: 0,
+      runId, label, ...(seq ? { seq } : {}), ...(sweep ? { sweep } : {}), status: 'running', spec: '', dataset: '', backend: '', step: 0, totalSteps: 0, stepsPerSec: 0,
       trainLoss: emptySeries(), testAccuracy: emptySeries(), bn: [],
     };
   }

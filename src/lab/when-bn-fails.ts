@@ -1,4 +1,4 @@
-/** The notebook "New Notebook: When BN Fails" creates: BN at batches of 2, its alternatives, and its repair. */
+/** The notebook "New Notebook: When BN Fails" creates: BN at batches of 2, its alternatives, its repair, and BN vs batch size. */
 import type { LabNotebook } from './notebook-format';
 import { lab, md } from './starter';
 
@@ -37,6 +37,24 @@ export function whenBnFailsNotebook(): LabNotebook {
         'gives eval-mode test accuracy before and after.',
       ),
       lab('recalibrate:', '  run: batch 2 BN', '  batches: 50', '  batch: 100'),
+      md(
+        '## Small batches in one chart',
+        '',
+        'Wu & He (2018, Fig. 1) in miniature: BN, Ghost BN (virtual batches of 4), GroupNorm and Batch Renorm at batch',
+        '2, 4, 8, 16 and 32. `sweep` runs each of them at each batch size on the same 1920 training samples',
+        '(steps = 1920 / batch), so only the batch size differs; the chart gives eval-mode test accuracy after training.',
+      ),
+      lab(
+        'name: BN',
+        'model: seed',
+        'data: digits',
+        'seed: 1',
+        'compare:',
+        '  - { label: Ghost BN, bn: { ghost: 4 } }',
+        `  - { label: GroupNorm, model: "${NET('groupnorm(8)')}" }`,
+        '  - { label: Batch Renorm, bn: { renorm: true, warmup: 100 } }',
+        'sweep: { batch: [2, 4, 8, 16, 32], samples: 1920 }',
+      ),
     ],
   };
 }

@@ -47,6 +47,8 @@ export const runOutputSchema = z.object({
   /** The same two accuracies over the run, at each stats step, on the first `samples` test samples. */
   modesCurve: z.optional(z.object({ samples: z.int().check(z.positive()), eval: series, train: series })),
   checkpoint: z.optional(z.string()),
+  /** A run of a `sweep` cell: the line it belongs to in the chart of test accuracy vs batch size, and its batch size. */
+  sweep: z.optional(z.object({ series: z.string(), batch: z.int().check(z.positive()) })),
 });
 
 export const notebookOutputSchema = z.object({ version: z.literal(1), runs: z.array(runOutputSchema) });

@@ -1,7 +1,7 @@
 /**
  * Notebook renderer for BN Lab cell outputs (mime application/vnd.bnlab.run+json): loss and test
  * accuracy curves of every run in the cell, overlaid, test accuracy in BN eval vs train mode over
- * the run (cells with eval_modes), and a table of BN statistics. The controller
+ * the run (cells with eval_modes), test accuracy vs batch size (sweep cells), and a table of BN statistics. The controller
  * replaces the output while training runs; each render reuses the element's charts.
  * Must be bundled as an ES module (VS Code imports it and calls `activate`).
  */
@@ -33,6 +33,8 @@ interface View {
   accuracy: Chart;
   modes: Chart;
   modesCaption: HTMLElement;
+  sweep: Chart;
+  sweepCaption: HTMLElement;
   runs: HTMLElement;
   table: HTMLElement;
   /** The output last drawn, redrawn when the theme changes. */
@@ -80,6 +82,16 @@ export const activate: ActivationFunction = () => ({
   },
 });
 
+/** A hidden chart box with a caption under the chart: [chart host, caption, box]. */
+function captioned(testid: string): [HTMLElement, HTMLElement, HTMLElement] {
+  const wrap = Object.assign(document.createElement('div'), { className: 'chart', hidden: true });
+  const host = document.createElement('div');
+  const caption = Object.assign(document.createElement('div'), { className: 'caption muted' });
+  host.dataset.testid = testid;
+  wrap.append(host, caption);
+  return [host, caption, wrap];
+}
+
 function viewFor(element: HTMLElement): View {
   const existing = views.get(element);
   if (existing) return existing;
@@ -90,14 +102,11 @@ function viewFor(element: HTMLElement): View {
   const charts = Object.assign(document.createElement('div'), { className: 'charts' });
   const lossHost = Object.assign(document.createElement('div'), { className: 'chart' });
   const accHost = Object.assign(document.createElement('div'), { className: 'chart' });
-  const modesWrap = Object.assign(document.createElement('div'), { className: 'chart', hidden: true });
-  const modesHost = document.createElement('div');
-  const modesCaption = Object.assign(document.createElement('div'), { className: 'caption muted' });
-  modesWrap.append(modesHost, modesCaption);
+  const [modesHost, modesCaption, modesWrap] = captioned('chart-bn-modes');
+  const [sweepHost, sweepCaption, sweepWrap] = captioned('chart-batch-sweep');
   lossHost.dataset.testid = 'chart-loss';
   accHost.dataset.testid = 'chart-test-accuracy';
-  modesHost.dataset.testid = 'chart-bn-modes';
-  charts.append(lossHost, accHost, modesWrap);
+  charts.append(lossHost, accHost, modesWrap, sweepWrap);
   const table = document.createElement('div');
   root.append(runs, charts, table);
   element.replaceChildren(root);
@@ -108,6 +117,8 @@ function viewFor(element: HTMLElement): View {
     accuracy: new Chart(accHost, { title: 'Test accuracy', xLabel: 'step', height: 150, xFromZero: true, yRange: [0, 1], legend: false }),
     modes: new Chart(modesHost, { title: 'Test accuracy: BN eval vs train mode', xLabel: 'step', height: 150, xFromZero: true, legend: false }),
     modesCaption,
+    sweep: new Chart(sweepHost, { title: 'Test accuracy (eval mode) vs batch size', xLabel: 'batch size (log scale)', height: 150, logX: true, yRange: [0, 1] }),
+    sweepCaption,
     runs,
     table,
   };
@@ -131,13 +142,17 @@ function render(out: NotebookOutput, element: HTMLElement): void {
   const specs = (points: boolean): LineSpec[] => out.runs.map((r, i) => ({ label: runName(r), color: colorOf(theme, colorIndex(r, i)), dash: dashOf(theme, colorIndex(r, i)), points }));
   view.loss.update(theme, specs(false), joinSeries(out.runs.map((r) => r.trainLoss)));
   // Evaluations are sparse: the x axis spans the runs' steps, not the evaluations' (one dot would stretch it).
-  // The eval vs train mode chart shows once a run measured both modes; the other charts then make room for it.
-  const modesWrap = view.modes.host.parentElement!;
-  const relayout = modesWrap.hidden === out.runs.some((r) => r.modesCurve);
+  // The eval vs train mode chart shows once a run measured both modes, the batch-size chart once a sweep run
+  // finished; the other charts then make room for them.
+  const modesWrap = view.modes.host.parentElement!, sweepWrap = view.sweep.host.parentElement!;
+  const sweepDone = out.runs.some((r) => r.sweep && r.testAccuracy.value.length);
+  const relayout = modesWrap.hidden === out.runs.some((r) => r.modesCurve) || sweepWrap.hidden === sweepDone;
   modesWrap.hidden = !out.runs.some((r) => r.modesCurve);
+  sweepWrap.hidden = !sweepDone;
   const xMax = Math.max(1, ...out.runs.map((r) => r.totalSteps));
   view.accuracy.update(theme, specs(true), joinSeries(out.runs.map((r) => r.testAccuracy)), xMax);
   if (!modesWrap.hidden) drawModes(view, out, theme, xMax);
+  if (!sweepWrap.hidden) drawSweep(view, out, theme);
   if (relayout) [view.loss, view.accuracy].forEach((c) => c.resize());
   view.table.replaceChildren(bnTable(out.runs));
 }
@@ -152,6 +167,20 @@ function drawModes(view: View, out: NotebookOutput, theme: Theme, xMax: number):
   view.modes.update(theme, specs, joinSeries(runs.flatMap(({ r }) => [r.modesCurve!.eval, r.modesCurve!.train])), xMax);
   const samples = [...new Set(runs.map(({ r }) => r.modesCurve!.samples))].join('/');
   view.modesCaption.textContent = `solid: eval mode (running statistics) · dashed: train mode (batch statistics) · on the first ${samples} test samples at every stats step`;
+}
+
+/** Final test accuracy (eval mode, the trainer's last evaluation) against batch size, a line per run the sweep expanded. */
+function drawSweep(view: View, out: NotebookOutput, theme: Theme): void {
+  const runs = out.runs.filter((r) => r.sweep);
+  const series = [...new Set(runs.map((r) => r.sweep!.series))];
+  const specs = series.map((s, i): LineSpec => ({ label: s, color: colorOf(theme, i), dash: dashOf(theme, i), points: true }));
+  const table = (s: string) => {
+    const done = runs.filter((r) => r.sweep!.series === s && r.testAccuracy.value.length).sort((a, b) => a.sweep!.batch - b.sweep!.batch);
+    return { step: done.map((r) => r.sweep!.batch), value: done.map((r) => r.testAccuracy.value.at(-1)!) };
+  };
+  view.sweep.update(theme, specs, joinSeries(series.map(table)));
+  const samples = [...new Set(runs.map((r) => r.totalSteps * r.sweep!.batch))].join('/');
+  view.sweepCaption.textContent = `a line per normalization · each run trained on ${samples} samples (steps × batch) · whole test split, after training`;
 }
 
 const runName = (r: RunOutput) => (r.seq ? `${r.label} · #${r.seq}` : r.label);

@@ -148,7 +148,7 @@ export class LabController implements vscode.Disposable {
         if (cancelled) break;
         const run = (current = this.training.start({ label: spec.label, config: spec.config }));
         live.add(run);
-        const builder = new RunOutputBuilder(run.runId, spec.label, run.seq);
+        const builder = new RunOutputBuilder(run.runId, spec.label, run.seq, spec.sweep);
         builders.push(builder);
         const sub = this.training.onEvent(({ run: r, event }) => {
           if (r !== run) return;

@@ -38,6 +38,16 @@ describe('cell findings (texts computed from what the runs measured)', () => {
     assert.match(findings([a, apart], configs)[0], /loss curves are not identical \(final losses 0\.200, 0\.200\)/);
   });
 
+  it('gives each line of a batch-size sweep from its smallest to its largest batch, and the best at each end', () => {
+    const c = defaultConfig();
+    const at = (series: string, batch: number, acc: number): RunOutput => ({ ...run(`${series} · batch ${batch}`, 0.3, acc), totalSteps: 64 / batch, sweep: { series, batch } });
+    const runs = [at('BN', 2, 0.41), at('BN', 32, 0.93), at('GroupNorm', 2, 0.85), at('GroupNorm', 32, 0.9)];
+    assert.deepEqual(findings(runs, runs.map(() => c)), [
+      'Test accuracy (eval mode, whole test split) at batch 2 → 32, each run on 64 training samples: BN 0.410 → 0.930; GroupNorm 0.850 → 0.900.',
+      'Best at batch 2: GroupNorm (0.850); at batch 32: BN (0.930).',
+    ]);
+  });
+
   it('says nothing until every run of the cell completed', () => {
     const c = defaultConfig();
     assert.deepEqual(findings([run('a', 1, 0.5), { ...run('b', 1, 0.5), status: 'cancelled' }], [c, c]), []);
