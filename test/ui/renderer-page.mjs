@@ -134,6 +134,39 @@ try {
     await tab.screenshot({ path: join(results, 'notebook-renderer-modes-dark.png'), fullPage: true });
   });
 
+  await check('a sweep cell draws test accuracy vs batch size, log x with a tick per batch size, a line per normalization', async () => {
+    await tab.evaluate(() => (document.body.className = 'vscode-light'));
+    const runs = ['BN', 'GroupNorm'].flatMap((series, i) =>
+      [2, 8, 32].map((batch) => {
+        // The same 1280 samples per run: 640 steps of 2 … 40 of 32 (fake events evaluate every 20 steps).
+        const b = new RunOutputBuilder(`${series}${batch}`, `${series} · batch ${batch}`, undefined, { series, batch });
+        for (const e of fakeRun({ runId: `${series}${batch}`, seed: 1 + i + batch, steps: 1280 / batch, totalSteps: 1280 / batch, done: true })) b.add(e);
+        return b.output();
+      }),
+    );
+    await tab.evaluate((d) => window.show(d), { version: 1, runs });
+    await frames(tab, 3);
+    const info = await tab.evaluate(() => {
+      const host = document.querySelector('[data-testid="chart-batch-sweep"]');
+      return {
+        shown: !host.parentElement.hidden && !!host.querySelector('canvas'),
+        x: host.dataset.xRange,
+        xTicks: host.dataset.xTicks,
+        legend: [...host.querySelectorAll('.u-legend .u-series')].map((e) => e.textContent.trim()),
+        caption: host.parentElement.querySelector('.caption').textContent,
+      };
+    });
+    console.log(`      ${JSON.stringify(info)}`);
+    assert(info.shown, 'no batch-size chart');
+    assert(info.xTicks === '2,8,32', `x ticks: ${info.xTicks} (range ${info.x})`);
+    assert(info.legend.join('|').includes('BN') && info.legend.join('|').includes('GroupNorm'), `legend: ${info.legend}`);
+    assert(/each run trained on 1280 samples \(steps × batch\)/.test(info.caption), `caption: ${info.caption}`);
+    await tab.screenshot({ path: join(results, 'notebook-renderer-sweep-light.png'), fullPage: true });
+    await tab.evaluate(() => (document.body.className = 'vscode-dark'));
+    await frames(tab, 3);
+    await tab.screenshot({ path: join(results, 'notebook-renderer-sweep-dark.png'), fullPage: true });
+  });
+
   await check('an invalid output shows its reason instead of drawing', async () => {
     await tab.evaluate(() => window.show({ version: 1, runs: [{ runId: 'x' }] }));
     const text = await tab.textContent('#out');

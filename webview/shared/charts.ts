@@ -208,7 +208,8 @@ export class Chart {
         draw: [
           (u) => {
             this.host.dataset.xRange = `${u.scales.x.min},${u.scales.x.max}`;
-            this.host.dataset.yTicks = ((u.axes[1] as { _splits?: number[] })._splits ?? []).join(',');
+            const ticks = (i: number) => ((u.axes[i] as { _splits?: number[] })._splits ?? []).join(',');
+            [this.host.dataset.xTicks, this.host.dataset.yTicks] = [ticks(0), ticks(1)];
           },
         ],
       },
