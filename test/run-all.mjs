@@ -38,13 +38,13 @@ const tiers = {
   integration: {
     cmd: [join(root, 'test', 'integration', 'run-code-server.mjs'), '--results', join(results, 'integration.json')],
     results: join(results, 'integration.json'),
-    timeout: minutes('BNLAB_INTEGRATION_TIMEOUT_MIN', 15),
+    timeout: minutes('BNLAB_INTEGRATION_TIMEOUT_MIN', 20),
     needsCodeServer: true,
   },
   ui: {
     cmd: [join(root, 'test', 'ui', 'run.mjs'), '--results', join(results, 'ui.json')],
     results: join(results, 'ui.json'),
-    timeout: minutes('BNLAB_UI_TIMEOUT_MIN', 10),
+    timeout: minutes('BNLAB_UI_TIMEOUT_MIN', 15),
     needsCodeServer: true,
   },
 };

@@ -284,8 +284,8 @@ describe('BN Lab starter notebook', function () {
 });
 
 describe('BN Lab "When BN fails" notebook', function () {
-  this.timeout(280_000);
-  it('New Notebook: When BN Fails → Run All: batch 2 with BN, GroupNorm and Batch Renorm, then recalibration reports eval accuracy before and after', async () => {
+  this.timeout(600_000);
+  it('New Notebook: When BN Fails → Run All: batch 2 with BN, GroupNorm and Batch Renorm, recalibration reports eval accuracy before and after, then the four at batch 2…32', async () => {
     const api = await vscode.extensions.getExtension<BnLabApi>(extensionId)!.activate();
     await vscode.commands.executeCommand('bnLab.newWhenBnFailsNotebook');
     const nb = await until('the notebook', () => vscode.window.activeNotebookEditor?.notebook);
@@ -299,6 +299,14 @@ describe('BN Lab "When BN fails" notebook', function () {
     for (const label of ['batch 2 BN', 'batch 2 GroupNorm', 'batch 2 Batch Renorm']) assert.match(summary, new RegExp(`^${label}: completed, step 1000/1000`, 'm'));
     assert.match(summary, /^batch 2 BN: .*BN eval mode [\d.]+ vs train mode [\d.]+/m);
     assert.match(texts[nb.getCells().indexOf(labs[1])], /^recalibrated 2 BN layers over 50 training batches of 100\ntest accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4} \(2000 samples of digits\)/);
+    const sweep = texts[nb.getCells().indexOf(labs[2])];
+    for (const norm of ['BN', 'Ghost BN', 'GroupNorm', 'Batch Renorm'])
+      for (const b of [2, 4, 8, 16, 32]) assert.match(sweep, new RegExp(`^${norm} · batch ${b}: completed, step ${1920 / b}/${1920 / b}`, 'm'));
+    assert.match(sweep, /^Test accuracy \(eval mode, whole test split\) at batch 2 → 32, each run on 1920 training samples: BN [\d.]+ → [\d.]+; Ghost BN [\d.]+ → [\d.]+; GroupNorm [\d.]+ → [\d.]+; Batch Renorm [\d.]+ → [\d.]+\.$/m);
+    const output = nb.getCells()[nb.getCells().indexOf(labs[2])].outputs.flatMap((o) => o.items).find((it) => it.mime === RUN_OUTPUT_MIME)!;
+    const parsed = parseNotebookOutput(JSON.parse(new TextDecoder().decode(output.data)));
+    assert.ok(parsed.ok, !parsed.ok ? parsed.reason : '');
+    assert.deepEqual(parsed.value.runs.map((r) => r.sweep?.batch), [2, 4, 8, 16, 32, 2, 4, 8, 16, 32, 2, 4, 8, 16, 32, 2, 4, 8, 16, 32]);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });

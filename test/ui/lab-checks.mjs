@@ -274,7 +274,19 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       }
     });
 
-    await check('F1 → "BN Lab: New Notebook: When BN Fails" → Run All: three batch-2 runs and the recalibration, screenshotted light and dark', async () => {
+    /** Scrolls the notebook until the element (in an output frame) is fully in view. */
+    const reveal = async (locator) => {
+      const height = page.viewportSize().height;
+      for (let i = 0; i < 60; i++) {
+        const b = await locator.boundingBox().catch(() => null);
+        if (b && b.y >= 60 && b.y + b.height <= height - 20) break;
+        await page.mouse.wheel(0, !b || b.y + b.height > height - 20 ? 250 : -250);
+        await sleep(250);
+      }
+      await sleep(1000);
+    };
+
+    await check('F1 → "BN Lab: New Notebook: When BN Fails" → Run All: three batch-2 runs, the recalibration and the batch-size chart, screenshotted light and dark', async () => {
       await runCommand(page, 'BN Lab: New Notebook: When BN Fails', 30_000);
       await page.locator('.notebook-editor:visible').first().waitFor({ timeout: 60_000 });
       await sleep(1000);
@@ -295,6 +307,26 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       }
       console.log(`      ${report.replace(/\s+/g, ' ').slice(0, 220)}`);
       if (!/test accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4}/.test(report)) throw new Error(`report: ${report}`);
+      // Then the sweep: BN, Ghost BN, GroupNorm and Batch Renorm at batch 2…32, drawn in one chart with a tick per batch size.
+      let sweep, sweepFrame;
+      while (!sweep) {
+        const at = await editor.boundingBox();
+        await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2);
+        await page.mouse.wheel(0, 1500);
+        for (const f of page.frames()) {
+          if (sweep) break;
+          sweepFrame = f;
+          sweep = await f.evaluate(() => {
+            const host = [...document.querySelectorAll('[data-testid="chart-batch-sweep"]')].find((h) => !h.parentElement.hidden && h.querySelector('canvas'));
+            const text = /Best at batch 2: .*/.exec(document.body?.innerText ?? '')?.[0];
+            return host && text ? { ticks: host.dataset.xTicks, legend: host.querySelector('.u-legend')?.textContent, text } : undefined;
+          }).catch(() => undefined);
+        }
+        if (!sweep && Date.now() > deadline + 300_000) throw new Error('no batch-size chart with its findings in the notebook after 540 s');
+        if (!sweep) await sleep(2000);
+      }
+      console.log(`      batch-size chart: x ticks ${sweep.ticks}; legend ${sweep.legend}; ${sweep.text}`);
+      if (sweep.ticks !== '2,4,8,16,32' || !/BN.*Ghost BN.*GroupNorm.*Batch Renorm/.test(sweep.legend ?? '')) throw new Error(`batch-size chart: ${JSON.stringify(sweep)}`);
       await page.mouse.wheel(0, -8000);
       for (const [name, theme] of [['dark', 'Default Dark Modern'], ['light', 'Default Light Modern']]) {
         await runCommand(page, 'Preferences: Color Theme', 15_000);
@@ -309,7 +341,9 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
         await page.mouse.wheel(0, 4000);
         await sleep(1500);
         await shot(`ui-when-bn-fails-recalibrated-${name}.png`);
-        await page.mouse.wheel(0, -8000);
+        await reveal(sweepFrame.locator('[data-testid="chart-batch-sweep"]:visible'));
+        await shot(`ui-when-bn-fails-sweep-${name}.png`);
+        await page.mouse.wheel(0, -16000);
       }
     });
   } finally {
