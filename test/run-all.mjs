@@ -44,7 +44,7 @@ const tiers = {
   ui: {
     cmd: [join(root, 'test', 'ui', 'run.mjs'), '--results', join(results, 'ui.json')],
     results: join(results, 'ui.json'),
-    timeout: minutes('BNLAB_UI_TIMEOUT_MIN', 15),
+    timeout: minutes('BNLAB_UI_TIMEOUT_MIN', 25),
     needsCodeServer: true,
   },
 };

@@ -295,14 +295,14 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       if (await picker.isVisible({ timeout: 3000 }).catch(() => false)) await picker.click();
       // Cell outputs live in the notebook's webview frames: look for the recalibration's report there (scrolled into view).
       const editor = page.locator('.notebook-editor:visible').first();
-      const deadline = Date.now() + 240_000;
+      const deadline = Date.now() + 480_000;
       let report;
       while (!report) {
         const at = await editor.boundingBox();
         await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2);
         await page.mouse.wheel(0, 1500);
         for (const f of page.frames()) report ??= await f.evaluate(() => /recalibrated 2 BN layers[^]*?wrote \S+/.exec(document.body?.innerText ?? '')?.[0]).catch(() => undefined);
-        if (!report && Date.now() > deadline) throw new Error('no recalibration report in the notebook after 240 s');
+        if (!report && Date.now() > deadline) throw new Error('no recalibration report in the notebook after 480 s');
         if (!report) await sleep(1000);
       }
       console.log(`      ${report.replace(/\s+/g, ' ').slice(0, 220)}`);
@@ -322,7 +322,7 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
             return host && text ? { ticks: host.dataset.xTicks, legend: host.querySelector('.u-legend')?.textContent, text } : undefined;
           }).catch(() => undefined);
         }
-        if (!sweep && Date.now() > deadline + 300_000) throw new Error('no batch-size chart with its findings in the notebook after 540 s');
+        if (!sweep && Date.now() > deadline + 600_000) throw new Error('no batch-size chart with its findings in the notebook after 1080 s');
         if (!sweep) await sleep(2000);
       }
       console.log(`      batch-size chart: x ticks ${sweep.ticks}; legend ${sweep.legend}; ${sweep.text}`);
