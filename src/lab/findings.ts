@@ -57,7 +57,8 @@ function sweepFindings(runs: readonly RunOutput[]): string[] {
 
 export function findings(runs: readonly RunOutput[], configs: readonly ExperimentConfig[]): string[] {
   const done = runs.filter((r) => r.status === 'completed');
-  if (done.length < 2 || done.length !== runs.length) return [];
+  // `configs` are all the cell's runs: nothing is said while some have not finished (nor started).
+  if (done.length < 2 || done.length !== configs.length) return [];
   if (done.every((r) => r.sweep)) return sweepFindings(done);
   const lines: string[] = [];
   const [first, ...rest] = done;

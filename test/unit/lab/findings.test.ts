@@ -51,5 +51,6 @@ describe('cell findings (texts computed from what the runs measured)', () => {
   it('says nothing until every run of the cell completed', () => {
     const c = defaultConfig();
     assert.deepEqual(findings([run('a', 1, 0.5), { ...run('b', 1, 0.5), status: 'cancelled' }], [c, c]), []);
+    assert.deepEqual(findings([run('a', 1, 0.5), run('b', 1, 0.5)], [c, c, c]), [], 'a run of the cell has not started yet');
   });
 });
