@@ -38,7 +38,7 @@ const tiers = {
   integration: {
     cmd: [join(root, 'test', 'integration', 'run-code-server.mjs'), '--results', join(results, 'integration.json')],
     results: join(results, 'integration.json'),
-    timeout: minutes('BNLAB_INTEGRATION_TIMEOUT_MIN', 20),
+    timeout: minutes('BNLAB_INTEGRATION_TIMEOUT_MIN', 25),
     needsCodeServer: true,
   },
   ui: {

@@ -9,7 +9,7 @@ import { buildIntegrationTests } from './build.mjs';
 
 const resultsArg = process.argv.indexOf('--results');
 const resultsFile = resultsArg > 0 ? process.argv[resultsArg + 1] : undefined;
-const timeoutMs = Number(process.env.BNLAB_INTEGRATION_TIMEOUT_S ?? 960) * 1000;
+const timeoutMs = Number(process.env.BNLAB_INTEGRATION_TIMEOUT_S ?? 1200) * 1000;
 
 async function run() {
   const testsIndex = await buildIntegrationTests();

@@ -155,7 +155,7 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       await toast.waitFor({ timeout: 120_000 });
       const text = await toast.textContent();
       console.log(`      ${text.slice(0, 300)}`);
-      if (!/BN recalibration of \S+: test accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4}.*wrote .*-recalibrated/.test(text)) throw new Error(`notification: ${text}`);
+      if (!/BN recalibration of [^:]+: test accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4}.*wrote .*-recalibrated/.test(text)) throw new Error(`notification: ${text}`);
       await shot('ui-recalibrate.png');
     });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpuThreads, setCpuThreads, threadsReady, workerChunks } from '../../../src/engine/backends/cpu/threads';
+import { cpuThreads, parallel, setCpuThreads, threadsReady, workerChunks } from '../../../src/engine/backends/cpu/threads';
 import { execFileSync } from 'node:child_process';
 import { allocF32, getHeap, heapOffset } from '../../../src/engine/backends/cpu/heap';
 import { join } from 'node:path';
@@ -43,6 +43,30 @@ describe('cpu threads', () => {
     const after = seedStep();
     assert.ok(workerChunks() > 0, 'the restarted workers ran no chunk');
     before.forEach((a, i) => assert.deepEqual(after[i], a, `output ${i} differs after the heap grew`));
+  });
+
+  it('a thread descheduled at the end of one job never runs a chunk of the next (many small jobs, each followed by a larger one)', async function () {
+    // Before the caller closed a job before writing the next, a worker that had read "no chunk
+    // left" of a 2-chunk job could claim chunk 2 of it once the next job's chunk count was written,
+    // and ran it with half-written arguments: here about 1 pair in 16,000 at 4 threads on 2 cores.
+    this.timeout(30_000);
+    setCpuThreads(4);
+    await threadsReady();
+    const small = allocF32(1 << 12), smallOut = allocF32(1 << 12), large = allocF32(1 << 14), largeOut = allocF32(1 << 14);
+    small.fill(-2);
+    large.forEach((_, i) => (large[i] = (i % 7) - 3));
+    let pairs = 0, strays = 0;
+    for (const until = Date.now() + 6000; Date.now() < until; pairs++) {
+      parallel('relu', 2, 1, 2, [heapOffset(small), heapOffset(smallOut), 0], [4, 4, 0]);
+      parallel('relu', 1 << 14, 64, 2, [heapOffset(large), heapOffset(largeOut), 0], [4, 4, 0]);
+      if (pairs % 256 === 0 || Date.now() >= until) {
+        if (smallOut.some((v, i) => i >= 2 && v !== 0)) strays++, smallOut.fill(0);
+        if (largeOut.some((v, i) => v !== Math.max(0, large[i]))) strays++;
+      }
+    }
+    console.log(`      ${pairs} pairs of jobs at 4 threads: ${strays} with a stray chunk`);
+    assert.ok(workerChunks() > 0, 'the worker threads ran no chunk');
+    assert.equal(strays, 0);
   });
 
   it('rejects a thread count that is not a whole number ≥ 1', () => {

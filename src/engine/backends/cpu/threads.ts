@@ -29,7 +29,8 @@ const CONTROL_WORDS = WORKER_CHUNKS + 1;
  * Claims and runs chunks of the current job until none are left. Runs on every thread, so it
  * refers to nothing outside itself (workers get its source). NEXT holds the job's tag (its
  * generation, high 15 bits) and the next chunk (low 16 bits); a compare-exchange claims a chunk
- * only while the job it read is still the current one. Control words are numbered literally here
+ * only while the job it read is still the current one; the caller closes NEXT (new tag, no chunk
+ * left) before it writes the next job's words. Control words are numbered literally here
  * (GEN 0, NEXT 1, DONE 2, FN 3, CHUNKS 4, SIZE 5, TOTAL 6, COUNT_ARG 7, NARGS 8, ARGS 9, STRIDES 25,
  * READY 41, WORKER_CHUNKS 42).
  */
@@ -184,6 +185,11 @@ export function parallel(name: ParallelKernel, total: number, size: number, coun
   if (threads > 1 && chunks > 1 && !pool) pool = startPool();
   const ctl = pool && chunks > 1 ? pool.control : (solo ??= new Int32Array(CONTROL_WORDS));
   const gen = (Atomics.load(ctl, GEN) + 1) & 0x7fff;
+  // Close first: a thread still in the last job's loop (it read NEXT, then was descheduled) must
+  // not claim a chunk while this job's words are half written (it ran the wrong kernel or
+  // arguments, and counted a chunk into this job's DONE). With the new tag and no chunk left, its
+  // compare-exchange fails, and it sees a new tag and returns.
+  Atomics.store(ctl, NEXT, (gen << 16) | 0xffff);
   ctl[FN] = KERNELS.indexOf(name);
   ctl[CHUNKS] = chunks;
   ctl[SIZE] = size;
