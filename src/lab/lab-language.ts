@@ -15,6 +15,7 @@
  *   compare:                      # more runs: each overrides some keys of the one above
  *     - { label: no BN, bn: off }
  *   sweep: { batch: [2, 4, 8], samples: 2000 }   # each run above at each batch size, on `samples` training samples
+ *   landscape: { step_sizes: [0.05, 0.1, 0.2, 0.4] }   # or true: loss and gradient change along the gradient at each stats step
  *
  * An export cell holds only `export: { run: LABEL, out: FILE.onnx, validate: true }`; a recalibrate
  * cell only `recalibrate: { run: LABEL, batches: 20, batch: 100 }` (BN recalibration, "precise BN").
@@ -33,6 +34,7 @@ import {
   type Check,
   type DeepChecks,
   type ExperimentConfig,
+  LANDSCAPE_STEP_SIZES,
 } from './config';
 
 export interface Diagnostic {
@@ -222,20 +224,36 @@ class CellParser {
     for (const p of this.pairs(v, 'sweep')) {
       const k = this.keyOf(p, 'sweep', ['batch', 'samples']);
       if (k === 'samples') this.value(p, 'sweep.samples', checks.int(1, 10_000_000), (n) => (spec.samples = n));
-      else if (k === 'batch') {
-        const list = p.value as Node | null;
-        if (!isSeq(list) || list.items.length === 0) this.node(list ?? p.key, 'sweep.batch', 'sweep.batch is a list of batch sizes, e.g. [2, 4, 8, 16, 32]');
-        else
-          for (const item of list.items as Node[]) {
-            const r = checks.int(1, 65_536)(isScalar(item) ? item.value : null);
-            if ('error' in r) this.node(item, 'sweep.batch', r.error);
-            else if (spec.batches.includes(r.value)) this.node(item, 'sweep.batch', `batch ${r.value} is listed twice`);
-            else spec.batches.push(r.value);
-          }
-      }
+      else if (k === 'batch') spec.batches = this.distinct(p, 'sweep.batch', checks.int(1, 65_536), 'batch', 'sweep.batch is a list of batch sizes, e.g. [2, 4, 8, 16, 32]');
     }
     if (!this.has(v, 'batch')) return void this.node(v, 'sweep', 'sweep needs batch: a list of batch sizes, e.g. [2, 4, 8, 16, 32]');
     return spec;
+  }
+
+  /** A non-empty list of distinct values, each passing `check`: a diagnostic at each bad item (`item` names one in "… is listed twice"). */
+  private distinct(pair: Pair, where: string, check: Check<number>, item: string, notAList: string): number[] {
+    const list = pair.value as Node | null;
+    const out: number[] = [];
+    if (!isSeq(list) || list.items.length === 0) this.node(list ?? pair.key, where, notAList);
+    else
+      for (const node of list.items as Node[]) {
+        const r = check(isScalar(node) ? node.value : null);
+        if ('error' in r) this.node(node, where, r.error);
+        else if (out.includes(r.value)) this.node(node, where, `${item} ${r.value} is listed twice`);
+        else out.push(r.value);
+      }
+    return out;
+  }
+
+  /** `landscape: true` (the default step sizes), `false`, or `{ step_sizes: [0.05, 0.1, 0.2, 0.4] }`. */
+  private setLandscape(config: ExperimentConfig, pair: Pair, where: string): void {
+    const v = pair.value as Node | null;
+    if (isScalar(v) && typeof v.value === 'boolean') return void (v.value ? (config.landscape = [...LANDSCAPE_STEP_SIZES]) : delete config.landscape);
+    if (!isMap(v)) return this.node(v ?? pair.key, where, `landscape is true, false, or a mapping { step_sizes: [${LANDSCAPE_STEP_SIZES.join(', ')}] }`);
+    config.landscape = [...LANDSCAPE_STEP_SIZES];
+    for (const p of this.pairs(v, where))
+      if (this.keyOf(p, where, ['step_sizes']) !== undefined)
+        config.landscape = this.distinct(p, `${where}.step_sizes`, checks.number(0, 100, true), 'step size', `step_sizes is a list of step sizes along the gradient, e.g. [${LANDSCAPE_STEP_SIZES.join(', ')}]`);
   }
 
   private deepChecks(root: YAMLMap, runs: Run[]): void {
@@ -302,8 +320,9 @@ class CellParser {
   private setField(config: ExperimentConfig, pair: Pair, key: string, path: string): void {
     const where = path ? `${path}.${key}` : key;
     if (key === 'bn') return this.setBn(config, pair, where);
+    if (key === 'landscape') return this.setLandscape(config, pair, where);
     const f = FIELDS[key];
-    if (!f) return this.unknownKey(pair, where, key, [...Object.keys(FIELDS), 'bn', ...(path ? ['label'] : ['name', 'compare', 'sweep'])]);
+    if (!f) return this.unknownKey(pair, where, key, [...Object.keys(FIELDS), 'bn', 'landscape', ...(path ? ['label'] : ['name', 'compare', 'sweep'])]);
     this.value(pair, where, f.check, (v) => f.apply(config, v as never));
   }
 

@@ -139,6 +139,22 @@ describe('lab cell language', () => {
     assert.deepEqual(only('bn: { ghost: 4 }\nsweep: { batch: [6] }').map((x) => x.key), ['bn.ghost']);
   });
 
+  it('turns the loss landscape on per run, with the default or the given step sizes, and names the line of a bad one', () => {
+    const r = parseLabCell('steps: 7\nlandscape: true\ncompare:\n  - { label: no BN, bn: off, landscape: { step_sizes: [0.5, 2] } }\n  - { label: off, landscape: false }');
+    assert.deepEqual(r.diagnostics, []);
+    assert.ok(r.cell?.kind === 'experiment');
+    assert.deepEqual(r.cell.runs.map((x) => x.config.landscape), [[0.05, 0.1, 0.2, 0.4], [0.5, 2], undefined]);
+    const bad = only('steps: 7\nlandscape: { step_sizes: [0.1, -1, 0.1, x], steps: 3 }\ncompare:\n  - { label: b, landscape: yes please }');
+    assert.deepEqual(bad.map((x) => [x.line, x.message]), [
+      [2, 'landscape.step_sizes: -1 is out of range (above 0…100)'],
+      [2, 'landscape.step_sizes: step size 0.1 is listed twice'],
+      [2, 'landscape.step_sizes: expected a number, got "x"'],
+      [2, 'landscape.steps: unknown key "steps"; expected one of step_sizes'],
+      [4, 'compare[0].landscape: landscape is true, false, or a mapping { step_sizes: [0.05, 0.1, 0.2, 0.4] }'],
+    ]);
+    assert.deepEqual(only('steps: 7\nlandscape: { step_sizes: [] }').map((x) => x.message), ['landscape.step_sizes: step_sizes is a list of step sizes along the gradient, e.g. [0.05, 0.1, 0.2, 0.4]']);
+  });
+
   it('formats diagnostics one per line', () => {
     assert.equal(formatDiagnostics(only('lr: -1')), 'error at line 1, column 5: lr: -1 is out of range (0…10)');
   });
