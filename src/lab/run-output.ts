@@ -49,6 +49,16 @@ export class RunOutputBuilder {
         pushPoint(c.train, e.step, e.train, MAX_OUTPUT_POINTS);
         return;
       }
+      case 'landscape': {
+        const l = (o.landscape ??= {
+          samples: e.samples, stepSizes: e.points.map((p) => p.eta),
+          loss: emptySeries(), lossMin: emptySeries(), lossMax: emptySeries(), gradChangeMin: emptySeries(), gradChangeMax: emptySeries(),
+        });
+        const [losses, changes] = [e.points.map((p) => p.loss), e.points.map((p) => p.gradChange)];
+        for (const [s, v] of [[l.loss, e.loss], [l.lossMin, Math.min(...losses)], [l.lossMax, Math.max(...losses)], [l.gradChangeMin, Math.min(...changes)], [l.gradChangeMax, Math.max(...changes)]] as const)
+          pushPoint(s, e.step, v, MAX_OUTPUT_POINTS);
+        return;
+      }
       case 'checkpoint':
         o.checkpoint = e.dir;
         return;

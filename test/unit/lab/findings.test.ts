@@ -48,6 +48,20 @@ describe('cell findings (texts computed from what the runs measured)', () => {
     ]);
   });
 
+  it('gives the range of the loss and of the gradient change along the gradient over each run, and the mean width of each band', () => {
+    const c = defaultConfig();
+    const s = (...value: number[]) => ({ step: value.map((_, i) => 50 * (i + 1)), value });
+    const landscape = (lossMin: number[], lossMax: number[], gMin: number[], gMax: number[]) => ({
+      samples: 32, stepSizes: [0.05, 0.4], loss: s(...lossMin), lossMin: s(...lossMin), lossMax: s(...lossMax), gradChangeMin: s(...gMin), gradChangeMax: s(...gMax),
+    });
+    const a = { ...run('with BN', 0.2, 0.95), landscape: landscape([0.5, 0.2], [0.7, 0.3], [0.1, 0.05], [0.3, 0.15]) };
+    const b = { ...run('without BN', 0.3, 0.9), landscape: landscape([0.6, 0.4], [2.6, 1.4], [0.2, 0.1], [1.2, 2.1]) };
+    assert.deepEqual(findings([a, b], [c, { ...c, bn: null }]).slice(1), [
+      'Along the gradient g at each stats step (step sizes η 0.05, 0.4, on the first 32 training samples), the loss L(w − ηg) over the run: with BN 0.200–0.700 (mean width over η per step 0.150); without BN 0.400–2.600 (mean width over η per step 1.500).',
+      'The gradient change ‖∇L(w − ηg) − ∇L(w)‖ over the run: with BN 0.050–0.300 (mean width over η per step 0.150); without BN 0.100–2.100 (mean width over η per step 1.500).',
+    ]);
+  });
+
   it('says nothing until every run of the cell completed', () => {
     const c = defaultConfig();
     assert.deepEqual(findings([run('a', 1, 0.5), { ...run('b', 1, 0.5), status: 'cancelled' }], [c, c]), []);
