@@ -1,7 +1,8 @@
 /**
  * Notebook renderer for BN Lab cell outputs (mime application/vnd.bnlab.run+json): loss and test
  * accuracy curves of every run in the cell, overlaid, test accuracy in BN eval vs train mode over
- * the run (cells with eval_modes), test accuracy vs batch size (sweep cells), and a table of BN statistics. The controller
+ * the run (cells with eval_modes), test accuracy vs batch size (sweep cells), the loss landscape and gradient
+ * predictiveness along the gradient as bands (cells with landscape), and a table of BN statistics. The controller
  * replaces the output while training runs; each render reuses the element's charts.
  * Must be bundled as an ES module (VS Code imports it and calls `activate`).
  */
@@ -35,6 +36,10 @@ interface View {
   modesCaption: HTMLElement;
   sweep: Chart;
   sweepCaption: HTMLElement;
+  landscape: Chart;
+  landscapeCaption: HTMLElement;
+  gradChange: Chart;
+  gradChangeCaption: HTMLElement;
   runs: HTMLElement;
   table: HTMLElement;
   /** The output last drawn, redrawn when the theme changes. */
@@ -104,9 +109,11 @@ function viewFor(element: HTMLElement): View {
   const accHost = Object.assign(document.createElement('div'), { className: 'chart' });
   const [modesHost, modesCaption, modesWrap] = captioned('chart-bn-modes');
   const [sweepHost, sweepCaption, sweepWrap] = captioned('chart-batch-sweep');
+  const [landscapeHost, landscapeCaption, landscapeWrap] = captioned('chart-loss-landscape');
+  const [gradChangeHost, gradChangeCaption, gradChangeWrap] = captioned('chart-gradient-predictiveness');
   lossHost.dataset.testid = 'chart-loss';
   accHost.dataset.testid = 'chart-test-accuracy';
-  charts.append(lossHost, accHost, modesWrap, sweepWrap);
+  charts.append(lossHost, accHost, modesWrap, sweepWrap, landscapeWrap, gradChangeWrap);
   const table = document.createElement('div');
   root.append(runs, charts, table);
   element.replaceChildren(root);
@@ -119,6 +126,10 @@ function viewFor(element: HTMLElement): View {
     modesCaption,
     sweep: new Chart(sweepHost, { title: 'Test accuracy (eval mode) vs batch size', xLabel: 'batch size (log scale)', height: 150, logX: true, yRange: [0, 1] }),
     sweepCaption,
+    landscape: new Chart(landscapeHost, { title: 'Loss landscape: L(w − ηg) along the gradient', xLabel: 'step', height: 150, xFromZero: true, logY: true, legend: false }),
+    landscapeCaption,
+    gradChange: new Chart(gradChangeHost, { title: 'Gradient predictiveness: ‖∇L(w − ηg) − ∇L(w)‖', xLabel: 'step', height: 150, xFromZero: true, logY: true, legend: false }),
+    gradChangeCaption,
     runs,
     table,
   };
@@ -143,16 +154,22 @@ function render(out: NotebookOutput, element: HTMLElement): void {
   view.loss.update(theme, specs(false), joinSeries(out.runs.map((r) => r.trainLoss)));
   // Evaluations are sparse: the x axis spans the runs' steps, not the evaluations' (one dot would stretch it).
   // The eval vs train mode chart shows once a run measured both modes, the batch-size chart once a sweep run
-  // finished; the other charts then make room for them.
-  const modesWrap = view.modes.host.parentElement!, sweepWrap = view.sweep.host.parentElement!;
-  const sweepDone = out.runs.some((r) => r.sweep && r.testAccuracy.value.length);
-  const relayout = modesWrap.hidden === out.runs.some((r) => r.modesCurve) || sweepWrap.hidden === sweepDone;
-  modesWrap.hidden = !out.runs.some((r) => r.modesCurve);
-  sweepWrap.hidden = !sweepDone;
+  // finished, the landscape charts once a run measured it; the other charts then make room for them.
   const xMax = Math.max(1, ...out.runs.map((r) => r.totalSteps));
+  const optional: Array<[Chart[], boolean, () => void]> = [
+    [[view.modes], out.runs.some((r) => r.modesCurve), () => drawModes(view, out, theme, xMax)],
+    [[view.sweep], out.runs.some((r) => r.sweep && r.testAccuracy.value.length), () => drawSweep(view, out, theme)],
+    [[view.landscape, view.gradChange], out.runs.some((r) => r.landscape), () => drawLandscape(view, out, theme, xMax)],
+  ];
+  let relayout = false;
+  for (const [charts, show] of optional)
+    for (const c of charts) {
+      const wrap = c.host.parentElement!;
+      relayout ||= wrap.hidden === show;
+      wrap.hidden = !show;
+    }
   view.accuracy.update(theme, specs(true), joinSeries(out.runs.map((r) => r.testAccuracy)), xMax);
-  if (!modesWrap.hidden) drawModes(view, out, theme, xMax);
-  if (!sweepWrap.hidden) drawSweep(view, out, theme);
+  for (const [, show, draw] of optional) if (show) draw();
   if (relayout) [view.loss, view.accuracy].forEach((c) => c.resize());
   view.table.replaceChildren(bnTable(out.runs));
 }
@@ -181,6 +198,29 @@ function drawSweep(view: View, out: NotebookOutput, theme: Theme): void {
   view.sweep.update(theme, specs, joinSeries(series.map(table)));
   const samples = [...new Set(runs.map((r) => r.totalSteps * r.sweep!.batch))].join('/');
   view.sweepCaption.textContent = `a line per normalization · each run trained on ${samples} samples (steps × batch) · whole test split, after training`;
+}
+
+/**
+ * Santurkar et al. (2018, Fig. 4): per run, a band from the minimum to the maximum over the step sizes η of L(w − ηg)
+ * (and L(w) dashed), and a band of the gradient change, in the run's colour.
+ */
+function drawLandscape(view: View, out: NotebookOutput, theme: Theme, xMax: number): void {
+  const runs = out.runs.map((r, i) => ({ r, i, l: r.landscape })).filter((x) => x.l);
+  const band = (withLoss: boolean) =>
+    runs.flatMap(({ r, i }, k): LineSpec[] => {
+      const color = colorOf(theme, colorIndex(r, i)), first = k * (withLoss ? 3 : 2);
+      return [
+        { label: `${runName(r)} max`, color, width: 1, fillTo: first + 1 },
+        { label: `${runName(r)} min`, color, width: 1 },
+        ...(withLoss ? [{ label: `${runName(r)} L(w)`, color, dash: [4, 3] }] : []),
+      ];
+    });
+  view.landscape.update(theme, band(true), joinSeries(runs.flatMap(({ l }) => [l!.lossMax, l!.lossMin, l!.loss])), xMax);
+  view.gradChange.update(theme, band(false), joinSeries(runs.flatMap(({ l }) => [l!.gradChangeMax, l!.gradChangeMin])), xMax);
+  const l = runs[0].l!;
+  const where = `step sizes η ${l.stepSizes.join(', ')} · on the first ${l.samples} training samples at every stats step · log scale`;
+  view.landscapeCaption.textContent = `band: min–max over η of the loss L(w − ηg) one step along the gradient g · dashed: L(w) · ${where}`;
+  view.gradChangeCaption.textContent = `band: min–max over η of how much the gradient changes along g (narrow and low: the gradient predicts the landscape) · ${where}`;
 }
 
 const runName = (r: RunOutput) => (r.seq ? `${r.label} · #${r.seq}` : r.label);

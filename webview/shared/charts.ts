@@ -70,6 +70,8 @@ export interface LineSpec {
   points?: boolean;
   bars?: boolean;
   width?: number;
+  /** Fill a band from this line down to the line specs[fillTo] (uPlot bands), in this line's colour. */
+  fillTo?: number;
 }
 
 export interface ChartOptions {
@@ -203,6 +205,7 @@ export class Chart {
         o.logX ? axis(this.xLabel, 26, 20, undefined, () => this.xs) : axis(this.xLabel, 26, 40, this.xLabel === 'epoch' ? undefined : INTEGER_STEPS),
         axis(o.yLabel, 52, 24, undefined, niceY ? () => this.yTicks : undefined),
       ],
+      bands: specs.flatMap((s, i): uPlot.Band[] => (s.fillTo === undefined ? [] : [{ series: [i + 1, s.fillTo + 1], fill: withAlpha(s.color, 0.22) }])),
       // What the axes show, for tests and assistive tools: the x range and the y ticks drawn.
       hooks: {
         draw: [
