@@ -286,7 +286,7 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       await sleep(1000);
     };
 
-    await check('F1 → "BN Lab: New Notebook: When BN Fails" → Run All: three batch-2 runs, the recalibration and the batch-size chart, screenshotted light and dark', async () => {
+    await check('F1 → "BN Lab: New Notebook: When BN Fails" → Run All: three batch-2 runs, the recalibration, the batch-size chart and the landscape band charts, screenshotted light and dark', async () => {
       await runCommand(page, 'BN Lab: New Notebook: When BN Fails', 30_000);
       await page.locator('.notebook-editor:visible').first().waitFor({ timeout: 60_000 });
       await sleep(1000);
@@ -327,6 +327,33 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       }
       console.log(`      batch-size chart: x ticks ${sweep.ticks}; legend ${sweep.legend}; ${sweep.text}`);
       if (sweep.ticks !== '2,4,8,16,32' || !/BN.*Ghost BN.*GroupNorm.*Batch Renorm/.test(sweep.legend ?? '')) throw new Error(`batch-size chart: ${JSON.stringify(sweep)}`);
+      // Then why BN helps: the loss landscape and gradient predictiveness, a band per run (band fills are drawn at alpha 56/255).
+      let landscape, landscapeFrame;
+      while (!landscape) {
+        const at = await editor.boundingBox();
+        await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2);
+        await page.mouse.wheel(0, 1500);
+        for (const f of page.frames()) {
+          if (landscape) break;
+          landscapeFrame = f;
+          landscape = await f.evaluate(() => {
+            const text = /The gradient change ‖.*/.exec(document.body?.innerText ?? '')?.[0];
+            const charts = ['chart-loss-landscape', 'chart-gradient-predictiveness'].map((id) => {
+              const canvas = [...document.querySelectorAll(`[data-testid="${id}"]`)].find((h) => !h.parentElement.hidden)?.querySelector('canvas');
+              if (!canvas) return undefined;
+              const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+              let band = 0;
+              for (let k = 0; k < px.length; k += 4) if (Math.abs(px[k + 3] - 56) <= 3) band++;
+              return band;
+            });
+            return text && charts.every((c) => c !== undefined) ? { text, bandPixels: charts } : undefined;
+          }).catch(() => undefined);
+        }
+        if (!landscape && Date.now() > deadline + 900_000) throw new Error('no landscape charts with their findings in the notebook after 1380 s');
+        if (!landscape) await sleep(2000);
+      }
+      console.log(`      landscape charts: band pixels ${landscape.bandPixels}; ${landscape.text}`);
+      if (!landscape.bandPixels.every((n) => n > 500) || !/seed with BN .*seed without BN/.test(landscape.text)) throw new Error(`landscape charts: ${JSON.stringify(landscape)}`);
       await page.mouse.wheel(0, -8000);
       for (const [name, theme] of [['dark', 'Default Dark Modern'], ['light', 'Default Light Modern']]) {
         await runCommand(page, 'Preferences: Color Theme', 15_000);
@@ -343,6 +370,8 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
         await shot(`ui-when-bn-fails-recalibrated-${name}.png`);
         await reveal(sweepFrame.locator('[data-testid="chart-batch-sweep"]:visible'));
         await shot(`ui-when-bn-fails-sweep-${name}.png`);
+        await reveal(landscapeFrame.locator('[data-testid="chart-gradient-predictiveness"]:visible'));
+        await shot(`ui-when-bn-fails-landscape-${name}.png`);
         await page.mouse.wheel(0, -16000);
       }
     });
