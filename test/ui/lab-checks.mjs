@@ -295,63 +295,45 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       if (await picker.isVisible({ timeout: 3000 }).catch(() => false)) await picker.click();
       // Cell outputs live in the notebook's webview frames: look for the recalibration's report there (scrolled into view).
       const editor = page.locator('.notebook-editor:visible').first();
-      const deadline = Date.now() + 480_000;
-      let report;
-      while (!report) {
-        const at = await editor.boundingBox();
-        await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2);
-        await page.mouse.wheel(0, 1500);
-        for (const f of page.frames()) report ??= await f.evaluate(() => /recalibrated 2 BN layers[^]*?wrote \S+/.exec(document.body?.innerText ?? '')?.[0]).catch(() => undefined);
-        if (!report && Date.now() > deadline) throw new Error('no recalibration report in the notebook after 480 s');
-        if (!report) await sleep(1000);
-      }
+      const t0 = Date.now();
+      /** Scrolls the notebook until `probe`, run in each frame, returns something: [what it returned, its frame]. */
+      const scrollUntil = async (probe, seconds, what) => {
+        for (;;) {
+          const at = await editor.boundingBox();
+          await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2);
+          await page.mouse.wheel(0, 1500);
+          for (const f of page.frames()) {
+            const found = await f.evaluate(probe).catch(() => undefined);
+            if (found) return [found, f];
+          }
+          if (Date.now() > t0 + seconds * 1000) throw new Error(`no ${what} in the notebook after ${seconds} s`);
+          await sleep(1500);
+        }
+      };
+      const [report] = await scrollUntil(() => /recalibrated 2 BN layers[^]*?wrote \S+/.exec(document.body?.innerText ?? '')?.[0], 480, 'recalibration report');
       console.log(`      ${report.replace(/\s+/g, ' ').slice(0, 220)}`);
       if (!/test accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4}/.test(report)) throw new Error(`report: ${report}`);
       // Then the sweep: BN, Ghost BN, GroupNorm and Batch Renorm at batch 2…32, drawn in one chart with a tick per batch size.
-      let sweep, sweepFrame;
-      while (!sweep) {
-        const at = await editor.boundingBox();
-        await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2);
-        await page.mouse.wheel(0, 1500);
-        for (const f of page.frames()) {
-          if (sweep) break;
-          sweepFrame = f;
-          sweep = await f.evaluate(() => {
-            const host = [...document.querySelectorAll('[data-testid="chart-batch-sweep"]')].find((h) => !h.parentElement.hidden && h.querySelector('canvas'));
-            const text = /Best at batch 2: .*/.exec(document.body?.innerText ?? '')?.[0];
-            return host && text ? { ticks: host.dataset.xTicks, legend: host.querySelector('.u-legend')?.textContent, text } : undefined;
-          }).catch(() => undefined);
-        }
-        if (!sweep && Date.now() > deadline + 600_000) throw new Error('no batch-size chart with its findings in the notebook after 1080 s');
-        if (!sweep) await sleep(2000);
-      }
+      const [sweep, sweepFrame] = await scrollUntil(() => {
+        const host = [...document.querySelectorAll('[data-testid="chart-batch-sweep"]')].find((h) => !h.parentElement.hidden && h.querySelector('canvas'));
+        const text = /Best at batch 2: .*/.exec(document.body?.innerText ?? '')?.[0];
+        return host && text ? { ticks: host.dataset.xTicks, legend: host.querySelector('.u-legend')?.textContent, text } : undefined;
+      }, 1080, 'batch-size chart with its findings');
       console.log(`      batch-size chart: x ticks ${sweep.ticks}; legend ${sweep.legend}; ${sweep.text}`);
       if (sweep.ticks !== '2,4,8,16,32' || !/BN.*Ghost BN.*GroupNorm.*Batch Renorm/.test(sweep.legend ?? '')) throw new Error(`batch-size chart: ${JSON.stringify(sweep)}`);
       // Then why BN helps: the loss landscape and gradient predictiveness, a band per run (band fills are drawn at alpha 56/255).
-      let landscape, landscapeFrame;
-      while (!landscape) {
-        const at = await editor.boundingBox();
-        await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2);
-        await page.mouse.wheel(0, 1500);
-        for (const f of page.frames()) {
-          if (landscape) break;
-          landscapeFrame = f;
-          landscape = await f.evaluate(() => {
-            const text = /The gradient change ‖.*/.exec(document.body?.innerText ?? '')?.[0];
-            const charts = ['chart-loss-landscape', 'chart-gradient-predictiveness'].map((id) => {
-              const canvas = [...document.querySelectorAll(`[data-testid="${id}"]`)].find((h) => !h.parentElement.hidden)?.querySelector('canvas');
-              if (!canvas) return undefined;
-              const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-              let band = 0;
-              for (let k = 0; k < px.length; k += 4) if (Math.abs(px[k + 3] - 56) <= 3) band++;
-              return band;
-            });
-            return text && charts.every((c) => c !== undefined) ? { text, bandPixels: charts } : undefined;
-          }).catch(() => undefined);
-        }
-        if (!landscape && Date.now() > deadline + 900_000) throw new Error('no landscape charts with their findings in the notebook after 1380 s');
-        if (!landscape) await sleep(2000);
-      }
+      const [landscape, landscapeFrame] = await scrollUntil(() => {
+        const text = /The gradient change ‖.*/.exec(document.body?.innerText ?? '')?.[0];
+        const bandPixels = ['chart-loss-landscape', 'chart-gradient-predictiveness'].map((id) => {
+          const canvas = [...document.querySelectorAll(`[data-testid="${id}"]`)].find((h) => !h.parentElement.hidden)?.querySelector('canvas');
+          if (!canvas) return undefined;
+          const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+          let band = 0;
+          for (let k = 0; k < px.length; k += 4) if (Math.abs(px[k + 3] - 56) <= 3) band++;
+          return band;
+        });
+        return text && bandPixels.every((c) => c !== undefined) ? { text, bandPixels } : undefined;
+      }, 1380, 'landscape charts with their findings');
       console.log(`      landscape charts: band pixels ${landscape.bandPixels}; ${landscape.text}`);
       if (!landscape.bandPixels.every((n) => n > 500) || !/seed with BN .*seed without BN/.test(landscape.text)) throw new Error(`landscape charts: ${JSON.stringify(landscape)}`);
       await page.mouse.wheel(0, -8000);

@@ -57,6 +57,14 @@ try {
   await tab.goto(pathToFileURL(page).href);
   await tab.waitForFunction(() => window.ready);
 
+  /** Screenshots of the page as it is (light), then in the dark theme. */
+  const shotLightAndDark = async (name) => {
+    await tab.screenshot({ path: join(results, `notebook-renderer-${name}-light.png`), fullPage: true });
+    await tab.evaluate(() => (document.body.className = 'vscode-dark'));
+    await frames(tab, 3);
+    await tab.screenshot({ path: join(results, `notebook-renderer-${name}-dark.png`), fullPage: true });
+  };
+
   await check('renders curves of both runs and a BN table, updating the same element live', async () => {
     for (const upTo of [10, 30, 60]) {
       await tab.evaluate((d) => window.show(d), outputAt(upTo, false).data);
@@ -128,10 +136,7 @@ try {
     };
     within(info.loss.y, runs.flatMap((r) => r.trainLoss.value), 'loss');
     within(info.modes.y, runs.flatMap((r) => [...r.modesCurve.eval.value, ...r.modesCurve.train.value]), 'eval vs train mode');
-    await tab.screenshot({ path: join(results, 'notebook-renderer-modes-light.png'), fullPage: true });
-    await tab.evaluate(() => (document.body.className = 'vscode-dark'));
-    await frames(tab, 3);
-    await tab.screenshot({ path: join(results, 'notebook-renderer-modes-dark.png'), fullPage: true });
+    await shotLightAndDark('modes');
   });
 
   await check('a sweep cell draws test accuracy vs batch size, log x with a tick per batch size, a line per normalization', async () => {
@@ -161,10 +166,7 @@ try {
     assert(info.xTicks === '2,8,32', `x ticks: ${info.xTicks} (range ${info.x})`);
     assert(info.legend.join('|').includes('BN') && info.legend.join('|').includes('GroupNorm'), `legend: ${info.legend}`);
     assert(/each run trained on 1280 samples \(steps × batch\)/.test(info.caption), `caption: ${info.caption}`);
-    await tab.screenshot({ path: join(results, 'notebook-renderer-sweep-light.png'), fullPage: true });
-    await tab.evaluate(() => (document.body.className = 'vscode-dark'));
-    await frames(tab, 3);
-    await tab.screenshot({ path: join(results, 'notebook-renderer-sweep-dark.png'), fullPage: true });
+    await shotLightAndDark('sweep');
   });
 
   await check('a landscape cell draws the loss landscape and gradient predictiveness as a band per run, with captions', async () => {
@@ -196,10 +198,7 @@ try {
       assert(/step sizes η 0.05, 0.1, 0.2, 0.4 · on the first 100 training samples at every stats step/.test(c.caption), `caption: ${c.caption}`);
     }
     assert(/band: min–max over η of the loss L\(w − ηg\)/.test(info[0].caption) && /gradient changes along g/.test(info[1].caption), 'captions');
-    await tab.screenshot({ path: join(results, 'notebook-renderer-landscape-light.png'), fullPage: true });
-    await tab.evaluate(() => (document.body.className = 'vscode-dark'));
-    await frames(tab, 3);
-    await tab.screenshot({ path: join(results, 'notebook-renderer-landscape-dark.png'), fullPage: true });
+    await shotLightAndDark('landscape');
     await tab.evaluate(() => (document.body.className = 'vscode-light'));
     await tab.evaluate((d) => window.show(d), outputAt(80, true).data);
     await frames(tab, 2);
