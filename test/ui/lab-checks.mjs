@@ -293,7 +293,8 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       await runCommand(page, 'Notebook: Run All', 30_000);
       const picker = page.locator('.quick-input-list .monaco-list-row', { hasText: 'BN Lab' }).first();
       if (await picker.isVisible({ timeout: 3000 }).catch(() => false)) await picker.click();
-      // Cell outputs live in the notebook's webview frames: look for the recalibration's report there (scrolled into view).
+      // Cell outputs live in the notebook's webview frames: look for the recalibration's report there. VS Code hides outputs scrolled
+      // far out of view (innerText skips them; textContent does not): the notebook is scrolled to its end while it runs.
       const editor = page.locator('.notebook-editor:visible').first();
       const t0 = Date.now();
       /** Scrolls the notebook until `probe`, run in each frame, returns something: [what it returned, its frame]. */
@@ -310,20 +311,20 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
           await sleep(1500);
         }
       };
-      const [report] = await scrollUntil(() => /recalibrated 2 BN layers[^]*?wrote \S+/.exec(document.body?.innerText ?? '')?.[0], 480, 'recalibration report');
+      const [report] = await scrollUntil(() => /recalibrated 2 BN layers[^]*?wrote \S+/.exec(document.body?.textContent ?? '')?.[0], 480, 'recalibration report');
       console.log(`      ${report.replace(/\s+/g, ' ').slice(0, 220)}`);
       if (!/test accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4}/.test(report)) throw new Error(`report: ${report}`);
       // Then the sweep: BN, Ghost BN, GroupNorm and Batch Renorm at batch 2…32, drawn in one chart with a tick per batch size.
       const [sweep, sweepFrame] = await scrollUntil(() => {
         const host = [...document.querySelectorAll('[data-testid="chart-batch-sweep"]')].find((h) => !h.parentElement.hidden && h.querySelector('canvas'));
-        const text = /Best at batch 2: .*/.exec(document.body?.innerText ?? '')?.[0];
+        const text = /Best at batch 2: .*/.exec(document.body?.textContent ?? '')?.[0];
         return host && text ? { ticks: host.dataset.xTicks, legend: host.querySelector('.u-legend')?.textContent, text } : undefined;
       }, 1080, 'batch-size chart with its findings');
       console.log(`      batch-size chart: x ticks ${sweep.ticks}; legend ${sweep.legend}; ${sweep.text}`);
       if (sweep.ticks !== '2,4,8,16,32' || !/BN.*Ghost BN.*GroupNorm.*Batch Renorm/.test(sweep.legend ?? '')) throw new Error(`batch-size chart: ${JSON.stringify(sweep)}`);
       // Then why BN helps: the loss landscape and gradient predictiveness, a band per run (band fills are drawn at alpha 56/255).
       const [landscape, landscapeFrame] = await scrollUntil(() => {
-        const text = /The gradient change ‖.*/.exec(document.body?.innerText ?? '')?.[0];
+        const text = /The gradient change ‖.*/.exec(document.body?.textContent ?? '')?.[0];
         const bandPixels = ['chart-loss-landscape', 'chart-gradient-predictiveness'].map((id) => {
           const canvas = [...document.querySelectorAll(`[data-testid="${id}"]`)].find((h) => !h.parentElement.hidden)?.querySelector('canvas');
           if (!canvas) return undefined;
