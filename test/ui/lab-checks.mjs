@@ -293,36 +293,25 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       await runCommand(page, 'Notebook: Run All', 30_000);
       const picker = page.locator('.quick-input-list .monaco-list-row', { hasText: 'BN Lab' }).first();
       if (await picker.isVisible({ timeout: 3000 }).catch(() => false)) await picker.click();
-      // Cell outputs live in the notebook's webview frames: look for the recalibration's report there. VS Code hides outputs scrolled
-      // far out of view (innerText skips them; textContent does not): the notebook is scrolled to its end while it runs.
+      // Cell outputs live in the notebook's webview frames, rendered once their cell has come into view: wait at the end of
+      // the notebook for the last cell's output (the landscape), then scroll back up to the sweep's and the recalibration's.
       const editor = page.locator('.notebook-editor:visible').first();
-      const t0 = Date.now();
-      /** Scrolls the notebook until `probe`, run in each frame, returns something: [what it returned, its frame]. */
-      const scrollUntil = async (probe, seconds, what) => {
+      /** Scrolls the notebook by `dy` at a time until `probe`, run in each frame, returns something: [what it returned, its frame]. */
+      const scrollUntil = async (probe, seconds, what, dy) => {
+        const until = Date.now() + seconds * 1000;
         for (;;) {
           const at = await editor.boundingBox();
           await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2);
-          await page.mouse.wheel(0, 1500);
+          await page.mouse.wheel(0, dy);
           for (const f of page.frames()) {
             const found = await f.evaluate(probe).catch(() => undefined);
             if (found) return [found, f];
           }
-          if (Date.now() > t0 + seconds * 1000) throw new Error(`no ${what} in the notebook after ${seconds} s`);
+          if (Date.now() > until) throw new Error(`no ${what} in the notebook after ${seconds} s`);
           await sleep(1500);
         }
       };
-      const [report] = await scrollUntil(() => /recalibrated 2 BN layers[^]*?wrote \S+/.exec(document.body?.textContent ?? '')?.[0], 480, 'recalibration report');
-      console.log(`      ${report.replace(/\s+/g, ' ').slice(0, 220)}`);
-      if (!/test accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4}/.test(report)) throw new Error(`report: ${report}`);
-      // Then the sweep: BN, Ghost BN, GroupNorm and Batch Renorm at batch 2…32, drawn in one chart with a tick per batch size.
-      const [sweep, sweepFrame] = await scrollUntil(() => {
-        const host = [...document.querySelectorAll('[data-testid="chart-batch-sweep"]')].find((h) => !h.parentElement.hidden && h.querySelector('canvas'));
-        const text = /Best at batch 2: .*/.exec(document.body?.textContent ?? '')?.[0];
-        return host && text ? { ticks: host.dataset.xTicks, legend: host.querySelector('.u-legend')?.textContent, text } : undefined;
-      }, 1080, 'batch-size chart with its findings');
-      console.log(`      batch-size chart: x ticks ${sweep.ticks}; legend ${sweep.legend}; ${sweep.text}`);
-      if (sweep.ticks !== '2,4,8,16,32' || !/BN.*Ghost BN.*GroupNorm.*Batch Renorm/.test(sweep.legend ?? '')) throw new Error(`batch-size chart: ${JSON.stringify(sweep)}`);
-      // Then why BN helps: the loss landscape and gradient predictiveness, a band per run (band fills are drawn at alpha 56/255).
+      // Why BN helps: the loss landscape and gradient predictiveness, a band per run (band fills are drawn at alpha 56/255).
       const [landscape, landscapeFrame] = await scrollUntil(() => {
         const text = /The gradient change ‖.*/.exec(document.body?.textContent ?? '')?.[0];
         const bandPixels = ['chart-loss-landscape', 'chart-gradient-predictiveness'].map((id) => {
@@ -334,9 +323,20 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
           return band;
         });
         return text && bandPixels.every((c) => c !== undefined) ? { text, bandPixels } : undefined;
-      }, 1380, 'landscape charts with their findings');
+      }, 1380, 'landscape charts with their findings', 1500);
       console.log(`      landscape charts: band pixels ${landscape.bandPixels}; ${landscape.text}`);
       if (!landscape.bandPixels.every((n) => n > 500) || !/seed with BN .*seed without BN/.test(landscape.text)) throw new Error(`landscape charts: ${JSON.stringify(landscape)}`);
+      // The sweep: BN, Ghost BN, GroupNorm and Batch Renorm at batch 2…32, drawn in one chart with a tick per batch size.
+      const [sweep, sweepFrame] = await scrollUntil(() => {
+        const host = [...document.querySelectorAll('[data-testid="chart-batch-sweep"]')].find((h) => !h.parentElement.hidden && h.querySelector('canvas'));
+        const text = /Best at batch 2: .*/.exec(document.body?.textContent ?? '')?.[0];
+        return host && text ? { ticks: host.dataset.xTicks, legend: host.querySelector('.u-legend')?.textContent, text } : undefined;
+      }, 180, 'batch-size chart with its findings', -600);
+      console.log(`      batch-size chart: x ticks ${sweep.ticks}; legend ${sweep.legend}; ${sweep.text}`);
+      if (sweep.ticks !== '2,4,8,16,32' || !/BN.*Ghost BN.*GroupNorm.*Batch Renorm/.test(sweep.legend ?? '')) throw new Error(`batch-size chart: ${JSON.stringify(sweep)}`);
+      const [report] = await scrollUntil(() => /recalibrated 2 BN layers[^]*?wrote \S+/.exec(document.body?.textContent ?? '')?.[0], 180, 'recalibration report', -600);
+      console.log(`      ${report.replace(/\s+/g, ' ').slice(0, 220)}`);
+      if (!/test accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4}/.test(report)) throw new Error(`report: ${report}`);
       await page.mouse.wheel(0, -8000);
       for (const [name, theme] of [['dark', 'Default Dark Modern'], ['light', 'Default Light Modern']]) {
         await runCommand(page, 'Preferences: Color Theme', 15_000);
