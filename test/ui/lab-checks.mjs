@@ -313,7 +313,7 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       };
       // Why BN helps: the loss landscape and gradient predictiveness, a band per run (band fills are drawn at alpha 56/255).
       const [landscape, landscapeFrame] = await scrollUntil(() => {
-        const text = /The gradient change ‖.*/.exec(document.body?.textContent ?? '')?.[0];
+        const text = /The gradient change ‖.*?\)\./.exec(document.body?.textContent ?? '')?.[0];
         const bandPixels = ['chart-loss-landscape', 'chart-gradient-predictiveness'].map((id) => {
           const canvas = [...document.querySelectorAll(`[data-testid="${id}"]`)].find((h) => !h.parentElement.hidden)?.querySelector('canvas');
           if (!canvas) return undefined;
@@ -329,7 +329,7 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       // The sweep: BN, Ghost BN, GroupNorm and Batch Renorm at batch 2…32, drawn in one chart with a tick per batch size.
       const [sweep, sweepFrame] = await scrollUntil(() => {
         const host = [...document.querySelectorAll('[data-testid="chart-batch-sweep"]')].find((h) => !h.parentElement.hidden && h.querySelector('canvas'));
-        const text = /Best at batch 2: .*/.exec(document.body?.textContent ?? '')?.[0];
+        const text = /Best at batch 2: .*?\)\./.exec(document.body?.textContent ?? '')?.[0];
         return host && text ? { ticks: host.dataset.xTicks, legend: host.querySelector('.u-legend')?.textContent, text } : undefined;
       }, 180, 'batch-size chart with its findings', -600);
       console.log(`      batch-size chart: x ticks ${sweep.ticks}; legend ${sweep.legend}; ${sweep.text}`);
