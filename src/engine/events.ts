@@ -84,6 +84,21 @@ export interface ModesEvent {
   train: number;
 }
 
+/**
+ * Santurkar et al. (2018)'s measurement at a stats step, after the optimizer step, on a fixed training batch: the loss
+ * L(w) and, along the gradient g, L(w − η·g) and the gradient change ‖∇L(w − η·g) − ∇L(w)‖ at each step size η.
+ */
+export interface LandscapeEvent {
+  type: 'landscape';
+  step: number;
+  epoch: number;
+  /** Samples in the fixed batch (the first ones of the training split). */
+  samples: number;
+  loss: number;
+  gradNorm: number;
+  points: Array<{ eta: number; loss: number; gradChange: number }>;
+}
+
 export interface CheckpointEvent {
   type: 'checkpoint';
   step: number;
@@ -99,4 +114,4 @@ export interface DoneEvent {
   checkpoint?: string;
 }
 
-export type TrainEvent = StartEvent | StepEvent | EvalEvent | StatsEvent | ModesEvent | CheckpointEvent | DoneEvent;
+export type TrainEvent = StartEvent | StepEvent | EvalEvent | StatsEvent | ModesEvent | LandscapeEvent | CheckpointEvent | DoneEvent;

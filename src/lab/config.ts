@@ -45,6 +45,8 @@ export interface ExperimentConfig {
   statsInterval: number;
   /** After training, report test accuracy with BN in eval mode and in train mode. */
   evalModes: boolean;
+  /** Santurkar et al.'s loss landscape at each stats step: the step sizes η along the gradient; absent = off. */
+  landscape?: number[];
   /** Drop the last partial batch of each epoch. */
   dropLast?: boolean;
   /** Refuse runs estimated to need more than this many GiB (null/absent: the engine's default). */
@@ -84,6 +86,9 @@ export function defaultConfig(): ExperimentConfig {
     evalModes: false,
   };
 }
+
+/** The step sizes of `landscape: true`. */
+export const LANDSCAPE_STEP_SIZES: readonly number[] = [0.05, 0.1, 0.2, 0.4];
 
 /** A check either yields the value or says, in a phrase, what is wrong with it. */
 export type Check<T> = (v: unknown) => { value: T } | { error: string };

@@ -14,6 +14,8 @@
  *   # Ghost BN: bn: { ghost: 16 }; Batch Renorm: bn: { renorm: true, rmax: 3, dmax: 5, warmup: 5000 }
  *   compare:                      # more runs: each overrides some keys of the one above
  *     - { label: no BN, bn: off }
+ *   sweep: { batch: [2, 4, 8], samples: 2000 }   # each run above at each batch size, on `samples` training samples
+ *   landscape: { step_sizes: [0.05, 0.1, 0.2, 0.4] }   # or true: loss and gradient change along the gradient at each stats step
  *
  * An export cell holds only `export: { run: LABEL, out: FILE.onnx, validate: true }`; a recalibrate
  * cell only `recalibrate: { run: LABEL, batches: 20, batch: 100 }` (BN recalibration, "precise BN").
@@ -32,6 +34,7 @@ import {
   type Check,
   type DeepChecks,
   type ExperimentConfig,
+  LANDSCAPE_STEP_SIZES,
 } from './config';
 
 export interface Diagnostic {
@@ -50,6 +53,14 @@ export interface Diagnostic {
 export interface Run {
   label: string;
   config: ExperimentConfig;
+  /** In a `sweep` cell: the run it was expanded from (a line of the chart) and its batch size. */
+  sweep?: { series: string; batch: number };
+}
+
+export interface SweepSpec {
+  batches: number[];
+  /** Training samples per run (steps = ceil(samples / batch)); null = the steps or epochs of each run. */
+  samples: number | null;
 }
 
 export interface ExportSpec {
@@ -155,16 +166,20 @@ class CellParser {
   private experimentCell(root: YAMLMap): LabCell | undefined {
     const base = defaultConfig();
     let compare: Pair | undefined;
+    let sweep: SweepSpec | undefined;
     for (const pair of this.pairs(root, '')) {
       const key = this.keyOf(pair, '');
       if (key === undefined) continue;
       if (key === 'name') this.value(pair, key, checks.text, (v) => (base.name = v));
       else if (key === 'compare') compare = pair;
+      else if (key === 'sweep') sweep = this.sweep(pair);
       else if (key === 'export' || key === 'recalibrate') this.node(pair.key, key, `\`${key}\` goes in a cell of its own`);
       else this.setField(base, pair, key, '');
     }
     this.bothEpochsAndSteps(root, '');
-    const runs: Run[] = [{ label: base.name, config: base }];
+    let runs: Run[] = [{ label: base.name, config: base }];
+    /** The key path each run's keys are written under ('' = the top of the cell). */
+    let paths = [''];
     if (compare) {
       const seq = compare.value as Node | null;
       if (!isSeq(seq) || seq.items.length === 0) this.node(seq ?? compare.key, 'compare', 'compare is a list of variants, e.g. `- { label: no BN, bn: off }`');
@@ -184,11 +199,13 @@ class CellParser {
           this.bothEpochsAndSteps(item, path);
           config.name = label ?? `${base.name} #${i + 2}`;
           runs.push({ label: config.name, config });
+          paths.push(path);
         });
     }
+    if (sweep) [runs, paths] = expandSweep(runs, paths, sweep);
     const labels = new Set<string>();
     runs.forEach((r, i) => {
-      const path = i === 0 ? '' : `compare[${i - 1}]`;
+      const path = paths[i];
       const join = (k: string) => (path ? `${path}.${k}` : k);
       if (labels.has(r.label)) this.atKey(root, join(i === 0 ? 'name' : 'label'), `two runs are labelled "${r.label}": give each a distinct label`);
       labels.add(r.label);
@@ -198,6 +215,45 @@ class CellParser {
     });
     this.deepChecks(root, runs);
     return { kind: 'experiment', runs };
+  }
+
+  private sweep(pair: Pair): SweepSpec | undefined {
+    const v = pair.value as Node | null;
+    if (!isMap(v)) return void this.node(v ?? pair.key, 'sweep', 'sweep is a mapping { batch: [2, 4, 8], samples: 2000 }');
+    const spec: SweepSpec = { batches: [], samples: null };
+    for (const p of this.pairs(v, 'sweep')) {
+      const k = this.keyOf(p, 'sweep', ['batch', 'samples']);
+      if (k === 'samples') this.value(p, 'sweep.samples', checks.int(1, 10_000_000), (n) => (spec.samples = n));
+      else if (k === 'batch') spec.batches = this.distinct(p, 'sweep.batch', checks.int(1, 65_536), 'batch', 'sweep.batch is a list of batch sizes, e.g. [2, 4, 8, 16, 32]');
+    }
+    if (!this.has(v, 'batch')) return void this.node(v, 'sweep', 'sweep needs batch: a list of batch sizes, e.g. [2, 4, 8, 16, 32]');
+    return spec;
+  }
+
+  /** A non-empty list of distinct values, each passing `check`: a diagnostic at each bad item (`item` names one in "… is listed twice"). */
+  private distinct(pair: Pair, where: string, check: Check<number>, item: string, notAList: string): number[] {
+    const list = pair.value as Node | null;
+    const out: number[] = [];
+    if (!isSeq(list) || list.items.length === 0) this.node(list ?? pair.key, where, notAList);
+    else
+      for (const node of list.items as Node[]) {
+        const r = check(isScalar(node) ? node.value : null);
+        if ('error' in r) this.node(node, where, r.error);
+        else if (out.includes(r.value)) this.node(node, where, `${item} ${r.value} is listed twice`);
+        else out.push(r.value);
+      }
+    return out;
+  }
+
+  /** `landscape: true` (the default step sizes), `false`, or `{ step_sizes: [0.05, 0.1, 0.2, 0.4] }`. */
+  private setLandscape(config: ExperimentConfig, pair: Pair, where: string): void {
+    const v = pair.value as Node | null;
+    if (isScalar(v) && typeof v.value === 'boolean') return void (v.value ? (config.landscape = [...LANDSCAPE_STEP_SIZES]) : delete config.landscape);
+    if (!isMap(v)) return this.node(v ?? pair.key, where, `landscape is true, false, or a mapping { step_sizes: [${LANDSCAPE_STEP_SIZES.join(', ')}] }`);
+    config.landscape = [...LANDSCAPE_STEP_SIZES];
+    for (const p of this.pairs(v, where))
+      if (this.keyOf(p, where, ['step_sizes']) !== undefined)
+        config.landscape = this.distinct(p, `${where}.step_sizes`, checks.number(0, 100, true), 'step size', `step_sizes is a list of step sizes along the gradient, e.g. [${LANDSCAPE_STEP_SIZES.join(', ')}]`);
   }
 
   private deepChecks(root: YAMLMap, runs: Run[]): void {
@@ -264,8 +320,9 @@ class CellParser {
   private setField(config: ExperimentConfig, pair: Pair, key: string, path: string): void {
     const where = path ? `${path}.${key}` : key;
     if (key === 'bn') return this.setBn(config, pair, where);
+    if (key === 'landscape') return this.setLandscape(config, pair, where);
     const f = FIELDS[key];
-    if (!f) return this.unknownKey(pair, where, key, [...Object.keys(FIELDS), 'bn', ...(path ? ['label'] : ['name', 'compare'])]);
+    if (!f) return this.unknownKey(pair, where, key, [...Object.keys(FIELDS), 'bn', 'landscape', ...(path ? ['label'] : ['name', 'compare', 'sweep'])]);
     this.value(pair, where, f.check, (v) => f.apply(config, v as never));
   }
 
@@ -388,6 +445,18 @@ class CellParser {
     const { line, col } = this.lines.linePos(start);
     this.diagnostics.push({ severity, message: key ? `${key}: ${message}` : message, key, line, column: col, start, end: Math.max(end, start) });
   }
+}
+
+/** Each run at each batch size of the sweep, labelled `label · batch B`, on the same number of training samples. */
+function expandSweep(runs: Run[], paths: string[], sweep: SweepSpec): [Run[], string[]] {
+  const expanded = runs.flatMap((r, i) =>
+    sweep.batches.map((batch) => {
+      const config: ExperimentConfig = { ...structuredClone(r.config), name: `${r.label} · batch ${batch}`, batchSize: batch };
+      if (sweep.samples !== null) Object.assign(config, { steps: Math.ceil(sweep.samples / batch), epochs: null });
+      return { run: { label: config.name, config, sweep: { series: r.label, batch } }, path: paths[i] };
+    }),
+  );
+  return [expanded.map((e) => e.run), expanded.map((e) => e.path)];
 }
 
 /** Parses a lab cell's YAML; never throws. */

@@ -13,9 +13,9 @@ const mean = (a: readonly number[] | null) => (a && a.length ? a.reduce((s, v) =
 export class RunOutputBuilder {
   private readonly out: RunOutput;
 
-  constructor(runId: string, label: string, seq?: number) {
+  constructor(runId: string, label: string, seq?: number, sweep?: RunOutput['sweep']) {
     this.out = {
-      runId, label, ...(seq ? { seq } : {}), status: 'running', spec: '', dataset: '', backend: '', step: 0, totalSteps: 0, stepsPerSec: 0,
+      runId, label, ...(seq ? { seq } : {}), ...(sweep ? { sweep } : {}), status: 'running', spec: '', dataset: '', backend: '', step: 0, totalSteps: 0, stepsPerSec: 0,
       trainLoss: emptySeries(), testAccuracy: emptySeries(), bn: [],
     };
   }
@@ -47,6 +47,16 @@ export class RunOutputBuilder {
         const c = (o.modesCurve ??= { samples: e.samples, eval: emptySeries(), train: emptySeries() });
         pushPoint(c.eval, e.step, e.eval, MAX_OUTPUT_POINTS);
         pushPoint(c.train, e.step, e.train, MAX_OUTPUT_POINTS);
+        return;
+      }
+      case 'landscape': {
+        const l = (o.landscape ??= {
+          samples: e.samples, stepSizes: e.points.map((p) => p.eta),
+          loss: emptySeries(), lossMin: emptySeries(), lossMax: emptySeries(), gradChangeMin: emptySeries(), gradChangeMax: emptySeries(),
+        });
+        const [losses, changes] = [e.points.map((p) => p.loss), e.points.map((p) => p.gradChange)];
+        for (const [s, v] of [[l.loss, e.loss], [l.lossMin, Math.min(...losses)], [l.lossMax, Math.max(...losses)], [l.gradChangeMin, Math.min(...changes)], [l.gradChangeMax, Math.max(...changes)]] as const)
+          pushPoint(s, e.step, v, MAX_OUTPUT_POINTS);
         return;
       }
       case 'checkpoint':

@@ -1,4 +1,4 @@
-/** The notebook "New Notebook: When BN Fails" creates: BN at batches of 2, its alternatives, and its repair. */
+/** The notebook "New Notebook: When BN Fails" creates: BN at batches of 2, its alternatives, its repair, BN vs batch size, and why BN helps (the loss landscape). */
 import type { LabNotebook } from './notebook-format';
 import { lab, md } from './starter';
 
@@ -37,6 +37,47 @@ export function whenBnFailsNotebook(): LabNotebook {
         'gives eval-mode test accuracy before and after.',
       ),
       lab('recalibrate:', '  run: batch 2 BN', '  batches: 50', '  batch: 100'),
+      md(
+        '## Small batches in one chart',
+        '',
+        'Wu & He (2018, Fig. 1) in miniature: BN, Ghost BN (virtual batches of 4), GroupNorm and Batch Renorm at batch',
+        '2, 4, 8, 16 and 32. `sweep` runs each of them at each batch size on the same 1920 training samples',
+        '(steps = 1920 / batch), so only the batch size differs; the chart gives eval-mode test accuracy after training.',
+      ),
+      lab(
+        'name: BN',
+        'model: seed',
+        'data: digits',
+        'seed: 1',
+        'compare:',
+        '  - { label: Ghost BN, bn: { ghost: 4 } }',
+        `  - { label: GroupNorm, model: "${NET('groupnorm(8)')}" }`,
+        '  - { label: Batch Renorm, bn: { renorm: true, warmup: 100 } }',
+        'sweep: { batch: [2, 4, 8, 16, 32], samples: 1920 }',
+      ),
+      md(
+        '## Why BN helps: a smoother landscape along the gradient',
+        '',
+        'Santurkar et al. (2018, "How does batch normalization help optimization?", Sec. 3.1, Fig. 4) look along the',
+        'gradient g at the weights w during training: the loss L(w − ηg) one step of size η away ("loss landscape"), and',
+        'how much the gradient changes over that step, ‖∇L(w − ηg) − ∇L(w)‖ ("gradient predictiveness"). With BN both',
+        'vary less over the step sizes: the gradient is a better guide, so larger steps are safe. `landscape` measures',
+        'both at every stats step, after the optimizer step, on the first training batch (1 + 4 extra forward and backward',
+        'passes; training goes on exactly as without it). The charts draw, per run, the band from the smallest to the',
+        'largest value over η.',
+      ),
+      lab(
+        'name: seed with BN',
+        'model: seed',
+        'data: digits',
+        'steps: 400',
+        'batch: 32',
+        'seed: 1',
+        'stats_interval: 40',
+        'landscape: { step_sizes: [0.05, 0.1, 0.2, 0.4] }',
+        'compare:',
+        '  - { label: seed without BN, bn: off }',
+      ),
     ],
   };
 }

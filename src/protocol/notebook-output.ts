@@ -46,7 +46,16 @@ export const runOutputSchema = z.object({
   modes: z.optional(z.object({ eval: z.optional(num), train: z.optional(num) })),
   /** The same two accuracies over the run, at each stats step, on the first `samples` test samples. */
   modesCurve: z.optional(z.object({ samples: z.int().check(z.positive()), eval: series, train: series })),
+  /**
+   * The loss landscape (Santurkar et al. 2018) at each stats step, on the first `samples` training samples: L(w), and
+   * the minimum and maximum over the step sizes η of L(w − η·g) and of ‖∇L(w − η·g) − ∇L(w)‖.
+   */
+  landscape: z.optional(
+    z.object({ samples: z.int().check(z.positive()), stepSizes: z.array(z.number()), loss: series, lossMin: series, lossMax: series, gradChangeMin: series, gradChangeMax: series }),
+  ),
   checkpoint: z.optional(z.string()),
+  /** A run of a `sweep` cell: the line it belongs to in the chart of test accuracy vs batch size, and its batch size. */
+  sweep: z.optional(z.object({ series: z.string(), batch: z.int().check(z.positive()) })),
 });
 
 export const notebookOutputSchema = z.object({ version: z.literal(1), runs: z.array(runOutputSchema) });

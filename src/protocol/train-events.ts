@@ -78,6 +78,16 @@ export const statsEventSchema = z.object({
 
 export const modesEventSchema = z.object({ type: z.literal('modes'), step: int, epoch: int, samples: int, eval: num, train: num });
 
+export const landscapeEventSchema = z.object({
+  type: z.literal('landscape'),
+  step: int,
+  epoch: int,
+  samples: int,
+  loss: num,
+  gradNorm: num,
+  points: z.array(z.object({ eta: num, loss: num, gradChange: num })),
+});
+
 export const checkpointEventSchema = z.object({ type: z.literal('checkpoint'), step: int, dir: z.string() });
 
 export const doneEventSchema = z.object({
@@ -94,6 +104,7 @@ export const trainEventSchema = z.discriminatedUnion('type', [
   evalEventSchema,
   statsEventSchema,
   modesEventSchema,
+  landscapeEventSchema,
   checkpointEventSchema,
   doneEventSchema,
 ]);

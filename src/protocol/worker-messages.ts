@@ -36,6 +36,8 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
     outDir: z.string().check(z.minLength(1)),
     /** After training, measure test accuracy with BN in eval mode and in train mode. */
     evalModes: z.boolean(),
+    /** At each stats step, measure the loss landscape along the gradient at these step sizes (on the first training batch). */
+    landscape: z.optional(z.array(z.number().check(z.positive()))),
     /** Go on from a checkpoint written after `step` steps (a fallback from the GPU). */
     resume: z.optional(z.object({ dir: z.string(), step: z.number() })),
     /** The data set itself (the webview runner cannot read files). */

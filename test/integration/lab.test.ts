@@ -290,8 +290,8 @@ describe('BN Lab starter notebook', function () {
 });
 
 describe('BN Lab "When BN fails" notebook', function () {
-  this.timeout(600_000); // three batch-2 runs of 1000 steps: minutes on a loaded 2-core machine
-  it('New Notebook: When BN Fails → Run All: batch 2 with BN, GroupNorm and Batch Renorm, then recalibration reports eval accuracy before and after', async () => {
+  this.timeout(1_020_000); // three batch-2 runs of 1000 steps, the 20-run sweep and two landscape runs: minutes on a loaded 2-core machine
+  it('New Notebook: When BN Fails → Run All: batch 2 with BN, GroupNorm and Batch Renorm, recalibration reports eval accuracy before and after, the four at batch 2…32, the landscape with and without BN', async () => {
     const { nb, ran, texts, t0 } = await runAll('bnLab.newWhenBnFailsNotebook');
     console.log(`      ran in ${((Date.now() - t0) / 1000).toFixed(1)} s:\n${texts.filter(Boolean).join('\n')}`);
     assert.equal(ran, true, texts.join('\n'));
@@ -300,6 +300,32 @@ describe('BN Lab "When BN fails" notebook', function () {
     for (const label of ['batch 2 BN', 'batch 2 GroupNorm', 'batch 2 Batch Renorm']) assert.match(summary, new RegExp(`^${label}: completed, step 1000/1000`, 'm'));
     assert.match(summary, /^batch 2 BN: .*BN eval mode [\d.]+ vs train mode [\d.]+/m);
     assert.match(texts[nb.getCells().indexOf(labs[1])], /^recalibrated 2 BN layers over 50 training batches of 100\ntest accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4} \(2000 samples of digits\)/);
+    const sweep = texts[nb.getCells().indexOf(labs[2])];
+    for (const norm of ['BN', 'Ghost BN', 'GroupNorm', 'Batch Renorm'])
+      for (const b of [2, 4, 8, 16, 32]) assert.match(sweep, new RegExp(`^${norm} · batch ${b}: completed, step ${1920 / b}/${1920 / b}`, 'm'));
+    assert.match(sweep, /^Test accuracy \(eval mode, whole test split\) at batch 2 → 32, each run on 1920 training samples: BN [\d.]+ → [\d.]+; Ghost BN [\d.]+ → [\d.]+; GroupNorm [\d.]+ → [\d.]+; Batch Renorm [\d.]+ → [\d.]+\.$/m);
+    const output = nb.getCells()[nb.getCells().indexOf(labs[2])].outputs.flatMap((o) => o.items).find((it) => it.mime === RUN_OUTPUT_MIME)!;
+    const parsed = parseNotebookOutput(JSON.parse(new TextDecoder().decode(output.data)));
+    assert.ok(parsed.ok, !parsed.ok ? parsed.reason : '');
+    assert.deepEqual(parsed.value.runs.map((r) => r.sweep?.batch), [2, 4, 8, 16, 32, 2, 4, 8, 16, 32, 2, 4, 8, 16, 32, 2, 4, 8, 16, 32]);
+    const why = texts[nb.getCells().indexOf(labs[3])];
+    for (const label of ['seed with BN', 'seed without BN']) assert.match(why, new RegExp(`^${label}: completed, step 400/400`, 'm'));
+    const range = '[\\d.]+–[\\d.]+ \\(mean width over η per step [\\d.]+\\)';
+    assert.match(why, new RegExp(`^Along the gradient g at each stats step \\(step sizes η 0.05, 0.1, 0.2, 0.4, on the first 32 training samples\\), the loss L\\(w − ηg\\) over the run: seed with BN ${range}; seed without BN ${range}\\.$`, 'm'));
+    assert.match(why, new RegExp(`^The gradient change ‖∇L\\(w − ηg\\) − ∇L\\(w\\)‖ over the run: seed with BN ${range}; seed without BN ${range}\\.$`, 'm'));
+    const whyOutput = nb.getCells()[nb.getCells().indexOf(labs[3])].outputs.flatMap((o) => o.items).find((it) => it.mime === RUN_OUTPUT_MIME)!;
+    const landscapes = parseNotebookOutput(JSON.parse(new TextDecoder().decode(whyOutput.data)));
+    assert.ok(landscapes.ok, !landscapes.ok ? landscapes.reason : '');
+    assert.deepEqual(landscapes.value.runs.map((r) => r.label), ['seed with BN', 'seed without BN']);
+    for (const r of landscapes.value.runs) {
+      const l = r.landscape!;
+      const steps = Array.from({ length: 10 }, (_, i) => 40 * (i + 1));
+      assert.deepEqual([l.samples, l.stepSizes], [32, [0.05, 0.1, 0.2, 0.4]], r.label);
+      for (const [lo, hi] of [[l.lossMin, l.lossMax], [l.gradChangeMin, l.gradChangeMax]]) {
+        assert.deepEqual([lo.step, hi.step, l.loss.step], [steps, steps, steps], r.label);
+        assert.ok(lo.value.every((v, i) => v > 0 && v <= hi.value[i] && Number.isFinite(hi.value[i])), `${r.label}: ${JSON.stringify([lo, hi])}`);
+      }
+    }
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });

@@ -213,7 +213,7 @@ try {
     assert(run.hist['1'].before.length <= 80, 'histograms unbounded');
   });
 
-  await check('Ghost BN\'s virtual batches and batch renorm\'s r and d get their own charts, only for the layers that have them', async () => {
+  await check('Ghost BN\'s virtual batches and batch renorm\'s r and d (latest, and per channel over time) get their own charts, only for the layers that have them', async () => {
     // A page of its own: the runs above stay as the other checks expect them.
     const tab = await context.newPage();
     await tab.goto(pathToFileURL(page).href);
@@ -232,7 +232,8 @@ try {
         const root = document.getElementById('bn-dashboard');
         const painted = (c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; };
         const chart = (id) => { const el = root.querySelector(`[data-testid="${id}"]`); const c = el.querySelector('canvas'); return el.hidden ? 'hidden' : c ? painted(c) : -1; };
-        return { ghost: chart('chart-bn-ghost'), renorm: chart('chart-bn-renorm') };
+        const heat = (id) => { const c = root.querySelector(`[data-testid="${id}"]`); return c.hidden ? 'hidden' : painted(c); };
+        return { ghost: chart('chart-bn-ghost'), renorm: chart('chart-bn-renorm'), r: heat('heatmap-renorm-r'), d: heat('heatmap-renorm-d') };
       });
     };
     const ghost = await shown('ghost');
@@ -243,7 +244,9 @@ try {
     console.log(`      ghost run ${JSON.stringify(ghost)}, renorm run ${JSON.stringify(renorm)}, plain BN run ${JSON.stringify(plain)}`);
     assert(ghost.ghost > 500 && ghost.renorm === 'hidden', `ghost run: ${JSON.stringify(ghost)}`);
     assert(renorm.renorm > 500 && renorm.ghost === 'hidden', `renorm run: ${JSON.stringify(renorm)}`);
-    assert(plain.ghost === 'hidden' && plain.renorm === 'hidden', `plain BN run: ${JSON.stringify(plain)}`);
+    // r and d over time: a channel × stats step heatmap each, shaded in every cell (20 steps, 32 channels).
+    assert(renorm.r > 20_000 && renorm.d > 20_000 && ghost.r === 'hidden' && ghost.d === 'hidden', `r and d heatmaps: ${JSON.stringify({ renorm, ghost })}`);
+    assert(plain.ghost === 'hidden' && plain.renorm === 'hidden' && plain.r === 'hidden', `plain BN run: ${JSON.stringify(plain)}`);
     await tab.close();
   });
 

@@ -1,6 +1,7 @@
 // Plausible trainer events (src/engine/events.ts shapes) for webview tests: a falling loss, BN
 // batch statistics that drift, running statistics that follow them with the run's momentum, and
-// (with `modes`) test accuracy in BN eval mode trailing train mode the more, the smaller the momentum.
+// (with `modes`) test accuracy in BN eval mode trailing train mode the more, the smaller the momentum, and (with
+// `landscape`) the loss and gradient change along the gradient, wider without BN.
 
 /** A small seeded PRNG (mulberry32), so screenshots are repeatable. */
 function rng(seed) {
@@ -31,7 +32,7 @@ function histogram(rand, mean, std, bins = 32) {
  * Layers: 0 conv(32), 1 bn(32), 5 linear(128), 6 bn(128), 8 linear(10). `variant` 'ghost' adds 4 virtual
  * batches' means and variances to each layer's statistics, 'renorm' adds batch renorm's r and d.
  */
-export function fakeRun({ runId = 'run-1', bn = true, steps = 60, totalSteps = 80, seed = 1, statsInterval = 5, momentum = 0.1, done = false, modes = false, variant = null } = {}) {
+export function fakeRun({ runId = 'run-1', bn = true, steps = 60, totalSteps = 80, seed = 1, statsInterval = 5, momentum = 0.1, done = false, modes = false, landscape = false, variant = null } = {}) {
   const rand = rng(seed);
   const events = [
     { type: 'start', runId, spec: bn ? 'seed' : 'seed (no BN)', dataset: 'digits', backend: 'cpu', totalSteps, stepsPerEpoch: totalSteps, batchSize: 100, config: { lr: 0.001 } },
@@ -66,6 +67,12 @@ export function fakeRun({ runId = 'run-1', bn = true, steps = 60, totalSteps = 8
       });
       const gradNorms = [0, 5, 8].map((layer, j) => ({ layer, kind: layer === 0 ? 'conv' : 'linear', norm: (bn ? 0.5 : 1.5) * Math.exp(-progress) * (1 + j) * (0.8 + 0.4 * rand()) }));
       events.push({ type: 'stats', step, epoch: 0, bn: stats, gradNorms });
+      // Santurkar et al.'s shape: along the gradient the loss and the gradient change vary less with BN.
+      if (landscape)
+        events.push({
+          type: 'landscape', step, epoch: 0, samples: 100, loss, gradNorm: bn ? 0.8 : 2,
+          points: [0.05, 0.1, 0.2, 0.4].map((eta) => ({ eta, loss: loss * (bn ? 1 - 0.6 * eta + 0.5 * eta * eta : 1 - eta + 12 * eta * eta) * (0.95 + 0.1 * rand()), gradChange: eta * (bn ? 0.6 : 4) * (0.8 + 0.4 * rand()) })),
+        });
       if (modes && bn) {
         const train = Math.min(0.99, 0.2 + 0.75 * (1 - Math.exp(-5 * progress)));
         events.push({ type: 'modes', step, epoch: 0, samples: 500, train, eval: train - (train - 0.1) * Math.exp(-step * momentum * 0.5) });

@@ -274,25 +274,67 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       }
     });
 
-    await check('F1 → "BN Lab: New Notebook: When BN Fails" → Run All: three batch-2 runs and the recalibration, screenshotted light and dark', async () => {
+    /** Scrolls the notebook until the element (in an output frame) is fully in view. */
+    const reveal = async (locator) => {
+      const height = page.viewportSize().height;
+      for (let i = 0; i < 60; i++) {
+        const b = await locator.boundingBox().catch(() => null);
+        if (b && b.y >= 60 && b.y + b.height <= height - 20) break;
+        await page.mouse.wheel(0, !b || b.y + b.height > height - 20 ? 250 : -250);
+        await sleep(250);
+      }
+      await sleep(1000);
+    };
+
+    await check('F1 → "BN Lab: New Notebook: When BN Fails" → Run All: three batch-2 runs, the recalibration, the batch-size chart and the landscape band charts, screenshotted light and dark', async () => {
       await runCommand(page, 'BN Lab: New Notebook: When BN Fails', 30_000);
       await page.locator('.notebook-editor:visible').first().waitFor({ timeout: 60_000 });
       await sleep(1000);
       await runCommand(page, 'Notebook: Run All', 30_000);
       const picker = page.locator('.quick-input-list .monaco-list-row', { hasText: 'BN Lab' }).first();
       if (await picker.isVisible({ timeout: 3000 }).catch(() => false)) await picker.click();
-      // Cell outputs live in the notebook's webview frames: look for the recalibration's report there (scrolled into view).
+      // Cell outputs live in the notebook's webview frames, rendered once their cell has come into view: wait at the end of
+      // the notebook for the last cell's output (the landscape), then scroll back up to the sweep's and the recalibration's.
       const editor = page.locator('.notebook-editor:visible').first();
-      const deadline = Date.now() + 480_000;
-      let report;
-      while (!report) {
-        const at = await editor.boundingBox();
-        await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2);
-        await page.mouse.wheel(0, 1500);
-        for (const f of page.frames()) report ??= await f.evaluate(() => /recalibrated 2 BN layers[^]*?wrote \S+/.exec(document.body?.innerText ?? '')?.[0]).catch(() => undefined);
-        if (!report && Date.now() > deadline) throw new Error('no recalibration report in the notebook after 240 s');
-        if (!report) await sleep(1000);
-      }
+      /** Scrolls the notebook by `dy` at a time until `probe`, run in each frame, returns something: [what it returned, its frame]. */
+      const scrollUntil = async (probe, seconds, what, dy) => {
+        const until = Date.now() + seconds * 1000;
+        for (;;) {
+          const at = await editor.boundingBox();
+          await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2);
+          await page.mouse.wheel(0, dy);
+          for (const f of page.frames()) {
+            const found = await f.evaluate(probe).catch(() => undefined);
+            if (found) return [found, f];
+          }
+          if (Date.now() > until) throw new Error(`no ${what} in the notebook after ${seconds} s`);
+          await sleep(1500);
+        }
+      };
+      // Why BN helps: the loss landscape and gradient predictiveness, a band per run (band fills are drawn at alpha 56/255).
+      const [landscape, landscapeFrame] = await scrollUntil(() => {
+        const text = /The gradient change ‖.*?\)\./.exec(document.body?.textContent ?? '')?.[0];
+        const bandPixels = ['chart-loss-landscape', 'chart-gradient-predictiveness'].map((id) => {
+          const canvas = [...document.querySelectorAll(`[data-testid="${id}"]`)].find((h) => !h.parentElement.hidden)?.querySelector('canvas');
+          if (!canvas) return undefined;
+          const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+          let band = 0;
+          for (let k = 0; k < px.length; k += 4) if (Math.abs(px[k + 3] - 56) <= 3) band++;
+          return band;
+        });
+        return text && bandPixels.every((c) => c !== undefined) ? { text, bandPixels } : undefined;
+      }, 1380, 'landscape charts with their findings', 1500);
+      console.log(`      landscape charts: band pixels ${landscape.bandPixels}; ${landscape.text}`);
+      if (!landscape.bandPixels.every((n) => n > 500) || !/seed with BN .*seed without BN/.test(landscape.text)) throw new Error(`landscape charts: ${JSON.stringify(landscape)}`);
+      // The sweep: BN, Ghost BN, GroupNorm and Batch Renorm at batch 2…32, drawn in one chart with a tick per batch size.
+      const [sweep, sweepFrame] = await scrollUntil(() => {
+        const host = [...document.querySelectorAll('[data-testid="chart-batch-sweep"]')].find((h) => !h.parentElement.hidden && h.querySelector('canvas'));
+        const text = /Best at batch 2: .*?\)\./.exec(document.body?.textContent ?? '')?.[0];
+        return host && text ? { ticks: host.dataset.xTicks, legend: host.querySelector('.u-legend')?.textContent, text } : undefined;
+      }, 180, 'batch-size chart with its findings', -600);
+      console.log(`      batch-size chart: x ticks ${sweep.ticks}; legend ${sweep.legend}; ${sweep.text}`);
+      if (sweep.ticks !== '2,4,8,16,32' || !/BN.*Ghost BN.*GroupNorm.*Batch Renorm/.test(sweep.legend ?? '')) throw new Error(`batch-size chart: ${JSON.stringify(sweep)}`);
+      const [report] = await scrollUntil(() => /recalibrated 2 BN layers[^]*?wrote \S+/.exec(document.body?.textContent ?? '')?.[0], 180, 'recalibration report', -600);
       console.log(`      ${report.replace(/\s+/g, ' ').slice(0, 220)}`);
       if (!/test accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4}/.test(report)) throw new Error(`report: ${report}`);
       await page.mouse.wheel(0, -8000);
@@ -309,7 +351,11 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
         await page.mouse.wheel(0, 4000);
         await sleep(1500);
         await shot(`ui-when-bn-fails-recalibrated-${name}.png`);
-        await page.mouse.wheel(0, -8000);
+        await reveal(sweepFrame.locator('[data-testid="chart-batch-sweep"]:visible'));
+        await shot(`ui-when-bn-fails-sweep-${name}.png`);
+        await reveal(landscapeFrame.locator('[data-testid="chart-gradient-predictiveness"]:visible'));
+        await shot(`ui-when-bn-fails-landscape-${name}.png`);
+        await page.mouse.wheel(0, -16000);
       }
     });
   } finally {

@@ -57,6 +57,14 @@ try {
   await tab.goto(pathToFileURL(page).href);
   await tab.waitForFunction(() => window.ready);
 
+  /** Screenshots of the page as it is (light), then in the dark theme. */
+  const shotLightAndDark = async (name) => {
+    await tab.screenshot({ path: join(results, `notebook-renderer-${name}-light.png`), fullPage: true });
+    await tab.evaluate(() => (document.body.className = 'vscode-dark'));
+    await frames(tab, 3);
+    await tab.screenshot({ path: join(results, `notebook-renderer-${name}-dark.png`), fullPage: true });
+  };
+
   await check('renders curves of both runs and a BN table, updating the same element live', async () => {
     for (const upTo of [10, 30, 60]) {
       await tab.evaluate((d) => window.show(d), outputAt(upTo, false).data);
@@ -128,10 +136,74 @@ try {
     };
     within(info.loss.y, runs.flatMap((r) => r.trainLoss.value), 'loss');
     within(info.modes.y, runs.flatMap((r) => [...r.modesCurve.eval.value, ...r.modesCurve.train.value]), 'eval vs train mode');
-    await tab.screenshot({ path: join(results, 'notebook-renderer-modes-light.png'), fullPage: true });
-    await tab.evaluate(() => (document.body.className = 'vscode-dark'));
+    await shotLightAndDark('modes');
+  });
+
+  await check('a sweep cell draws test accuracy vs batch size, log x with a tick per batch size, a line per normalization', async () => {
+    await tab.evaluate(() => (document.body.className = 'vscode-light'));
+    const runs = ['BN', 'GroupNorm'].flatMap((series, i) =>
+      [2, 8, 32].map((batch) => {
+        // The same 1280 samples per run: 640 steps of 2 … 40 of 32 (fake events evaluate every 20 steps).
+        const b = new RunOutputBuilder(`${series}${batch}`, `${series} · batch ${batch}`, undefined, { series, batch });
+        for (const e of fakeRun({ runId: `${series}${batch}`, seed: 1 + i + batch, steps: 1280 / batch, totalSteps: 1280 / batch, done: true })) b.add(e);
+        return b.output();
+      }),
+    );
+    await tab.evaluate((d) => window.show(d), { version: 1, runs });
     await frames(tab, 3);
-    await tab.screenshot({ path: join(results, 'notebook-renderer-modes-dark.png'), fullPage: true });
+    const info = await tab.evaluate(() => {
+      const host = document.querySelector('[data-testid="chart-batch-sweep"]');
+      return {
+        shown: !host.parentElement.hidden && !!host.querySelector('canvas'),
+        x: host.dataset.xRange,
+        xTicks: host.dataset.xTicks,
+        legend: [...host.querySelectorAll('.u-legend .u-series')].map((e) => e.textContent.trim()),
+        caption: host.parentElement.querySelector('.caption').textContent,
+      };
+    });
+    console.log(`      ${JSON.stringify(info)}`);
+    assert(info.shown, 'no batch-size chart');
+    assert(info.xTicks === '2,8,32', `x ticks: ${info.xTicks} (range ${info.x})`);
+    assert(info.legend.join('|').includes('BN') && info.legend.join('|').includes('GroupNorm'), `legend: ${info.legend}`);
+    assert(/each run trained on 1280 samples \(steps × batch\)/.test(info.caption), `caption: ${info.caption}`);
+    await shotLightAndDark('sweep');
+  });
+
+  await check('a landscape cell draws the loss landscape and gradient predictiveness as a band per run, with captions', async () => {
+    await tab.evaluate(() => (document.body.className = 'vscode-light'));
+    const runs = [true, false].map((bn, i) => {
+      const b = new RunOutputBuilder(`l${i}`, bn ? 'seed with BN' : 'seed without BN', i + 1);
+      for (const e of fakeRun({ runId: `l${i}`, bn, seed: 1, steps: 80, statsInterval: 10, done: true, landscape: true })) b.add(e);
+      return b.output();
+    });
+    await tab.evaluate((d) => window.show(d), { version: 1, runs });
+    await frames(tab, 3);
+    const info = await tab.evaluate(() =>
+      ['chart-loss-landscape', 'chart-gradient-predictiveness'].map((id) => {
+        const host = document.querySelector(`[data-testid="${id}"]`);
+        const canvas = host.querySelector('canvas');
+        // Band fills are the run colours at alpha 0.22 (56/255): count the pixels drawn with that alpha.
+        const ctx = canvas && canvas.getContext('2d');
+        const px = ctx ? ctx.getImageData(0, 0, canvas.width, canvas.height).data : [];
+        let tinted = 0;
+        for (let k = 0; k < px.length; k += 4) if (Math.abs(px[k + 3] - 56) <= 3) tinted++;
+        return { shown: !host.parentElement.hidden && !!canvas, x: host.dataset.xRange, caption: host.parentElement.querySelector('.caption').textContent, tinted };
+      }),
+    );
+    console.log(`      ${JSON.stringify(info)}`);
+    for (const [i, c] of info.entries()) {
+      assert(c.shown, `chart ${i} not shown`);
+      assert(c.x === '0,80', `chart ${i} x range ${c.x}`);
+      assert(c.tinted > 500, `chart ${i}: no band fill (${c.tinted} translucent pixels)`);
+      assert(/step sizes η 0.05, 0.1, 0.2, 0.4 · on the first 100 training samples at every stats step/.test(c.caption), `caption: ${c.caption}`);
+    }
+    assert(/band: min–max over η of the loss L\(w − ηg\)/.test(info[0].caption) && /gradient changes along g/.test(info[1].caption), 'captions');
+    await shotLightAndDark('landscape');
+    await tab.evaluate(() => (document.body.className = 'vscode-light'));
+    await tab.evaluate((d) => window.show(d), outputAt(80, true).data);
+    await frames(tab, 2);
+    const hidden = await tab.evaluate(() => document.querySelector('[data-testid="chart-loss-landscape"]').parentElement.hidden);
+    assert(hidden, 'a cell without landscape shows the landscape chart');
   });
 
   await check('an invalid output shows its reason instead of drawing', async () => {

@@ -1,15 +1,39 @@
-/** Activation histograms over time as a heatmap: x = stats step, y = activation value, shade = density (relative to the step's fullest bin, with a colour bar). */
+/** Heatmaps over time, x = stats step, with a colour bar: activation histograms (y = value, shade = density) and per-channel values (y = channel). */
 import { withAlpha, type Theme } from '../shared/charts';
-import { histogramGrid, type HistSnapshot } from './store';
+import { channelGrid, histogramGrid, type HistSnapshot } from './store';
 
 const BINS = 48;
 const AXIS = 44;
 const FOOT = 16;
 /** Room on the right for the colour bar and its labels. */
-const SCALE = 40;
+const SCALE = 50;
 const shade = (v: number) => Math.min(1, 0.1 + 0.9 * Math.sqrt(v));
 
+/** A grid to shade: cells[row * cols + col] in 0..1, row 0 at the bottom, a column per stats step. */
+interface Grid {
+  rows: number;
+  cells: Float32Array;
+  steps: readonly number[];
+  /** Labels at the bottom and top of the y axis and of the colour bar. */
+  yLabels: [string, string];
+  scaleLabels: [string, string];
+  /** Shade zero cells too (a value map; a histogram leaves empty bins blank). */
+  shadeZero?: boolean;
+}
+
+/** Activation histograms over time: y = activation value, shade = density relative to the step's fullest bin. */
 export function drawHeatmap(canvas: HTMLCanvasElement, snaps: readonly HistSnapshot[], theme: Theme, color: string, title: string): void {
+  const { min, max, cells } = histogramGrid(snaps, BINS);
+  drawGrid(canvas, theme, color, title, snaps.length ? { rows: BINS, cells, steps: snaps.map((s) => s.step), yLabels: [fmt(min), fmt(max)], scaleLabels: ['0', '1'] } : undefined);
+}
+
+/** A per-channel value over time: y = channel, shade = the value within its range over the timeline. */
+export function drawChannelHeatmap(canvas: HTMLCanvasElement, snaps: ReadonlyArray<{ step: number; values: readonly number[] }>, theme: Theme, color: string, title: string): void {
+  const { min, max, channels, cells } = channelGrid(snaps);
+  drawGrid(canvas, theme, color, title, snaps.length ? { rows: channels, cells, steps: snaps.map((s) => s.step), yLabels: ['ch 0', `ch ${channels - 1}`], scaleLabels: [fmt(min), fmt(max)], shadeZero: true } : undefined);
+}
+
+function drawGrid(canvas: HTMLCanvasElement, theme: Theme, color: string, title: string, grid: Grid | undefined): void {
   const dpr = window.devicePixelRatio || 1;
   const width = Math.max(160, canvas.parentElement?.clientWidth ?? 300);
   const height = 130;
@@ -32,36 +56,36 @@ export function drawHeatmap(canvas: HTMLCanvasElement, snaps: readonly HistSnaps
   const plotH = height - top - FOOT;
   g.strokeStyle = theme.grid;
   g.strokeRect(AXIS - 0.5, top - 0.5, plotW + 1, plotH + 1);
-  if (snaps.length === 0) {
+  if (!grid) {
     g.fillStyle = theme.muted;
     g.fillText('waiting for statistics…', AXIS + 6, top + plotH / 2 - 6);
     return;
   }
-  const { min, max, cells } = histogramGrid(snaps, BINS);
-  const n = snaps.length;
+  const { rows, cells, steps } = grid;
+  const n = steps.length;
   const cw = plotW / n;
-  const ch = plotH / BINS;
+  const ch = plotH / rows;
   for (let x = 0; x < n; x++)
-    for (let b = 0; b < BINS; b++) {
+    for (let b = 0; b < rows; b++) {
       const v = cells[b * n + x];
-      if (v <= 0) continue;
+      if (v <= 0 && !(grid.shadeZero && v === 0)) continue;
       g.fillStyle = withAlpha(color, shade(v));
       g.fillRect(AXIS + x * cw, top + plotH - (b + 1) * ch, Math.ceil(cw), Math.ceil(ch));
     }
-  drawScale(g, theme, color, width - SCALE + 6, top, plotH);
+  drawScale(g, theme, color, width - SCALE + 6, top, plotH, grid.scaleLabels);
   g.fillStyle = theme.muted;
   g.textAlign = 'right';
-  g.fillText(fmt(max), AXIS - 4, top);
+  g.fillText(grid.yLabels[1], AXIS - 4, top);
   g.textBaseline = 'bottom';
-  g.fillText(fmt(min), AXIS - 4, top + plotH);
+  g.fillText(grid.yLabels[0], AXIS - 4, top + plotH);
   g.textBaseline = 'top';
-  g.fillText(`step ${snaps[n - 1].step}`, width - SCALE, top + plotH + 2);
+  g.fillText(`step ${steps[n - 1]}`, width - SCALE, top + plotH + 2);
   g.textAlign = 'left';
-  g.fillText(`step ${snaps[0].step}`, AXIS, top + plotH + 2);
+  g.fillText(`step ${steps[0]}`, AXIS, top + plotH + 2);
 }
 
-/** The colour bar: share of the step's most filled bin, from 0 (bottom) to 1 (top). */
-function drawScale(g: CanvasRenderingContext2D, theme: Theme, color: string, x: number, top: number, h: number): void {
+/** The colour bar, from the low label (bottom) to the high one (top). */
+function drawScale(g: CanvasRenderingContext2D, theme: Theme, color: string, x: number, top: number, h: number, [low, high]: [string, string]): void {
   const steps = 24;
   for (let i = 0; i < steps; i++) {
     g.fillStyle = withAlpha(color, shade((i + 0.5) / steps));
@@ -72,9 +96,9 @@ function drawScale(g: CanvasRenderingContext2D, theme: Theme, color: string, x: 
   g.fillStyle = theme.muted;
   g.textAlign = 'left';
   g.textBaseline = 'top';
-  g.fillText('1', x + 12, top);
+  g.fillText(high, x + 12, top);
   g.textBaseline = 'bottom';
-  g.fillText('0', x + 12, top + h);
+  g.fillText(low, x + 12, top + h);
   g.textBaseline = 'top';
 }
 

@@ -6,7 +6,7 @@
 import { command, is, parseNotification, type Command, type Notification } from '../../src/protocol/messages';
 import { Chart, colorOf, dashOf, joinSeries, readTheme, type LineSpec, type Theme } from '../shared/charts';
 import { injectStyles, UPLOT_CSS } from '../shared/styles';
-import { drawHeatmap } from './heatmap';
+import { drawChannelHeatmap, drawHeatmap } from './heatmap';
 import { applyEvents, emptyState, finishedGroup, MAX_RUNS, onXAxis, pinRun, removeRun, renameRun, resolveXAxis, restoreState, runName, type RunState, type Series, type XAxis } from './store';
 import { DASHBOARD_CSS } from './styles';
 
@@ -59,6 +59,8 @@ root.innerHTML = `
     <div class="chart" data-testid="chart-bn-affine"></div>
     <div class="chart" data-testid="chart-bn-ghost" hidden></div>
     <div class="chart" data-testid="chart-bn-renorm" hidden></div>
+    <canvas class="heatmap" data-testid="heatmap-renorm-r" hidden></canvas>
+    <canvas class="heatmap" data-testid="heatmap-renorm-d" hidden></canvas>
     <canvas class="heatmap" data-testid="heatmap-before"></canvas>
     <canvas class="heatmap" data-testid="heatmap-after"></canvas>
   </section>
@@ -81,6 +83,8 @@ const ui = {
   bnStep: $('bn-step'),
   heatBefore: $<HTMLCanvasElement>('heatmap-before'),
   heatAfter: $<HTMLCanvasElement>('heatmap-after'),
+  heatR: $<HTMLCanvasElement>('heatmap-renorm-r'),
+  heatD: $<HTMLCanvasElement>('heatmap-renorm-d'),
 };
 const charts = {
   // The run list above names the runs by colour: the curves need no legend.
@@ -359,6 +363,12 @@ function drawLayer(): void {
   if (stats?.ghost) charts.ghost.update(theme, stats.ghost.mean.map((_, k) => ({ label: `virtual batch ${k + 1}`, color: colorOf(theme, k), points: true, width: 1 })), [channels, ...stats.ghost.mean]);
   charts.renorm.host.hidden = !stats?.renorm;
   if (stats?.renorm) charts.renorm.update(theme, [{ label: 'r = σB/σ (clipped)', color: batch, points: true }, { label: 'd = (μB − μ)/σ (clipped)', color: running, points: true }], pair(stats.renorm.r, stats.renorm.d));
+  const renorm = state.selectedLayer === null ? undefined : run.renorm?.[state.selectedLayer];
+  ui.heatR.hidden = ui.heatD.hidden = !renorm?.length;
+  if (renorm?.length) {
+    drawChannelHeatmap(ui.heatR, renorm.map((s) => ({ step: s.step, values: s.r })), theme, batch, 'Batch renorm r per channel, over steps');
+    drawChannelHeatmap(ui.heatD, renorm.map((s) => ({ step: s.step, values: s.d })), theme, running, 'Batch renorm d per channel, over steps');
+  }
   const hist = state.selectedLayer === null ? undefined : run.hist[state.selectedLayer];
   drawHeatmap(ui.heatBefore, hist?.before ?? [], theme, batch, 'Activations entering BN, over steps');
   drawHeatmap(ui.heatAfter, hist?.after ?? [], theme, gamma, 'Activations leaving BN, over steps');

@@ -1,7 +1,7 @@
 /**
  * The dashboard's data: every run's curves and latest BN statistics, built from trainer events.
  * Plain JSON (it is what vscode.setState persists), bounded in size: long series are downsampled
- * by averaging their older half pairwise, histogram timelines by dropping every other old snapshot.
+ * by averaging their older half pairwise, histogram and batch renorm timelines by dropping every other old snapshot.
  * No DOM here, so it is unit-tested in Node.
  */
 import type { BnLayerStats, DoneEvent, TrainEvent } from '../../src/engine/events';
@@ -18,6 +18,13 @@ export interface HistSnapshot {
   min: number;
   max: number;
   counts: number[];
+}
+
+/** Batch renorm's r and d per channel at one stats step. */
+export interface RenormSnapshot {
+  step: number;
+  r: number[];
+  d: number[];
 }
 
 export type RunStatus = 'running' | DoneEvent['reason'];
@@ -60,6 +67,8 @@ export interface RunState {
   gradNorms: Record<string, Series>;
   /** Per BN layer (keyed by its index): activation histograms before/after BN over time. */
   hist: Record<string, { before: HistSnapshot[]; after: HistSnapshot[] }>;
+  /** Per batch-renorm layer: r and d over time (absent in states saved before it existed). */
+  renorm?: Record<string, RenormSnapshot[]>;
 }
 
 export interface DashboardState {
@@ -94,7 +103,7 @@ export function restoreState(saved: unknown): DashboardState {
 }
 
 /** Appends a snapshot, dropping every other one of the older half when there are more than `max`. */
-export function pushSnapshot(list: HistSnapshot[], snap: HistSnapshot, max = MAX_HIST): HistSnapshot[] {
+export function pushSnapshot<T extends { step: number }>(list: T[], snap: T, max = MAX_HIST): T[] {
   list.push(snap);
   if (list.length <= max) return list;
   const half = Math.floor(list.length / 2);
@@ -175,6 +184,7 @@ function applyEvent(run: RunState, e: TrainEvent): void {
         const h = (run.hist[l.layer] ??= { before: [], after: [] });
         h.before = pushSnapshot(h.before, { step: e.step, ...l.histBefore });
         h.after = pushSnapshot(h.after, { step: e.step, ...l.histAfter });
+        if (l.renorm) (run.renorm ??= {})[l.layer] = pushSnapshot(run.renorm[l.layer] ?? [], { step: e.step, ...l.renorm });
       }
       return;
     }
@@ -225,6 +235,16 @@ export function finishedGroup(state: DashboardState): RunState[] {
 export function removeRun(state: DashboardState, runId: string): void {
   state.runs = state.runs.filter((r) => r.runId !== runId);
   if (state.selectedRun === runId) state.selectedRun = state.runs[0]?.runId ?? null;
+}
+
+/** A channel × step grid of one per-channel value over time, scaled to 0..1 over its range: rows[channel][snapshot]. */
+export function channelGrid(snaps: ReadonlyArray<{ values: readonly number[] }>): { min: number; max: number; channels: number; cells: Float32Array } {
+  const channels = Math.max(0, ...snaps.map((s) => s.values.length));
+  const finite = snaps.flatMap((s) => s.values.filter(Number.isFinite));
+  const [min, max] = finite.length ? [Math.min(...finite), Math.max(...finite)] : [0, 0];
+  const cells = new Float32Array(channels * snaps.length);
+  snaps.forEach((s, x) => s.values.forEach((v, c) => (cells[c * snaps.length + x] = Number.isFinite(v) ? (v - min) / (max - min || 1) : 0)));
+  return { min, max, channels, cells };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Notebook renderer for BN Lab cell outputs (mime application/vnd.bnlab.run+json): loss and test
  * accuracy curves of every run in the cell, overlaid, test accuracy in BN eval vs train mode over
- * the run (cells with eval_modes), and a table of BN statistics. The controller
+ * the run (cells with eval_modes), test accuracy vs batch size (sweep cells), the loss landscape and gradient
+ * predictiveness along the gradient as bands (cells with landscape), and a table of BN statistics. The controller
  * replaces the output while training runs; each render reuses the element's charts.
  * Must be bundled as an ES module (VS Code imports it and calls `activate`).
  */
@@ -33,6 +34,12 @@ interface View {
   accuracy: Chart;
   modes: Chart;
   modesCaption: HTMLElement;
+  sweep: Chart;
+  sweepCaption: HTMLElement;
+  landscape: Chart;
+  landscapeCaption: HTMLElement;
+  gradChange: Chart;
+  gradChangeCaption: HTMLElement;
   runs: HTMLElement;
   table: HTMLElement;
   /** The output last drawn, redrawn when the theme changes. */
@@ -80,6 +87,16 @@ export const activate: ActivationFunction = () => ({
   },
 });
 
+/** A hidden chart box with a caption under the chart: [chart host, caption, box]. */
+function captioned(testid: string): [HTMLElement, HTMLElement, HTMLElement] {
+  const wrap = Object.assign(document.createElement('div'), { className: 'chart', hidden: true });
+  const host = document.createElement('div');
+  const caption = Object.assign(document.createElement('div'), { className: 'caption muted' });
+  host.dataset.testid = testid;
+  wrap.append(host, caption);
+  return [host, caption, wrap];
+}
+
 function viewFor(element: HTMLElement): View {
   const existing = views.get(element);
   if (existing) return existing;
@@ -90,14 +107,13 @@ function viewFor(element: HTMLElement): View {
   const charts = Object.assign(document.createElement('div'), { className: 'charts' });
   const lossHost = Object.assign(document.createElement('div'), { className: 'chart' });
   const accHost = Object.assign(document.createElement('div'), { className: 'chart' });
-  const modesWrap = Object.assign(document.createElement('div'), { className: 'chart', hidden: true });
-  const modesHost = document.createElement('div');
-  const modesCaption = Object.assign(document.createElement('div'), { className: 'caption muted' });
-  modesWrap.append(modesHost, modesCaption);
+  const [modesHost, modesCaption, modesWrap] = captioned('chart-bn-modes');
+  const [sweepHost, sweepCaption, sweepWrap] = captioned('chart-batch-sweep');
+  const [landscapeHost, landscapeCaption, landscapeWrap] = captioned('chart-loss-landscape');
+  const [gradChangeHost, gradChangeCaption, gradChangeWrap] = captioned('chart-gradient-predictiveness');
   lossHost.dataset.testid = 'chart-loss';
   accHost.dataset.testid = 'chart-test-accuracy';
-  modesHost.dataset.testid = 'chart-bn-modes';
-  charts.append(lossHost, accHost, modesWrap);
+  charts.append(lossHost, accHost, modesWrap, sweepWrap, landscapeWrap, gradChangeWrap);
   const table = document.createElement('div');
   root.append(runs, charts, table);
   element.replaceChildren(root);
@@ -108,6 +124,12 @@ function viewFor(element: HTMLElement): View {
     accuracy: new Chart(accHost, { title: 'Test accuracy', xLabel: 'step', height: 150, xFromZero: true, yRange: [0, 1], legend: false }),
     modes: new Chart(modesHost, { title: 'Test accuracy: BN eval vs train mode', xLabel: 'step', height: 150, xFromZero: true, legend: false }),
     modesCaption,
+    sweep: new Chart(sweepHost, { title: 'Test accuracy (eval mode) vs batch size', xLabel: 'batch size (log scale)', height: 150, logX: true, yRange: [0, 1] }),
+    sweepCaption,
+    landscape: new Chart(landscapeHost, { title: 'Loss landscape: L(w − ηg) along the gradient', xLabel: 'step', height: 150, xFromZero: true, logY: true, legend: false }),
+    landscapeCaption,
+    gradChange: new Chart(gradChangeHost, { title: 'Gradient predictiveness: ‖∇L(w − ηg) − ∇L(w)‖', xLabel: 'step', height: 150, xFromZero: true, logY: true, legend: false }),
+    gradChangeCaption,
     runs,
     table,
   };
@@ -131,13 +153,23 @@ function render(out: NotebookOutput, element: HTMLElement): void {
   const specs = (points: boolean): LineSpec[] => out.runs.map((r, i) => ({ label: runName(r), color: colorOf(theme, colorIndex(r, i)), dash: dashOf(theme, colorIndex(r, i)), points }));
   view.loss.update(theme, specs(false), joinSeries(out.runs.map((r) => r.trainLoss)));
   // Evaluations are sparse: the x axis spans the runs' steps, not the evaluations' (one dot would stretch it).
-  // The eval vs train mode chart shows once a run measured both modes; the other charts then make room for it.
-  const modesWrap = view.modes.host.parentElement!;
-  const relayout = modesWrap.hidden === out.runs.some((r) => r.modesCurve);
-  modesWrap.hidden = !out.runs.some((r) => r.modesCurve);
+  // The eval vs train mode chart shows once a run measured both modes, the batch-size chart once a sweep run
+  // finished, the landscape charts once a run measured it; the other charts then make room for them.
   const xMax = Math.max(1, ...out.runs.map((r) => r.totalSteps));
+  const optional: Array<[Chart[], boolean, () => void]> = [
+    [[view.modes], out.runs.some((r) => r.modesCurve), () => drawModes(view, out, theme, xMax)],
+    [[view.sweep], out.runs.some((r) => r.sweep && r.testAccuracy.value.length), () => drawSweep(view, out, theme)],
+    [[view.landscape, view.gradChange], out.runs.some((r) => r.landscape), () => drawLandscape(view, out, theme, xMax)],
+  ];
+  let relayout = false;
+  for (const [charts, show] of optional)
+    for (const c of charts) {
+      const wrap = c.host.parentElement!;
+      relayout ||= wrap.hidden === show;
+      wrap.hidden = !show;
+    }
   view.accuracy.update(theme, specs(true), joinSeries(out.runs.map((r) => r.testAccuracy)), xMax);
-  if (!modesWrap.hidden) drawModes(view, out, theme, xMax);
+  for (const [, show, draw] of optional) if (show) draw();
   if (relayout) [view.loss, view.accuracy].forEach((c) => c.resize());
   view.table.replaceChildren(bnTable(out.runs));
 }
@@ -152,6 +184,43 @@ function drawModes(view: View, out: NotebookOutput, theme: Theme, xMax: number):
   view.modes.update(theme, specs, joinSeries(runs.flatMap(({ r }) => [r.modesCurve!.eval, r.modesCurve!.train])), xMax);
   const samples = [...new Set(runs.map(({ r }) => r.modesCurve!.samples))].join('/');
   view.modesCaption.textContent = `solid: eval mode (running statistics) · dashed: train mode (batch statistics) · on the first ${samples} test samples at every stats step`;
+}
+
+/** Final test accuracy (eval mode, the trainer's last evaluation) against batch size, a line per run the sweep expanded. */
+function drawSweep(view: View, out: NotebookOutput, theme: Theme): void {
+  const runs = out.runs.filter((r) => r.sweep);
+  const series = [...new Set(runs.map((r) => r.sweep!.series))];
+  const specs = series.map((s, i): LineSpec => ({ label: s, color: colorOf(theme, i), dash: dashOf(theme, i), points: true }));
+  const table = (s: string) => {
+    const done = runs.filter((r) => r.sweep!.series === s && r.testAccuracy.value.length).sort((a, b) => a.sweep!.batch - b.sweep!.batch);
+    return { step: done.map((r) => r.sweep!.batch), value: done.map((r) => r.testAccuracy.value.at(-1)!) };
+  };
+  view.sweep.update(theme, specs, joinSeries(series.map(table)));
+  const samples = [...new Set(runs.map((r) => r.totalSteps * r.sweep!.batch))].join('/');
+  view.sweepCaption.textContent = `a line per normalization · each run trained on ${samples} samples (steps × batch) · whole test split, after training`;
+}
+
+/**
+ * Santurkar et al. (2018, Fig. 4): per run, a band from the minimum to the maximum over the step sizes η of L(w − ηg)
+ * (and L(w) dashed), and a band of the gradient change, in the run's colour.
+ */
+function drawLandscape(view: View, out: NotebookOutput, theme: Theme, xMax: number): void {
+  const runs = out.runs.map((r, i) => ({ r, i, l: r.landscape })).filter((x) => x.l);
+  const band = (withLoss: boolean) =>
+    runs.flatMap(({ r, i }, k): LineSpec[] => {
+      const color = colorOf(theme, colorIndex(r, i)), first = k * (withLoss ? 3 : 2);
+      return [
+        { label: `${runName(r)} max`, color, width: 1, fillTo: first + 1 },
+        { label: `${runName(r)} min`, color, width: 1 },
+        ...(withLoss ? [{ label: `${runName(r)} L(w)`, color, dash: [4, 3] }] : []),
+      ];
+    });
+  view.landscape.update(theme, band(true), joinSeries(runs.flatMap(({ l }) => [l!.lossMax, l!.lossMin, l!.loss])), xMax);
+  view.gradChange.update(theme, band(false), joinSeries(runs.flatMap(({ l }) => [l!.gradChangeMax, l!.gradChangeMin])), xMax);
+  const l = runs[0].l!;
+  const where = `step sizes η ${l.stepSizes.join(', ')} · on the first ${l.samples} training samples at every stats step · log scale`;
+  view.landscapeCaption.textContent = `band: min–max over η of the loss L(w − ηg) one step along the gradient g · dashed: L(w) · ${where}`;
+  view.gradChangeCaption.textContent = `band: min–max over η of how much the gradient changes along g (narrow and low: the gradient predicts the landscape) · ${where}`;
 }
 
 const runName = (r: RunOutput) => (r.seq ? `${r.label} · #${r.seq}` : r.label);

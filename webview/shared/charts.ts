@@ -70,6 +70,8 @@ export interface LineSpec {
   points?: boolean;
   bars?: boolean;
   width?: number;
+  /** Fill a band from this line down to the line specs[fillTo] (uPlot bands), in this line's colour. */
+  fillTo?: number;
 }
 
 export interface ChartOptions {
@@ -78,6 +80,8 @@ export interface ChartOptions {
   yLabel?: string;
   height?: number;
   logY?: boolean;
+  /** Log-scale x with a tick at each x value (batch sizes 2, 4, 8, …). */
+  logX?: boolean;
   /** Draw a legend (default: when there are at most MAX_LEGEND series). */
   legend?: boolean;
   /** Fixed y range, e.g. [0, 1] for accuracy. */
@@ -113,6 +117,8 @@ export class Chart {
   private xLabel = '';
   /** The auto y range's ticks, computed with the range (niceTicks). */
   private yTicks: number[] = [];
+  /** The x values last drawn (the ticks of a log x axis). */
+  private xs: number[] = [];
 
   constructor(
     readonly host: HTMLElement,
@@ -125,6 +131,7 @@ export class Chart {
    */
   update(theme: Theme, specs: LineSpec[], data: Array<ArrayLike<number | null>>, xMax?: number, xLabel = this.options.xLabel): void {
     const x = data[0] as ArrayLike<number>;
+    this.xs = Array.from(x);
     this.xMax = xMax ?? (x.length ? x[x.length - 1] : 1);
     this.xLabel = xLabel;
     const key = JSON.stringify([specs, theme, xLabel]);
@@ -179,7 +186,7 @@ export class Chart {
       padding: [8, 16, 0, 0],
       cursor: { drag: { x: true, y: false } },
       scales: {
-        x: o.xFromZero ? { time: false, range: () => [0, Math.max(1, this.xMax)] } : { time: false },
+        x: o.logX ? { time: false, distr: 3, log: 2 } : o.xFromZero ? { time: false, range: () => [0, Math.max(1, this.xMax)] } : { time: false },
         y: o.logY
           ? { distr: 3 }
           : o.yRange
@@ -194,13 +201,18 @@ export class Chart {
                 },
       },
       // Steps, channels and samples are whole numbers; epochs seen are not (a 1-epoch run needs ticks at 0.2, 0.4, …).
-      axes: [axis(this.xLabel, 26, 40, this.xLabel === 'epoch' ? undefined : INTEGER_STEPS), axis(o.yLabel, 52, 24, undefined, niceY ? () => this.yTicks : undefined)],
+      axes: [
+        o.logX ? axis(this.xLabel, 26, 20, undefined, () => this.xs) : axis(this.xLabel, 26, 40, this.xLabel === 'epoch' ? undefined : INTEGER_STEPS),
+        axis(o.yLabel, 52, 24, undefined, niceY ? () => this.yTicks : undefined),
+      ],
+      bands: specs.flatMap((s, i): uPlot.Band[] => (s.fillTo === undefined ? [] : [{ series: [i + 1, s.fillTo + 1], fill: withAlpha(s.color, 0.22) }])),
       // What the axes show, for tests and assistive tools: the x range and the y ticks drawn.
       hooks: {
         draw: [
           (u) => {
             this.host.dataset.xRange = `${u.scales.x.min},${u.scales.x.max}`;
-            this.host.dataset.yTicks = ((u.axes[1] as { _splits?: number[] })._splits ?? []).join(',');
+            const ticks = (i: number) => ((u.axes[i] as { _splits?: number[] })._splits ?? []).join(',');
+            [this.host.dataset.xTicks, this.host.dataset.yTicks] = [ticks(0), ticks(1)];
           },
         ],
       },

@@ -135,7 +135,7 @@ export class LabController implements vscode.Disposable {
       dirty = false;
       const data: NotebookOutput = { version: 1, runs: builders.map((b) => b.output()) };
       // The summaries, then what the runs measured against each other (computed, never canned).
-      const measured = findings(data.runs, runs.slice(0, builders.length).map((r) => r.config));
+      const measured = findings(data.runs, runs.map((r) => r.config));
       return exec.replaceOutput([
         new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.json(data, RUN_OUTPUT_MIME)]),
         new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text([...builders.map((b) => b.summary()), ...measured].join('\n'))]),
@@ -148,7 +148,7 @@ export class LabController implements vscode.Disposable {
         if (cancelled) break;
         const run = (current = this.training.start({ label: spec.label, config: spec.config }));
         live.add(run);
-        const builder = new RunOutputBuilder(run.runId, spec.label, run.seq);
+        const builder = new RunOutputBuilder(run.runId, spec.label, run.seq, spec.sweep);
         builders.push(builder);
         const sub = this.training.onEvent(({ run: r, event }) => {
           if (r !== run) return;

@@ -188,7 +188,7 @@ export class TrainingManager implements vscode.Disposable {
     this.runs.set(runId, run);
     const start: StartMessage = {
       type: 'start', runId, config: toTrainConfig(req.config), data: req.config.data, digitsPath: this.paths.digitsPath, outDir, evalModes: req.config.evalModes,
-      cpuThreads: req.config.cpuThreads,
+      landscape: req.config.landscape, cpuThreads: req.config.cpuThreads,
     };
     void this.chooseBackend(req.config.backend).then(async ({ backend, why }) => {
       // Said in the run's start line; a WebGPU run that goes to the CPU is told at once too.

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import type { TrainEvent } from '../../../src/engine/events';
-import { applyEvents, emptyState, finishedGroup, histogramGrid, MAX_RUNS, onXAxis, pinRun, pushPoint, pushSnapshot, renameRun, resolveXAxis, restoreState, runName, type Series } from '../../../webview/dashboard/store';
+import { applyEvents, channelGrid, emptyState, finishedGroup, histogramGrid, MAX_RUNS, onXAxis, pinRun, pushPoint, pushSnapshot, renameRun, resolveXAxis, restoreState, runName, type Series } from '../../../webview/dashboard/store';
 
 const start = (runId: string): TrainEvent => ({ type: 'start', runId, spec: 'seed', dataset: 'digits', backend: 'cpu', totalSteps: 10, stepsPerEpoch: 10, batchSize: 50, config: {} });
 const step = (s: number, loss = 1): TrainEvent => ({ type: 'step', step: s, epoch: 0, loss, accuracy: 0.5, lr: 0.1, samplesPerSec: 100 });
@@ -141,6 +141,16 @@ describe('dashboard store', () => {
     assert.deepEqual([g.min, g.max], [0, 4]);
     // cells[bin * n + x]: column 0 has 4 in bin 0 and 2 in bin 1; column 1 has 8 in bin 3.
     assert.deepEqual(Array.from(g.cells), [1, 0, 0.5, 0, 0, 0, 0, 1]);
+  });
+
+  it('keeps batch renorm\'s r and d per channel over time, for renorm layers only, and puts them on a channel × step grid scaled to their range', () => {
+    const st = emptyState();
+    const bn = { layer: 1, channels: 2, batchMean: [0, 1], batchVar: [1, 1], runningMean: [0, 0], runningVar: [1, 1], gamma: null, beta: null, histBefore: hist, histAfter: hist };
+    applyEvents(st, 'r', 'a', [start('r'), ...[1, 5].map((step): TrainEvent => ({ type: 'stats', step, epoch: 0, bn: [{ ...bn, renorm: { r: [1, step], d: [0, -step] } }, { ...bn, layer: 4 }], gradNorms: [] }))]);
+    assert.deepEqual(st.runs[0].renorm, { 1: [{ step: 1, r: [1, 1], d: [0, -1] }, { step: 5, r: [1, 5], d: [0, -5] }] });
+    const g = channelGrid(st.runs[0].renorm![1].map((s) => ({ values: s.r })));
+    // cells[channel * n + x]: channel 0 stays at r = 1 (the minimum), channel 1 goes from 1 to 5 (the maximum).
+    assert.deepEqual([g.min, g.max, g.channels, Array.from(g.cells)], [1, 5, 2, [0, 0, 0, 1]]);
   });
 
   it('restores only a state of its own version', () => {

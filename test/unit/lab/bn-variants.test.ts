@@ -42,14 +42,22 @@ describe('Ghost BN and Batch Renorm from lab cells and settings', () => {
     }
   });
 
-  it('the "When BN fails" notebook: batch 2 with BN, GroupNorm and Batch Renorm, then recalibration of the BN run', () => {
+  it('the "When BN fails" notebook: batch 2 with BN, GroupNorm and Batch Renorm, recalibration of the BN run, the four at batch 2…32, then the landscape with and without BN', () => {
     const cells = whenBnFailsNotebook().cells.filter((c) => c.kind === 'lab').map((c) => parseLabCell(c.source, deepChecks));
     for (const c of cells) assert.deepEqual(c.diagnostics, []);
-    const [runs, recal] = cells.map((c) => c.cell);
-    assert.ok(runs?.kind === 'experiment' && recal?.kind === 'recalibrate');
+    const [runs, recal, sweep, why] = cells.map((c) => c.cell);
+    assert.ok(runs?.kind === 'experiment' && recal?.kind === 'recalibrate' && sweep?.kind === 'experiment');
+    const norm = (r: (typeof sweep.runs)[number]) => (/groupnorm/.test(r.config.model) ? 'gn' : r.config.bn?.ghost ? `ghost ${r.config.bn.ghost}` : r.config.bn?.renorm ? 'renorm' : 'bn');
+    assert.deepEqual(sweep.runs.map((r) => `${r.sweep?.series}: ${norm(r)} batch ${r.config.batchSize} × ${r.config.steps}`), ['BN', 'Ghost BN', 'GroupNorm', 'Batch Renorm'].flatMap((s, i) =>
+      [2, 4, 8, 16, 32].map((b) => `${s}: ${['bn', 'ghost 4', 'gn', 'renorm'][i]} batch ${b} × ${1920 / b}`),
+    ));
     assert.deepEqual(runs.runs.map((r) => [r.label, r.config.batchSize, r.config.evalModes, /groupnorm/.test(r.config.model), !!r.config.bn?.renorm]), [
       ['batch 2 BN', 2, true, false, false], ['batch 2 GroupNorm', 2, true, true, false], ['batch 2 Batch Renorm', 2, true, false, true],
     ]);
     assert.equal(recal.recalibrate.run, 'batch 2 BN');
+    assert.ok(why?.kind === 'experiment');
+    assert.deepEqual(why.runs.map((r) => [r.label, !!r.config.bn, r.config.model, r.config.steps, r.config.statsInterval, r.config.landscape]), [
+      ['seed with BN', true, 'seed', 400, 40, [0.05, 0.1, 0.2, 0.4]], ['seed without BN', false, 'seed', 400, 40, [0.05, 0.1, 0.2, 0.4]],
+    ]);
   });
 });

@@ -117,6 +117,44 @@ describe('lab cell language', () => {
     ]);
   });
 
+  it('expands a sweep into each run at each batch size, on the same number of training samples', () => {
+    const r = parseLabCell('name: BN\nsteps: 7\ncompare:\n  - { label: GN, bn: off }\nsweep: { batch: [2, 8], samples: 100 }');
+    assert.deepEqual(r.diagnostics, []);
+    assert.ok(r.cell?.kind === 'experiment');
+    assert.deepEqual(r.cell.runs.map((x) => [x.label, x.config.batchSize, x.config.steps, x.config.epochs, !!x.config.bn, x.sweep]), [
+      ['BN · batch 2', 2, 50, null, true, { series: 'BN', batch: 2 }],
+      ['BN · batch 8', 8, 13, null, true, { series: 'BN', batch: 8 }],
+      ['GN · batch 2', 2, 50, null, false, { series: 'GN', batch: 2 }],
+      ['GN · batch 8', 8, 13, null, false, { series: 'GN', batch: 8 }],
+    ]);
+    const keep = parseLabCell('steps: 7\nsweep: { batch: [4] }').cell;
+    assert.ok(keep?.kind === 'experiment' && keep.runs[0].config.steps === 7);
+    assert.deepEqual(only('sweep: { batch: [2, 0, 2], samples: x, size: 1 }').map((x) => x.message), [
+      'sweep.batch: 0 is out of range (1…65536)',
+      'sweep.batch: batch 2 is listed twice',
+      'sweep.samples: expected an integer, got "x"',
+      'sweep.size: unknown key "size"; expected one of batch, samples',
+    ]);
+    assert.deepEqual(only('sweep: { samples: 10 }').map((x) => x.message), ['sweep: sweep needs batch: a list of batch sizes, e.g. [2, 4, 8, 16, 32]']);
+    assert.deepEqual(only('bn: { ghost: 4 }\nsweep: { batch: [6] }').map((x) => x.key), ['bn.ghost']);
+  });
+
+  it('turns the loss landscape on per run, with the default or the given step sizes, and names the line of a bad one', () => {
+    const r = parseLabCell('steps: 7\nlandscape: true\ncompare:\n  - { label: no BN, bn: off, landscape: { step_sizes: [0.5, 2] } }\n  - { label: off, landscape: false }');
+    assert.deepEqual(r.diagnostics, []);
+    assert.ok(r.cell?.kind === 'experiment');
+    assert.deepEqual(r.cell.runs.map((x) => x.config.landscape), [[0.05, 0.1, 0.2, 0.4], [0.5, 2], undefined]);
+    const bad = only('steps: 7\nlandscape: { step_sizes: [0.1, -1, 0.1, x], steps: 3 }\ncompare:\n  - { label: b, landscape: yes please }');
+    assert.deepEqual(bad.map((x) => [x.line, x.message]), [
+      [2, 'landscape.step_sizes: -1 is out of range (above 0…100)'],
+      [2, 'landscape.step_sizes: step size 0.1 is listed twice'],
+      [2, 'landscape.step_sizes: expected a number, got "x"'],
+      [2, 'landscape.steps: unknown key "steps"; expected one of step_sizes'],
+      [4, 'compare[0].landscape: landscape is true, false, or a mapping { step_sizes: [0.05, 0.1, 0.2, 0.4] }'],
+    ]);
+    assert.deepEqual(only('steps: 7\nlandscape: { step_sizes: [] }').map((x) => x.message), ['landscape.step_sizes: step_sizes is a list of step sizes along the gradient, e.g. [0.05, 0.1, 0.2, 0.4]']);
+  });
+
   it('formats diagnostics one per line', () => {
     assert.equal(formatDiagnostics(only('lr: -1')), 'error at line 1, column 5: lr: -1 is out of range (0…10)');
   });

@@ -28,6 +28,18 @@ describe('notebook run output', () => {
     assert.deepEqual([out.status, out.checkpoint, out.stepsPerSec, out.statsStep], ['completed', '/ck', 2.5, 500]);
   });
 
+  it('folds landscape events into L(w) and the min and max over the step sizes of the loss and the gradient change, ≤ 200 points', () => {
+    const b = new RunOutputBuilder('r', 'with BN');
+    for (let step = 1; step <= 300; step++)
+      b.add({ type: 'landscape', step, epoch: 0, samples: 32, loss: 2, gradNorm: 1, points: [{ eta: 0.1, loss: 1.5, gradChange: 0.5 }, { eta: 0.4, loss: 3 + step, gradChange: 0.25 }, { eta: 0.2, loss: 1.25, gradChange: 2 }] });
+    const l = b.output().landscape!;
+    assert.ok(parseNotebookOutput(JSON.parse(JSON.stringify({ version: 1, runs: [b.output()] }))).ok);
+    assert.deepEqual([l.samples, l.stepSizes], [32, [0.1, 0.4, 0.2]]);
+    for (const s of [l.loss, l.lossMin, l.lossMax, l.gradChangeMin, l.gradChangeMax]) assert.ok(s.step.length <= 200 && s.step.at(-1) === 300 && s.step.length === s.value.length);
+    assert.deepEqual([l.loss, l.lossMin, l.gradChangeMin, l.gradChangeMax].map((s) => s.value.at(-1)), [2, 1.25, 0.25, 2]);
+    assert.equal(l.lossMax.value.at(-1), 303);
+  });
+
   it('summarizes a run in one line, with the BN eval vs train mode accuracies', () => {
     const b = new RunOutputBuilder('r', 'with BN');
     for (const e of events) b.add(e);
