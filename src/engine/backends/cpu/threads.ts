@@ -56,7 +56,7 @@ function runChunks(k: Record<string, (...a: number[]) => void>, names: readonly 
 
 /** A worker's life: wait for a new job, help with it, repeat (source shipped to the worker). */
 function workerLoop(
-  init: { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; names: string[] },
+  init: { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; names: string[]; spin: number },
   run: typeof runChunks,
 ): void {
   const k = new WebAssembly.Instance(init.module, { env: { memory: init.memory } }).exports as unknown as Record<string, (...a: number[]) => void>;
@@ -65,6 +65,9 @@ function workerLoop(
   let seen = Atomics.load(ctl, 0);
   Atomics.add(ctl, 41, 1);
   for (;;) {
+    // The next job usually comes within microseconds: look for it a while before sleeping (a
+    // sleeping thread can take long to wake, in a VM especially).
+    for (let i = 0; i < init.spin && Atomics.load(ctl, 0) === seen; i++);
     Atomics.wait(ctl, 0, seen);
     seen = Atomics.load(ctl, 0);
     if (seen < 0) return;
@@ -92,9 +95,10 @@ onSharedGrow(() => {
   pool = null;
 });
 
-function defaultThreads(): number {
-  const env = typeof process !== 'undefined' ? Number(process.env.BNLAB_THREADS) : NaN;
-  if (Number.isInteger(env) && env > 0) return env;
+/** Polls of the job word before a worker sleeps (about 0.1 ms), when the threads fit on the cores. */
+const SPIN = 20_000;
+
+function cores(): number {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
   try {
@@ -102,6 +106,11 @@ function defaultThreads(): number {
   } catch {
     return 1;
   }
+}
+
+function defaultThreads(): number {
+  const env = typeof process !== 'undefined' ? Number(process.env.BNLAB_THREADS) : NaN;
+  return Number.isInteger(env) && env > 0 ? env : cores();
 }
 
 /** Threads the CPU kernels use (the caller included). */
@@ -160,7 +169,7 @@ function startPool(): Pool | null {
   // The worker's source: its loop, given runChunks (neither refers to anything else, so minified names do not matter).
   const source = `(init) => (${workerLoop.toString()})(init, ${runChunks.toString()})`;
   const workers = Array.from({ length: threads - 1 }, () =>
-    spawn(source, { module, memory: heap.memory, control: control.buffer, names: [...KERNELS] }));
+    spawn(source, { module, memory: heap.memory, control: control.buffer, names: [...KERNELS], spin: threads <= cores() ? SPIN : 0 }));
   return {
     control,
     stop: () => {
