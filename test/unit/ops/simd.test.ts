@@ -62,10 +62,13 @@ for (const simd of [true, false]) {
         const w5 = randn([4, 4, 3, 5], new Rng(5)), w6 = randn([4, 4, 2, 6], new Rng(6));
         const g5 = conv2dBackward(conv2d(x, w5, null, conv2dAttrs({ padding: [1, 2] })), x, w5, conv2dAttrs({ padding: [1, 2] }), false);
         const g6 = conv2dBackward(conv2d(x, w6, null, conv2dAttrs({ padding: [0, 3] })), x, w6, conv2dAttrs({ padding: [0, 3] }), false);
+        // 8×6 = 48 output pixels, a multiple of 4: the filter gradient as dot products (gemmNT)
+        const x8 = randn([3, 4, 8, 6], new Rng(7)), a8 = conv2dAttrs({ groups: 2, padding: 1 });
+        const g8 = conv2dBackward(conv2d(x8, w, b, a8), x8, w, a8, false);
         const lx = randn([5, 12], new Rng(3)), lw = randn([7, 12], new Rng(4));
         const ly = linear(lx, lw, null);
         const lg = linearBackward(ly, lx, lw, true);
-        return [y, g.dx!, g.dw, g.db, y1, g1.dx!, g1.dw, g1.db, g5.dw, g6.dw, ly, lg.dx!, lg.dw].map((t) => t.data.slice());
+        return [y, g.dx!, g.dw, g.db, y1, g1.dx!, g1.dw, g1.db, g5.dw, g6.dw, g8.dw, g8.db, ly, lg.dx!, lg.dw].map((t) => t.data.slice());
       };
       const here = run();
       setSimdEnabled(!simd);
