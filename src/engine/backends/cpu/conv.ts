@@ -214,15 +214,21 @@ function conv2dBackpropFilterSimd(dy: Float32Array, x: Float32Array, g: Geometry
     f64.fill(0, p0, p0 + N * Mp * Np);
     parallel('gemm', N, 1, -1, [Mp, Np, P, dyAt + gi * Og * P * 4, P, colsAt, Np, partAt, Np, 1, KC],
       [0, 0, 0, O * P * 4, 0, P * Np * 4, 0, Mp * Np * 8, 0, 0, 0]);
-    for (let o = 0; o < Og; o++) {
-      for (let q = 0; q <= taps; q++) {
-        let sum = 0;
-        for (let n = 0; n < N; n++) sum += f64[p0 + (n * Mp + o) * Np + q];
-        grads[(gi * Og + o) * (taps + 1) + q] = sum;
-      }
-    }
+    sumPartials(f64, p0, N, Mp, Np, g, gi, grads);
   }
   return true;
+}
+
+/** grads of group gi = the images' float64 partials ([rows, ld] each, from f64[p0]) summed in image order. */
+function sumPartials(f64: Float64Array, p0: number, N: number, rows: number, ld: number, g: Geometry, gi: number, grads: Float32Array): void {
+  const { Og, taps } = g;
+  for (let o = 0; o < Og; o++) {
+    for (let q = 0; q <= taps; q++) {
+      let sum = 0;
+      for (let n = 0; n < N; n++) sum += f64[p0 + (n * rows + o) * ld + q];
+      grads[(gi * Og + o) * (taps + 1) + q] = sum;
+    }
+  }
 }
 
 /**
@@ -244,13 +250,7 @@ function conv2dBackpropFilterNT(dy: Float32Array, x: Float32Array, g: Geometry, 
     f64.fill(0, p0, p0 + N * Og * Kq);
     parallel('gemmNT', N, 1, -1, [Og, Kq, P, dyAt + gi * Og * P * 4, P, colsAt, P, partAt, Kq, 1, NT_KC],
       [0, 0, 0, O * P * 4, 0, Kq * P * 4, 0, Og * Kq * 8, 0, 0, 0]);
-    for (let o = 0; o < Og; o++) {
-      for (let q = 0; q <= taps; q++) {
-        let sum = 0;
-        for (let n = 0; n < N; n++) sum += f64[p0 + (n * Og + o) * Kq + q];
-        grads[(gi * Og + o) * (taps + 1) + q] = sum;
-      }
-    }
+    sumPartials(f64, p0, N, Og, Kq, g, gi, grads);
   }
   return true;
 }

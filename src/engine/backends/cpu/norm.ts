@@ -101,6 +101,13 @@ export const batchNormTrain: BatchNormTrainKernel = (x, gamma, beta, eps, out) =
     const d = planeSums[2 * p] / S - mean[p % C];
     m2[p % C] += planeSums[2 * p + 1] + S * d * d;
   }
+  const invStd = batchStatistics(mean, m2, M, eps, C, out);
+  if (simd) normalizeSimd(simd, mean, invStd, gamma, beta, N, C, S, out);
+  else normalizeChannels(x.data, mean, invStd, gamma, beta, N, C, S, out.xhat.data, out.y.data);
+};
+
+/** Writes mean, biased and unbiased variance and 1/√(var + eps) from M values' mean and M2 per channel; returns the float64 1/√(var + eps). */
+function batchStatistics(mean: Float64Array, m2: Float64Array, M: number, eps: number, C: number, out: BatchNormTrainOut): Float64Array {
   const invStd = zeroedScratch64('bn.invStd', C);
   for (let c = 0; c < C; c++) {
     const varBiased = m2[c] / M;
@@ -110,16 +117,15 @@ export const batchNormTrain: BatchNormTrainKernel = (x, gamma, beta, eps, out) =
     out.varUnbiased.data[c] = M > 1 ? m2[c] / (M - 1) : NaN;
     out.invStd.data[c] = invStd[c];
   }
-  if (simd) normalizeSimd(simd, mean, invStd, gamma, beta, N, C, S, out);
-  else normalizeChannels(x.data, mean, invStd, gamma, beta, N, C, S, out.xhat.data, out.y.data);
-};
+  return invStd;
+}
 
 /**
  * BN over [N, C] (planes of one value): the same float64 arithmetic as the plane path (mean, then
  * squared deviations from it, in sample order), in loops over rows instead of N·C planes of one.
  */
 function batchNorm1dTrain(x: Float32Array, gamma: Tensor | null, beta: Tensor | null, eps: number, N: number, C: number, out: BatchNormTrainOut): void {
-  const mean = zeroedScratch64('bn.mean', C), m2 = zeroedScratch64('bn.m2', C), invStd = zeroedScratch64('bn.invStd', C);
+  const mean = zeroedScratch64('bn.mean', C), m2 = zeroedScratch64('bn.m2', C);
   for (let n = 0; n < N; n++) for (let c = 0, i = n * C; c < C; c++, i++) mean[c] += x[i];
   for (let c = 0; c < C; c++) mean[c] /= N;
   for (let n = 0; n < N; n++) {
@@ -128,14 +134,9 @@ function batchNorm1dTrain(x: Float32Array, gamma: Tensor | null, beta: Tensor | 
       m2[c] += d * d;
     }
   }
+  const invStd = batchStatistics(mean, m2, N, eps, C, out);
   const g = zeroedScratch64('bn.gamma', C), b = zeroedScratch64('bn.beta', C);
   for (let c = 0; c < C; c++) {
-    const varBiased = m2[c] / N;
-    invStd[c] = 1 / Math.sqrt(varBiased + eps);
-    out.mean.data[c] = mean[c];
-    out.varBiased.data[c] = varBiased;
-    out.varUnbiased.data[c] = N > 1 ? m2[c] / (N - 1) : NaN;
-    out.invStd.data[c] = invStd[c];
     g[c] = gamma ? gamma.data[c] : 1;
     b[c] = beta ? beta.data[c] : 0;
   }
