@@ -5,6 +5,21 @@ import { allocF32, getHeap, heapOffset } from '../../../src/engine/backends/cpu/
 import { join } from 'node:path';
 import { seedStep } from './seed-step';
 
+/**
+ * seedStep on a pool that stays up through it: run again (up to 4 times) while a step grew the heap,
+ * which restarts the pool (after other tests' allocations a step can still need more heap).
+ */
+async function steadyStep(): Promise<Int32Array[]> {
+  const size = () => getHeap()!.memory.buffer.byteLength;
+  let out: Int32Array[] = [];
+  for (let tries = 0, before = -1; tries < 4 && before !== size(); tries++) {
+    await threadsReady();
+    before = size();
+    out = seedStep();
+  }
+  return out;
+}
+
 describe('cpu threads', () => {
   const before = cpuThreads();
   after(() => setCpuThreads(before));
@@ -13,14 +28,7 @@ describe('cpu threads', () => {
     setCpuThreads(1);
     const one = seedStep();
     setCpuThreads(3);
-    // Until a step runs without the heap growing (each growth restarts the pool; after other tests'
-    // allocations the heap can still grow in the second step)
-    let three: Int32Array[] = [];
-    for (let tries = 0, size = -1; tries < 4 && size !== getHeap()!.memory.buffer.byteLength; tries++) {
-      await threadsReady();
-      size = getHeap()!.memory.buffer.byteLength;
-      three = seedStep();
-    }
+    const three = await steadyStep();
     assert.ok(workerChunks() > 0, 'the worker threads ran no chunk');
     assert.equal(three.length, one.length);
     one.forEach((a, i) => assert.deepEqual(three[i], a, `output ${i} differs between 1 and 3 threads`));
@@ -44,8 +52,7 @@ describe('cpu threads', () => {
     const big = allocF32(heapBytes / 4); // more than the heap holds: it grows
     assert.ok(getHeap()!.memory.buffer.byteLength > heapBytes && heapOffset(big) >= 0, 'the heap did not grow');
     assert.equal(workerChunks(), 0, 'the pool was not restarted after the heap grew');
-    await threadsReady();
-    const after = seedStep();
+    const after = await steadyStep();
     assert.ok(workerChunks() > 0, 'the restarted workers ran no chunk');
     before.forEach((a, i) => assert.deepEqual(after[i], a, `output ${i} differs after the heap grew`));
   });
