@@ -35,7 +35,7 @@ const WARMUP = flag('warmup', 10);
 setCpuThreads(flag('threads', availableParallelism()));
 
 /** Repetitions in a row of one engine (a round is a block of each; reps rounded up to blocks). */
-const BLOCK = flag('block', 5);
+const BLOCK = flag('block', 10);
 /**
  * A pause before each block: OpenBLAS's threads spin for a while after a call, and would take a
  * core from whichever runs next (ours, or the other PyTorch).

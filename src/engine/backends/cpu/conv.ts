@@ -117,10 +117,12 @@ function conv2dForwardSimd(x: Float32Array, w: Float32Array, b: Float32Array | n
     f32.fill(0, w0, w0 + Mp * K);
     copyRows(w, gi * Og * taps, taps, Og, taps, f32, w0, K);
     if (b) for (let o = 0; o < Og; o++) f32[w0 + o * K + taps] = b[gi * Og + o];
+    const out = direct ? yAt + gi * Og * P * 4 : yAt, ld = direct ? P : Pp, perImage = direct ? O * P * 4 : Mp * Pp * 4;
     if (simdIm2col(g)) {
+      // im2col and the product per image in one chunk: its columns are still in cache for the product
       const [ph, pw] = g.attrs.padding;
-      parallel('im2col', N, 1, -1, [xAt + gi * Cg * H * W * 4, Cg, H, W, g.KH, g.KW, ph, pw, colsAt, Pp, 1, K, Pp, 0],
-        [C * H * W * 4, 0, 0, 0, 0, 0, 0, 0, K * Pp * 4, 0, 0, 0, 0, 0]);
+      parallel('convForward', N, 1, -1, [xAt + gi * Cg * H * W * 4, Cg, H, W, g.KH, g.KW, ph, pw, colsAt, Pp, K, wAt, Mp, out, ld],
+        [C * H * W * 4, 0, 0, 0, 0, 0, 0, 0, K * Pp * 4, 0, 0, 0, 0, perImage, 0]);
     } else {
       for (let n = 0; n < N; n++) {
         const at = c0 + n * K * Pp;
@@ -128,9 +130,8 @@ function conv2dForwardSimd(x: Float32Array, w: Float32Array, b: Float32Array | n
         if (b) f32.fill(1, at + taps * Pp, at + taps * Pp + P);
         if (Pp > P) for (let q = 0; q < K; q++) f32.fill(0, at + q * Pp + P, at + (q + 1) * Pp);
       }
+      parallel('gemm', N, 1, -1, [Mp, Pp, K, wAt, K, colsAt, Pp, out, ld, 0, K], [0, 0, 0, 0, 0, K * Pp * 4, 0, perImage, 0, 0, 0]);
     }
-    const out = direct ? yAt + gi * Og * P * 4 : yAt, ld = direct ? P : Pp, perImage = direct ? O * P * 4 : Mp * Pp * 4;
-    parallel('gemm', N, 1, -1, [Mp, Pp, K, wAt, K, colsAt, Pp, out, ld, 0, K], [0, 0, 0, 0, 0, K * Pp * 4, 0, perImage, 0, 0, 0]);
     if (!direct) for (let n = 0; n < N; n++) copyRows(f32, (yAt >> 2) + n * Mp * Pp, Pp, Og, P, y, (n * O + gi * Og) * P, P);
   }
   return true;

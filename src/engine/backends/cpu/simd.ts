@@ -33,6 +33,11 @@ export interface SimdKernels {
   maxPool2x2(x: number, y: number, argmax: number, planes: number, H: number, W: number, base: number): void;
   /** Its gradient: dy at each window's argmax, 0 elsewhere in the window. */
   maxPool2x2Grad(dy: number, argmax: number, dx: number, planes: number, H: number, W: number, base: number): void;
+  /** One image of a stride-1 conv forward: im2col into cols [K, Pp], then y [Mp, Pp] = w [Mp, K] · cols. */
+  convForward(
+    x: number, C: number, H: number, W: number, KH: number, KW: number, ph: number, pw: number,
+    cols: number, Pp: number, K: number, w: number, Mp: number, y: number, ldc: number,
+  ): void;
   /** im2col of one image, stride 1 and dilation 1 (see simd.wat). */
   im2col(
     x: number, C: number, H: number, W: number, KH: number, KW: number, ph: number, pw: number,

@@ -14,7 +14,7 @@
   (import "env" "memory" (memory 1 65536))
 ;; gemm with kc: the product in blocks of kc terms of K (f32 sums within a block, each block added
   ;; to the f64 C when wide = 1), so a [kc, N] panel of B stays in cache while all M rows pass.
-  (func (export "gemm")
+  (func $gemm (export "gemm")
     (param $M i32) (param $N i32) (param $K i32)
     (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
     (param $wide i32) (param $kc i32)
@@ -483,7 +483,7 @@
   ;; all ones (the bias input) and taps up to qCount are zeros; pixels from P to pCount are zeros
   ;; (channel-major only: patch-major, qStride = 1, writes P pixels). Layouts: qStride = 1 or pStride = 1.
   ;; Patch-major needs $pad: room for C·(H + 2ph)·(W + 2pw) floats (unused by channel-major).
-  (func (export "im2col") (param $x i32) (param $C i32) (param $H i32) (param $W i32) (param $KH i32) (param $KW i32)
+  (func $im2col (export "im2col") (param $x i32) (param $C i32) (param $H i32) (param $W i32) (param $KH i32) (param $KW i32)
     (param $ph i32) (param $pw i32) (param $cols i32) (param $qStride i32) (param $pStride i32) (param $qCount i32) (param $pCount i32)
     (param $pad i32)
     (local $Hp i32) (local $Wp i32) (local $end i32) (local $row i32)
@@ -653,6 +653,16 @@
         (br $zp)))
       (local.set $q (i32.add (local.get $q) (i32.const 1)))
       (br $zq))))
+  ;; One image of a stride-1 convolution's forward: its channel-major columns [K, Pp] (K = taps + 1,
+  ;; the last tap the bias's ones) at $cols, then y[Mp, Pp] (row stride ldc) = w[Mp, K] · cols, so the
+  ;; columns are still in cache when the product reads them.
+  (func (export "convForward") (param $x i32) (param $C i32) (param $H i32) (param $W i32) (param $KH i32) (param $KW i32)
+    (param $ph i32) (param $pw i32) (param $cols i32) (param $Pp i32) (param $K i32) (param $w i32) (param $Mp i32)
+    (param $y i32) (param $ldc i32)
+    (call $im2col (local.get $x) (local.get $C) (local.get $H) (local.get $W) (local.get $KH) (local.get $KW) (local.get $ph) (local.get $pw)
+      (local.get $cols) (local.get $Pp) (i32.const 1) (local.get $K) (local.get $Pp) (i32.const 0))
+    (call $gemm (local.get $Mp) (local.get $Pp) (local.get $K) (local.get $w) (local.get $K) (local.get $cols) (local.get $Pp)
+      (local.get $y) (local.get $ldc) (i32.const 0) (local.get $K)))
   ;; dst[c·dld + r] = src[r·sld + c] for a rows×cols block (f32, strides in elements), 32 columns at a
   ;; time so that the block of dst being written stays in cache.
   (func (export "transpose") (param $src i32) (param $sld i32) (param $rows i32) (param $cols i32) (param $dst i32) (param $dld i32)

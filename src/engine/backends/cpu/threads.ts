@@ -15,7 +15,7 @@ import { getHeap, onSharedGrow } from './heap';
 import { simdKernels, simdModule } from './simd';
 
 /** Kernel exports a job may run, by index (the workers see the index only). */
-const KERNELS = ['gemm', 'planeStats', 'planeGradSums', 'planeAffine', 'relu', 'reluGrad', 'adam', 'im2col', 'transpose', 'maxPool2x2', 'maxPool2x2Grad', 'gemmNT'] as const;
+const KERNELS = ['gemm', 'planeStats', 'planeGradSums', 'planeAffine', 'relu', 'reluGrad', 'adam', 'im2col', 'transpose', 'maxPool2x2', 'maxPool2x2Grad', 'gemmNT', 'convForward'] as const;
 export type ParallelKernel = (typeof KERNELS)[number];
 const MAX_ARGS = 16;
 
