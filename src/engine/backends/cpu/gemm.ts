@@ -243,17 +243,25 @@ function matmulSimd(
   }
   const lda = inA ? inA.ld : K, ldb = inB ? inB.ld : Np;
   const c = cAt >> (wide ? 3 : 2);
-  if (wide) {
-    f64.fill(0, c, c + Mp * Np);
-    if (accumulate) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) f64[c + i * Np + j] = C[cOff + i * ldc + j];
-  }
+  if (wide) startWide(f64, c, Mp, Np, M, N, C, cOff, ldc, accumulate);
   const cBytes = wide ? 8 : 4;
   parallel('gemm', Mp, ROWS_PER_CHUNK, 0,
     [0, Np, K, aAt, lda, bAt, ldb, cAt, ldcK, +wide, wide ? KC : K],
     [0, 0, 0, 4 * lda, 0, 0, 0, cBytes * ldcK, 0, 0, 0]);
-  if (wide) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * ldc + j] = f64[c + i * Np + j];
+  if (wide) endWide(f64, c, Np, M, N, C, cOff, ldc);
   else if (cHeap < 0) copyRows(f32, c, Np, M, N, C, cOff, ldc);
   return true;
+}
+
+/** A float64 C at f64[c] (rows × ld): zeroed, and with C[M, N] in it when accumulating. */
+function startWide(f64: Float64Array, c: number, rows: number, ld: number, M: number, N: number, C: Float32Array, cOff: number, ldc: number, accumulate: boolean): void {
+  f64.fill(0, c, c + rows * ld);
+  if (accumulate) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) f64[c + i * ld + j] = C[cOff + i * ldc + j];
+}
+
+/** C[M, N] = the float64 C at f64[c] (row stride ld), rounded to float32. */
+function endWide(f64: Float64Array, c: number, ld: number, M: number, N: number, C: Float32Array, cOff: number, ldc: number): void {
+  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * ldc + j] = f64[c + i * ld + j];
 }
 
 /**
@@ -289,14 +297,11 @@ function matmulNT(
   const ldcK = cHeap >= 0 ? ldc : N, cBytes = wide ? 8 : 4;
   const { f64 } = views()!;
   const c = cAt >> (wide ? 3 : 2);
-  if (wide) {
-    f64.fill(0, c, c + M * N);
-    if (accumulate) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) f64[c + i * N + j] = C[cOff + i * ldc + j];
-  }
+  if (wide) startWide(f64, c, M, N, M, N, C, cOff, ldc, accumulate);
   parallel('gemmNT', M, ROWS_PER_CHUNK, 0,
     [0, N, K, a.at, a.ld, b.at, b.ld, cAt, ldcK, +wide, wide ? NT_KC : K],
     [0, 0, 0, 4 * a.ld, 0, 0, 0, cBytes * ldcK, 0, 0, 0]);
-  if (wide) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C[cOff + i * ldc + j] = f64[c + i * N + j];
+  if (wide) endWide(f64, c, N, M, N, C, cOff, ldc);
   else if (cHeap < 0) copyRows(views()!.f32, c, N, M, N, C, cOff, ldc);
   return true;
 }

@@ -99,7 +99,7 @@ export const maxPool2dGrad: MaxPool2DGradKernel = (dy, argmaxT, dx, attrs) => {
   const g = dy.data, out = dx.data;
   const [N, C, H, W] = dx.shape;
   if (isPlain2x2(attrs)) {
-    if ((H | W) & 1) out.fill(0); // values outside every window
+    if ((H | W) & 1) out.fill(0); // values outside every window (the SIMD kernel writes only windows)
     if (maxPool2x2Simd('maxPool2x2Grad', N * C, H, W, [g, argmax, out], 2)) return;
   }
   out.fill(0);
