@@ -85,11 +85,11 @@ let pool: Pool | null = null;
 const mainArgs: number[] = [];
 let solo: Int32Array | null = null;
 
-// A worker that runs wasm right after another thread grew the shared memory can still see the old
-// size (V8 updates other threads' instances asynchronously): seen as rare "memory access out of
-// bounds" traps and corrupted results. Growth is rare (the heap doubles) and happens between jobs,
-// so the pool is restarted instead: new workers instantiate over the memory at its new size, and
-// until they are up the calling thread runs every chunk itself.
+// A worker that runs wasm right after another thread grew the shared memory may still see the old
+// size (V8 updates other threads' instances asynchronously). The rare out-of-bounds traps once put
+// down to this came from the job race that parallel() now closes; the restart stays as a guard.
+// Growth is rare (the heap doubles) and happens between jobs: new workers instantiate over the
+// memory at its new size, and until they are up the calling thread runs every chunk itself.
 onSharedGrow(() => {
   pool?.stop();
   pool = null;
