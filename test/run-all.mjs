@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: setup (installs what is missing), then the tiers typecheck, unit, gpu (WebGPU in
-// headless chromium), integration, ui.
+// headless chromium), gpu-node (the same suite on Dawn in Node), integration, ui.
 // Ends with one line `N passed, N failed`; exits non-zero if any tier failed or did not run.
 //   node test/run-all.mjs                 everything
 //   node test/run-all.mjs unit ui         a subset (or BNLAB_TIERS=unit,ui)
@@ -34,6 +34,13 @@ const tiers = {
     results: join(results, 'gpu.json'),
     timeout: minutes('BNLAB_GPU_TIMEOUT_MIN', 15),
     needsCodeServer: true,
+  },
+  'gpu-node': {
+    cmd: [join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--no-config', '--node-option', 'import=tsx', '--timeout', '120000', '--exit',
+      '--reporter', join(root, 'test', 'harness', 'spec-json-reporter.cjs'), '--reporter-option', `output=${join(results, 'gpu-node.json')}`,
+      join(root, 'test', 'gpu', 'node.test.ts')],
+    results: join(results, 'gpu-node.json'),
+    timeout: minutes('BNLAB_GPU_NODE_TIMEOUT_MIN', 15),
   },
   integration: {
     cmd: [join(root, 'test', 'integration', 'run-code-server.mjs'), '--results', join(results, 'integration.json')],

@@ -11,6 +11,9 @@ export interface NodeGpuOptions {
   dawnOptions?: string[];
 }
 
+/** Dawn's instance must outlive every device made from it: its event loop keeps polling it, and a collected instance is a use after free. */
+let liveInstance: GPU | undefined;
+
 export async function initNodeWebGpu(o: NodeGpuOptions = {}): Promise<GpuContext> {
   let mod: { create: (options: string[]) => GPU; globals: Record<string, unknown> };
   try {
@@ -22,5 +25,6 @@ export async function initNodeWebGpu(o: NodeGpuOptions = {}): Promise<GpuContext
   const backend = process.env.BNLAB_DAWN_BACKEND ?? 'opengles';
   if (backend === 'opengles') process.env.EGL_PLATFORM ??= 'surfaceless';
   const gpu = mod.create(o.dawnOptions ?? (backend === 'default' ? [] : [`backend=${backend}`]));
-  return initWebGpu(gpu, { compatibility: backend === 'opengles' });
+  liveInstance = gpu;
+  return initWebGpu(liveInstance, { compatibility: backend === 'opengles' });
 }
