@@ -32,14 +32,10 @@ const tsFilesIn = (dir) =>
     ? readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
     : [];
 
-/**
- * Every bundle, one line each: add entries here. `optional` entries whose source is absent are
- * skipped with a warning (their owners land them later).
- */
+/** Every bundle, one line each: add entries here. */
 const entries = [
   { in: 'src/extension/extension.ts', out: 'dist/extension.js', ...node },
-  { in: 'src/cli/main.ts', out: 'dist/cli.js', ...node, optional: true },
-  { in: 'src/engine/worker.ts', out: 'dist/engine-worker.js', ...node, optional: true },
+  { in: 'src/cli/main.ts', out: 'dist/cli.js', ...node },
   ...tsFilesIn('src/extension/worker').map((f) => ({ in: `src/extension/worker/${f}`, out: `dist/worker/${f.replace(/\.ts$/, '.js')}`, ...node })),
   ...foldersWith('webview', 'main.ts').map((name) => ({
     in: `webview/${name}/main.ts`,
@@ -78,7 +74,7 @@ function copyAssets() {
 }
 
 function options(e) {
-  const { in: entry, out, optional: _optional, ...rest } = e;
+  const { in: entry, out, ...rest } = e;
   return {
     entryPoints: [join(root, entry)],
     outfile: join(root, out),
@@ -91,22 +87,18 @@ function options(e) {
 }
 
 async function main() {
-  const present = entries.filter((e) => {
-    if (existsSync(join(root, e.in))) return true;
-    if (!e.optional) throw new Error(`build entry ${e.in} is missing`);
-    console.warn(`build: skipping ${e.out} (${e.in} does not exist yet)`);
-    return false;
-  });
+  const missing = entries.find((e) => !existsSync(join(root, e.in)));
+  if (missing) throw new Error(`build entry ${missing.in} is missing`);
   runGenerators();
   if (watch) {
-    for (const e of present) await (await esbuild.context(options(e))).watch();
+    for (const e of entries) await (await esbuild.context(options(e))).watch();
     copyAssets();
-    console.log(`build: watching ${present.length} bundles`);
+    console.log(`build: watching ${entries.length} bundles`);
     return;
   }
-  await Promise.all(present.map((e) => esbuild.build(options(e))));
+  await Promise.all(entries.map((e) => esbuild.build(options(e))));
   copyAssets();
-  console.log(`build: ${present.map((e) => e.out).join(', ')}`);
+  console.log(`build: ${entries.map((e) => e.out).join(', ')}`);
 }
 
 main().catch((err) => {
