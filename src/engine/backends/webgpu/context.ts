@@ -68,7 +68,7 @@ export class GpuContext {
   /** Dispatches recorded since the context was made (for benchmarks and tests). */
   dispatches = 0;
 
-  constructor(readonly device: GPUDevice, readonly adapterInfo: { vendor: string; architecture: string; description: string; software: boolean }) {
+  constructor(readonly device: GPUDevice, readonly adapterInfo: { vendor: string; architecture: string; device: string; description: string; software: boolean }) {
     this.dummy = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
     device.addEventListener?.('uncapturederror', (e) => this.fail(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`));
     void device.lost.then((info) => this.fail(`the GPU device was lost (${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''})`));
@@ -76,8 +76,8 @@ export class GpuContext {
 
   /** "vendor / architecture", with "(software)" for a fallback adapter such as SwiftShader. */
   describe(): string {
-    const { vendor, architecture, description, software } = this.adapterInfo;
-    const name = [vendor, architecture].filter(Boolean).join(' / ') || description || 'unknown adapter';
+    const { vendor, architecture, device, description, software } = this.adapterInfo;
+    const name = [vendor, architecture].filter(Boolean).join(' / ') || device || description || 'unknown adapter';
     return `webgpu (${name}${software ? ', software' : ''})`;
   }
 

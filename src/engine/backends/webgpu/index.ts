@@ -39,10 +39,10 @@ export async function initWebGpu(gpu: GPU | undefined, o: InitOptions = {}): Pro
     },
   });
   const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
-  const vendor = info?.vendor ?? '', architecture = info?.architecture ?? '', description = info?.description ?? '';
+  const vendor = info?.vendor ?? '', architecture = info?.architecture ?? '', deviceName = info?.device ?? '', description = info?.description ?? '';
   const software = (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true
-    || /swiftshader|llvmpipe|lavapipe|software/i.test(`${vendor} ${architecture} ${description}`);
-  const ctx = new GpuContext(device, { vendor, architecture, description, software });
+    || /swiftshader|llvmpipe|lavapipe|software/i.test(`${vendor} ${architecture} ${deviceName} ${description}`);
+  const ctx = new GpuContext(device, { vendor, architecture, device: deviceName, description, software });
   setActiveContext(ctx);
   if (!hasKernel('webgpu', 'Conv2D')) {
     registerKernels('webgpu', {

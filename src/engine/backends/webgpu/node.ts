@@ -1,20 +1,23 @@
 /**
  * The WebGPU backend in Node, through the optional npm package `webgpu` (Dawn). Here (no GPU) its
- * OpenGL ES backend on Mesa works with EGL_PLATFORM=surfaceless; on a GPU machine Dawn picks Vulkan.
+ * OpenGL ES backend on Mesa works with EGL_PLATFORM=surfaceless; on a GPU machine set
+ * BNLAB_DAWN_BACKEND=vulkan (or default: Dawn's own choice).
  * Fails with one GpuError line saying why when the package or an adapter is missing.
  */
 import { GpuError, type GpuContext } from './context';
 import { initWebGpu } from './index';
 
 export interface NodeGpuOptions {
-  /** Dawn toggles/backends, e.g. ['backend=opengles']; default: BNLAB_DAWN_BACKEND, else opengles where no Vulkan GPU is expected. */
+  /** Dawn toggles/backends, e.g. ['backend=opengles']; default: BNLAB_DAWN_BACKEND (vulkan, default = Dawn's choice), else opengles. */
   dawnOptions?: string[];
 }
 
 /** Dawn's instance must outlive every device made from it: its event loop keeps polling it, and a collected instance is a use after free. */
-let liveInstance: GPU | undefined;
+let live: { gpu: GPU; compatibility: boolean } | undefined;
 
-export async function initNodeWebGpu(o: NodeGpuOptions = {}): Promise<GpuContext> {
+/** Dawn's counterpart of navigator.gpu, made once per process; `compatibility`: its adapters need featureLevel 'compatibility' (OpenGL ES). */
+export async function nodeGpu(o: NodeGpuOptions = {}): Promise<{ gpu: GPU; compatibility: boolean }> {
+  if (live) return live;
   let mod: { create: (options: string[]) => GPU; globals: Record<string, unknown> };
   try {
     mod = (await import('webgpu')) as unknown as typeof mod;
@@ -24,7 +27,11 @@ export async function initNodeWebGpu(o: NodeGpuOptions = {}): Promise<GpuContext
   Object.assign(globalThis, mod.globals);
   const backend = process.env.BNLAB_DAWN_BACKEND ?? 'opengles';
   if (backend === 'opengles') process.env.EGL_PLATFORM ??= 'surfaceless';
-  const gpu = mod.create(o.dawnOptions ?? (backend === 'default' ? [] : [`backend=${backend}`]));
-  liveInstance = gpu;
-  return initWebGpu(liveInstance, { compatibility: backend === 'opengles' });
+  live = { gpu: mod.create(o.dawnOptions ?? (backend === 'default' ? [] : [`backend=${backend}`])), compatibility: backend === 'opengles' };
+  return live;
+}
+
+export async function initNodeWebGpu(o: NodeGpuOptions = {}): Promise<GpuContext> {
+  const { gpu, compatibility } = await nodeGpu(o);
+  return initWebGpu(gpu, { compatibility });
 }
