@@ -80,6 +80,33 @@ describe('BN Lab on WebGPU (GPU Runner webview)', function () {
     assert.ok(existsSync(join(r.checkpoint!, 'model.safetensors')));
   });
 
+  it('Compare BN Settings on webgpu runs every variant in the webview', async () => {
+    const outcome = await withSettings({ ...TINY, backend: 'webgpu' }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.compare', 'bn'));
+    assert.ok(outcome?.status === 'done');
+    assert.equal(outcome.runs.length, 2);
+    for (const r of outcome.runs) {
+      assert.equal(r.reason, 'completed', r.message);
+      assert.equal(api.training.get(r.runId)!.backend, 'webgpu', `${r.runId} trained on webgpu`);
+    }
+  });
+
+  it('closing the GPU Runner tab mid-run: the run goes on on the CPU from its last checkpoint, saying so', async () => {
+    const result = withSettings({ ...TINY, backend: 'webgpu', epochs: 3 }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
+    const run = await until('a webgpu run past its first checkpoint', () => api.training.active.find((x) => x.backend === 'webgpu' && x.checkpoint && x.step >= 7), 120_000);
+    const checkpointStep = run.checkpointStep;
+    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label === 'BN Lab: GPU Runner');
+    assert.ok(tab, 'the GPU Runner tab is open');
+    await vscode.window.tabGroups.close(tab);
+    const outcome = await result;
+    assert.ok(outcome.status === 'done');
+    const r = outcome.runs[0];
+    assert.equal(r.reason, 'completed', r.message);
+    assert.equal(run.backend, 'cpu', 'finished on the CPU');
+    assert.match(run.backendNote ?? '', new RegExp(`the GPU runner was closed; it goes on on the CPU from the checkpoint at step ${checkpointStep}`));
+    assert.equal(r.step, 18, '3 epochs of 6 steps in all');
+    assert.ok(run.events.filter((e) => e.type === 'step').map((e) => e.step).includes(checkpointStep + 1), `steps go on after the checkpoint at ${checkpointStep}`);
+  });
+
   it('a notebook cell with backend: webgpu trains on the GPU, its output naming the adapter', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'bnlab-gpu-')), 'gpu.bnlab');
     writeFileSync(file, JSON.stringify({ bnlab: 1, metadata: {}, cells: [{ kind: 'lab', source: `name: gpu cell\nmodel: ${TINY.model}\ndata: "${TINY.dataset}"\nsteps: 4\nbatch: 50\nbackend: webgpu\nstats_interval: 2\neval_modes: true` }] }));

@@ -257,19 +257,23 @@ export class TrainingManager implements vscode.Disposable {
         } catch (e) {
           t.post({ type: 'checkpointSaved', id: m.id, error: e instanceof Error ? e.message : String(e) });
         }
-      } else if (m.type === 'backendFailed') {
-        const from = run.checkpoint ? `the checkpoint at step ${run.checkpointStep} (${run.checkpoint})` : 'the start (no checkpoint was written yet)';
-        run.backendNote = `WebGPU failed (${m.reason}); it goes on on the CPU from ${from}`;
-        this.log.warn(`${runTag(run)}: ${run.backendNote}`);
-        void notify('warn', `BN Lab: ${runTag(run)}: ${run.backendNote}`);
-        this.startOnCpu(run, run.checkpoint ? { ...start, resume: { dir: run.checkpoint, step: run.checkpointStep } } : start);
-      }
-    });
+      } else if (m.type === 'backendFailed') goOnOnCpu(`WebGPU failed (${m.reason})`);
+    }, (why) => goOnOnCpu(why ?? 'the GPU runner ended'));
+    const goOnOnCpu = (cause: string) => {
+      const from = run.checkpoint ? `the checkpoint at step ${run.checkpointStep} (${run.checkpoint})` : 'the start (no checkpoint was written yet)';
+      run.backendNote = `${cause}; it goes on on the CPU from ${from}`;
+      this.log.warn(`${runTag(run)}: ${run.backendNote}`);
+      void notify('warn', `BN Lab: ${runTag(run)}: ${run.backendNote}`);
+      this.startOnCpu(run, run.checkpoint ? { ...start, resume: { dir: run.checkpoint, step: run.checkpointStep } } : start);
+    };
     t.post({ ...start, dataset: { ...dataset, sampleShape: [...dataset.sampleShape], classNames: dataset.classNames ? [...dataset.classNames] : undefined } });
   }
 
-  /** Routes a runner's validated messages into the run; `extra` handles the webview's own requests. */
-  private wire(run: Run, t: TrainTransport, extra?: (m: FromWorker) => void): void {
+  /**
+   * Routes a runner's validated messages into the run; `extra` handles the webview's own requests;
+   * `lost`, if given, takes over a runner that ends mid-run without being stopped (else the run fails).
+   */
+  private wire(run: Run, t: TrainTransport, extra?: (m: FromWorker) => void, lost?: (why: string | undefined) => void): void {
     run.attach(t);
     t.onMessage((raw: unknown) => {
       const parsed = parseWorkerMessage(fromWorkerSchema, raw);
@@ -284,6 +288,7 @@ export class TrainingManager implements vscode.Disposable {
     });
     t.onExit((why) => {
       if (!run.isCurrent(t)) return; // replaced by a fallback runner
+      if (run.running && lost && !run.stopping) return lost(why);
       if (run.running) this.deliver(run, { type: 'done', reason: 'failed', step: run.step, message: why ?? `the ${t.backend} runner ended before finishing` });
       run.settle();
       this.changeEmitter.fire();
