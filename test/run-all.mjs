@@ -151,7 +151,7 @@ function runTier(name) {
         return done({ passed: 0, failed: 1, note: timedOut ? 'timed out' : `did not report results (exit ${code ?? signal})` });
       }
       const failed = r.failed + (code !== 0 && r.failed === 0 ? 1 : 0);
-      done({ passed: r.passed, failed, note: timedOut ? 'timed out' : code !== 0 && r.failed === 0 ? `exit ${code ?? signal}` : undefined });
+      done({ passed: r.passed, failed, skipped: r.pending, note: timedOut ? 'timed out' : code !== 0 && r.failed === 0 ? `exit ${code ?? signal}` : undefined });
     });
   });
 }
@@ -182,7 +182,7 @@ for (const name of selected) {
 console.log('\n== summary');
 for (const s of summary) {
   const time = s.seconds === undefined ? '' : ` (${s.seconds.toFixed(1)} s)`;
-  console.log(`${s.name.padEnd(12)} ${s.passed} passed, ${s.failed} failed${time}${s.note ? ` — ${s.note}` : ''}`);
+  console.log(`${s.name.padEnd(12)} ${s.passed} passed, ${s.failed} failed${s.skipped ? `, ${s.skipped} skipped` : ''}${time}${s.note ? ` — ${s.note}` : ''}`);
 }
 const passed = summary.reduce((a, s) => a + s.passed, 0);
 const failed = summary.reduce((a, s) => a + s.failed, 0);
