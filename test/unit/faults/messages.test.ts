@@ -1,12 +1,13 @@
 /**
  * Issue 12, item 9: distinct exit codes (usage 2, input 3, validation 4, README "Exit codes"),
- * empty --data, numbers that round to 0, a data set recorded in model.json that is gone, and
- * message wording.
+ * empty --data, numbers that round to 0, a data set recorded in model.json that is gone, onnxruntime's
+ * messages whole, and message wording.
  */
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { onnx } from 'onnx-proto';
 import { imageSet } from '../data/helpers';
 import { bnlab, DATA, ensureBuilt, failsWith, removeTempDirs, SPEC, tempDir } from './helpers';
 
@@ -70,6 +71,15 @@ describe('faults: exit codes and messages', function () {
     rmSync(i);
     failsWith(bnlab(['eval', '--checkpoint', run]), 3, new RegExp(`${i}: file not found \\(the data set "idx:.*" is recorded in checkpoint ".*idx-run"; pass --data to use another\\)$`));
     failsWith(bnlab(['export', '--checkpoint', run, '--out', join(dir, 'z.onnx')]), 3, /file not found \(the data set "idx:.*" is recorded in checkpoint ".*idx-run"; pass --data to use another\)$/);
+  });
+
+  it("onnxruntime's message arrives whole on one line (its first line ends at \"for the following indices\"): an ONNX made for batches of 1 validated on batches of 20", () => {
+    const onnxFile = join(dir, 'batch1.onnx');
+    assert.equal(bnlab(['export', '--checkpoint', ckpt, '--out', onnxFile, '--no-validate']).code, 0);
+    const model = onnx.ModelProto.decode(readFileSync(onnxFile));
+    model.graph!.input![0].type!.tensorType!.shape!.dim![0] = onnx.TensorShapeProto.Dimension.create({ dimValue: 1 });
+    writeFileSync(onnxFile, onnx.ModelProto.encode(model).finish());
+    failsWith(bnlab(['validate', onnxFile, '--checkpoint', ckpt]), 3, /onnxruntime failed on input \[20, 1, 28, 28\]: .*for the following indices index: 0 Got: 20 Expected: 1 Please fix/);
   });
 
   it('the export report does not blame --no-fold when it was not given', () => {
