@@ -8,8 +8,9 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { onnx } from 'onnx-proto';
+import { EXIT } from '../../../src/cli/common';
 import { imageSet } from '../data/helpers';
-import { bnlab, DATA, ensureBuilt, failsWith, removeTempDirs, SPEC, tempDir } from './helpers';
+import { bnlab, DATA, ensureBuilt, failsWith, removeTempDirs, root, SPEC, tempDir } from './helpers';
 
 describe('faults: exit codes and messages', function () {
   this.timeout(120_000);
@@ -42,6 +43,13 @@ describe('faults: exit codes and messages', function () {
     const diverged = bnlab(['train', '--model', SPEC, '--data', DATA, '--optimizer', 'sgd', '--lr', '1e8', '--steps', '3', '--batch', '20', '--out', join(dir, 'div')]);
     assert.equal(diverged.code, 1);
     assert.match(diverged.stderr, /^bnlab: training diverged: /);
+  });
+
+  it('the README\'s "Exit codes" table lists exactly the codes bnlab exits with', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('\nExit codes:')).split('\n\n').slice(0, 2).join('\n');
+    const documented = [...table.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
+    assert.deepEqual(documented, [...new Set(Object.values(EXIT))].sort((a, b) => a - b));
   });
 
   it("--data '' is a usage error for train, eval and export (it used to train on digits)", () => {
