@@ -102,7 +102,7 @@ describe('BN Lab faults in VS Code', function () {
     const extension = require.cache[main]?.exports as typeof import('../../src/extension/extension') | undefined;
     assert.ok(extension, `${main} is not the module the extension host loaded`);
     await extension.deactivate();
-    const run = only(await outcome); // before the fix deactivate did nothing: the run went on past the test's timeout
+    const run = only(await outcome); // before the fix deactivate did nothing: the run went on (to 'completed')
     assert.equal(run.reason, 'cancelled', run.message);
     assert.ok(run.step >= 1 && existsSync(join(run.checkpoint!, 'model.safetensors')), JSON.stringify(run));
   });
