@@ -1,6 +1,7 @@
 /**
- * Issue 12, items 1, 2 and 9 (--out ''; an existing run folder): output paths never damage what
- * they point at, and every bad one fails before any work, in well under a second, with its reason.
+ * Issue 12, items 1 (and `-` = standard output), 2 and 9 (--out ''; an existing run folder): output
+ * paths never damage what they point at, and every bad one fails before any work, in well under a
+ * second, with its reason.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -132,6 +133,15 @@ describe('faults: output paths (--out)', function () {
       assert.ok(r.ms < 1000 + 500, `took ${Math.round(r.ms)} ms`); // node's own start-up is ~150 ms of it
     }
     assert.ok(!existsSync('/proc/bnlab-nope'));
+  });
+
+  it('predict --out - writes the .npy to standard output (no file named "-"); export refuses it, its report goes there', () => {
+    const r = bnlab(['predict', '--checkpoint', ckpt, '--input', images, '--out', '-'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^.NUMPY\x01\x00v\x00\{'descr': '<f4', 'fortran_order': False, 'shape': \(3, 10\), \}/);
+    assert.equal(kind(join(dir, '-')), 'missing');
+    failsWith(bnlab(['export', '--checkpoint', ckpt, '--out', '-', '--no-validate'], { cwd: dir }), 2, /--out - \(standard output\) is for predict; export prints its report there, so give a file name$/);
+    assert.equal(kind(join(dir, '-')), 'missing');
   });
 
   it("--out '' is a usage error (exit 2) for train, export and predict", () => {
