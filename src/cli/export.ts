@@ -55,6 +55,7 @@ export function registerExport(program: Command): Command {
       }
       unused(['model', 'overwrite'], 'with --format onnx');
       if (!flags.checkpoint) throw new UsageError("required option '--checkpoint <dir>' not specified");
+      if (flags.out === '-') throw new UsageError('--out - (standard output) is for predict; export prints its report there, so give a file name');
       checkOutFile(flags.out);
       const report = await exportOnnx({
         checkpointDir: flags.checkpoint,

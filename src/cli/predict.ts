@@ -15,15 +15,20 @@ export function registerPredict(program: Command): void {
     .description('write eval-mode logits for IDX images (raw or .gz) as float32 [N, classes] .npy')
     .requiredOption('--checkpoint <dir>', 'checkpoint directory (model.safetensors + model.json)')
     .requiredOption('--input <images>', 'IDX image file [N, rows, cols] of uint8, raw or gzipped')
-    .requiredOption('--out <logits.npy>', 'output .npy file')
+    .requiredOption('--out <logits.npy>', 'output .npy file, or - for standard output')
     .action(async (f: { checkpoint: string; input: string; out: string }) => {
-      checkOutFile(f.out);
+      const toStdout = f.out === '-';
+      if (!toStdout) checkOutFile(f.out);
       const { model, meta } = await modelFromCheckpoint(f.checkpoint);
       const idx = parseIdx(await readBytes(f.input), f.input, 3);
       const [n, rows, cols] = idx.dims;
       checkSampleShape(model.inputShape, [1, rows, cols], f.checkpoint, `"${f.input}"`);
       const logits = await predict(model, idx.data, n, meta.normalization ?? DEFAULT_NORMALIZATION);
-      await writeFileAtomic(f.out, encodeNpyFloat32(logits.shape, logits.data));
-      process.stdout.write(`wrote ${f.out}: float32 [${logits.shape.join(', ')}]\n`);
+      const npy = encodeNpyFloat32(logits.shape, logits.data);
+      if (toStdout) process.stdout.write(npy);
+      else {
+        await writeFileAtomic(f.out, npy);
+        process.stdout.write(`wrote ${f.out}: float32 [${logits.shape.join(', ')}]\n`);
+      }
     });
 }

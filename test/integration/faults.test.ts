@@ -1,17 +1,18 @@
 /**
  * Issue 12, item 11: the fault cases that reach VS Code (settings, commands) get the same clear
  * message as the CLI: a last batch of one sample, a spec too large for memory, a full disk and a
- * non-finite checkpoint chosen for export.
+ * non-finite checkpoint chosen for export; and a window that closes mid-run keeps the run's checkpoint.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { decodeSafetensors, encodeSafetensors } from '../../src/engine/safetensors';
 import type { TrainOutcome } from '../../src/extension/commands';
 import type { BnLabApi } from '../../src/extension/extension';
+import { until } from './until';
 
 const config = () => vscode.workspace.getConfiguration('bnLab');
 async function train(values: Record<string, unknown>): Promise<TrainOutcome> {
@@ -87,5 +88,22 @@ describe('BN Lab faults in VS Code', function () {
     const r = await vscode.commands.executeCommand<{ ok: boolean; text: string }>('bnLab.exportOnnx', { checkpointDir: bad, outFile: join(bad, 'm.onnx') });
     assert.equal(r.ok, false);
     assert.match(r.text, /model\.safetensors: tensor 1\.weight holds Infinity at index 3/);
+  });
+
+  // Last: it deactivates the extension's module (VS Code calls the same function when the window closes).
+  it('closing the window (deactivate) stops a running run at its next step and keeps its checkpoint', async () => {
+    const ext = vscode.extensions.getExtension<BnLabApi>('bnlab.bn-lab')!;
+    const outcome = train({ ...SMALL, batchSize: 30, epochs: 10_000 });
+    let early: TrainOutcome | undefined;
+    void outcome.then((o) => (early = o));
+    await until('a step of the run', () => early || ext.exports.training.active.some((r) => r.step >= 1));
+    assert.equal(early, undefined, 'the run ended before deactivate');
+    const main = join(ext.extensionPath, 'dist', 'extension.js');
+    const extension = require.cache[main]?.exports as typeof import('../../src/extension/extension') | undefined;
+    assert.ok(extension, `${main} is not the module the extension host loaded`);
+    await extension.deactivate();
+    const run = only(await outcome); // before the fix deactivate did nothing: the run went on (to 'completed')
+    assert.equal(run.reason, 'cancelled', run.message);
+    assert.ok(run.step >= 1 && existsSync(join(run.checkpoint!, 'model.safetensors')), JSON.stringify(run));
   });
 });

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { loadDataset } from '../../../src/data/load';
-import { decodeSafetensors, encodeSafetensors, train, UserError } from '../../../src/engine';
+import { decodeSafetensors, encodeSafetensors, train, UserError, type OptimizerName } from '../../../src/engine';
 import { loadCheckpoint, modelFromCheckpoint, saveCheckpoint } from '../../../src/engine/checkpoint';
 import { evaluate } from '../../../src/engine/trainer';
 import { bnlab, DATA, ensureBuilt, events, failsWith, removeTempDirs, SPEC, tempDir } from './helpers';
@@ -82,12 +82,13 @@ describe('faults: checkpoints', function () {
     const data = await loadDataset(DATA);
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(1e2, 1e4, 1e6, 1e8, 1e10), fc.integer({ min: 1, max: 7 }), async (lr, steps) => {
+      // Up to 1e10 the weights stay finite for a few steps (an epoch-end check stops the run); from 1e20 the loss itself turns NaN mid-epoch.
+      fc.asyncProperty(fc.constantFrom(1e2, 1e4, 1e6, 1e8, 1e10, 1e20, 1e30), fc.constantFrom('sgd', 'adam') as fc.Arbitrary<OptimizerName>, fc.integer({ min: 1, max: 7 }), async (lr, optimizer, steps) => {
         const out = join(dir, `lr-${n++}`);
         let stepEvents = 0;
         const { done } = await train({
           dataset: data,
-          config: { spec: SPEC, batchSize: 20, steps, optimizer: 'sgd', lr, seed: 0, shuffle: true, statsEvery: 0 },
+          config: { spec: SPEC, batchSize: 20, steps, optimizer, lr, seed: 0, shuffle: true, statsEvery: 0 },
           onEvent: (e) => void (e.type === 'step' && stepEvents++),
           saveCheckpoint: (model, req) => saveCheckpoint(out, model, { numClasses: 10, normalization: { scale: 1 / 255 }, step: req.step }),
         });
@@ -101,7 +102,7 @@ describe('faults: checkpoints', function () {
           assert.equal(Number(m[2]), m[1] === 'after' ? stepEvents : stepEvents + 1, `${done.message} after ${stepEvents} completed steps`);
         }
       }),
-      { numRuns: 25, seed: 7 },
+      { numRuns: 30, seed: 7 },
     );
   });
 });

@@ -35,10 +35,10 @@ export interface CliResult {
   ms: number;
 }
 
-/** Runs `bnlab ARGS` (the built CLI) to the end; a hang is killed after `timeoutMs`. */
-export function bnlab(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): CliResult {
+/** Runs `bnlab ARGS` (the built CLI) to the end, with `env` added to the environment; a hang is killed after `timeoutMs`. */
+export function bnlab(args: string[], opts: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): CliResult {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'bnlab.js'), ...args], { cwd: opts.cwd ?? root, encoding: 'utf8', timeout: opts.timeoutMs ?? 60_000 });
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'bnlab.js'), ...args], { cwd: opts.cwd ?? root, encoding: 'utf8', timeout: opts.timeoutMs ?? 60_000, env: { ...process.env, ...opts.env } });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0 };
 }
 

@@ -1,14 +1,16 @@
 /**
  * Issue 12, item 9: distinct exit codes (usage 2, input 3, validation 4, README "Exit codes"),
- * empty --data, numbers that round to 0, a data set recorded in model.json that is gone, and
- * message wording.
+ * empty --data, numbers that round to 0, a data set recorded in model.json that is gone, onnxruntime's
+ * messages whole, and message wording.
  */
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { onnx } from 'onnx-proto';
+import { EXIT } from '../../../src/cli/common';
 import { imageSet } from '../data/helpers';
-import { bnlab, DATA, ensureBuilt, failsWith, removeTempDirs, SPEC, tempDir } from './helpers';
+import { bnlab, DATA, ensureBuilt, failsWith, removeTempDirs, root, SPEC, tempDir } from './helpers';
 
 describe('faults: exit codes and messages', function () {
   this.timeout(120_000);
@@ -43,6 +45,13 @@ describe('faults: exit codes and messages', function () {
     assert.match(diverged.stderr, /^bnlab: training diverged: /);
   });
 
+  it('the README\'s "Exit codes" table lists exactly the codes bnlab exits with', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('\nExit codes:')).split('\n\n').slice(0, 2).join('\n');
+    const documented = [...table.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
+    assert.deepEqual(documented, [...new Set(Object.values(EXIT))].sort((a, b) => a - b));
+  });
+
   it("--data '' is a usage error for train, eval and export (it used to train on digits)", () => {
     failsWith(bnlab(['train', '--data', '', '--steps', '1']), 2, /--data <source>' argument '' is invalid\. expected a data source, got an empty string/);
     failsWith(bnlab(['eval', '--checkpoint', ckpt, '--data', '  ']), 2, /expected a data source/);
@@ -70,6 +79,15 @@ describe('faults: exit codes and messages', function () {
     rmSync(i);
     failsWith(bnlab(['eval', '--checkpoint', run]), 3, new RegExp(`${i}: file not found \\(the data set "idx:.*" is recorded in checkpoint ".*idx-run"; pass --data to use another\\)$`));
     failsWith(bnlab(['export', '--checkpoint', run, '--out', join(dir, 'z.onnx')]), 3, /file not found \(the data set "idx:.*" is recorded in checkpoint ".*idx-run"; pass --data to use another\)$/);
+  });
+
+  it("onnxruntime's message arrives whole on one line (its first line ends at \"for the following indices\"): an ONNX made for batches of 1 validated on batches of 20", () => {
+    const onnxFile = join(dir, 'batch1.onnx');
+    assert.equal(bnlab(['export', '--checkpoint', ckpt, '--out', onnxFile, '--no-validate']).code, 0);
+    const model = onnx.ModelProto.decode(readFileSync(onnxFile));
+    model.graph!.input![0].type!.tensorType!.shape!.dim![0] = onnx.TensorShapeProto.Dimension.create({ dimValue: 1 });
+    writeFileSync(onnxFile, onnx.ModelProto.encode(model).finish());
+    failsWith(bnlab(['validate', onnxFile, '--checkpoint', ckpt]), 3, /onnxruntime failed on input \[20, 1, 28, 28\]: .*for the following indices index: 0 Got: 20 Expected: 1 Please fix/);
   });
 
   it('the export report does not blame --no-fold when it was not given', () => {
