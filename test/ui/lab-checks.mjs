@@ -62,13 +62,16 @@ async function paletteRows(page, query) {
   return page.locator('.quick-input-list .monaco-list-row .label-name').allTextContents();
 }
 
-/** Rewrites the user settings (code-server applies them live, e.g. the colour theme). */
+/** The user settings of the lab checks, with `extra` on top. */
+const userSettings = (extra) => JSON.stringify({
+  'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false,
+  'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'telemetry.telemetryLevel': 'off', 'update.mode': 'none',
+  'workbench.colorTheme': 'Default Light Modern', 'bnLab.statsInterval': 5, ...extra,
+}, null, 2);
+
+/** Rewrites the user settings file before the workbench opens. */
 function writeSettings(server, extra) {
-  writeFileSync(join(server.dir, 'user-data', 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false,
-    'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'telemetry.telemetryLevel': 'off', 'update.mode': 'none',
-    'workbench.colorTheme': 'Default Light Modern', 'bnLab.statsInterval': 5, ...extra,
-  }, null, 2));
+  writeFileSync(join(server.dir, 'user-data', 'User', 'settings.json'), userSettings(extra));
 }
 
 export async function labChecks({ server, browser, check: checkOne, resultsDir }) {
@@ -357,6 +360,40 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
         await shot(`ui-when-bn-fails-landscape-${name}.png`);
         await page.mouse.wheel(0, -16000);
       }
+    });
+
+    await check('with bnLab.backend webgpu typed into settings.json, F1 → "BN Lab: Train" trains in the GPU Runner: the dashboard labels the run webgpu with its adapter, no CPU fallback', async () => {
+      // As a user edits the settings: in the editor, saved with Ctrl+S (a rewritten file is not re-read after a window reload).
+      await runCommand(page, 'Preferences: Open User Settings (JSON)', 15_000);
+      await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+a');
+      await page.keyboard.insertText(userSettings({
+        'bnLab.backend': 'webgpu', 'bnLab.model': 'conv(8,3) bn relu maxpool(2) flatten linear(32) bn relu linear',
+        'bnLab.dataset': 'synthetic:shapes,n=2000,test=100', 'bnLab.batchSize': 50, 'bnLab.statsInterval': 2, 'bnLab.epochs': 1,
+      }));
+      await page.keyboard.press('Control+s');
+      await sleep(1500);
+      await runCommand(page, 'View: Close Editor', 15_000);
+      await runCommand(page, 'BN Lab: Train', 30_000);
+      await runCommand(page, 'BN Lab: Open Dashboard', 30_000);
+      const frame = await findInFrames(page, '#bn-dashboard', 60_000);
+      const status = await waitIn(
+        frame,
+        () => {
+          const root = document.getElementById('bn-dashboard');
+          const text = root.querySelector('[data-testid="status"]')?.textContent ?? '';
+          return /^webgpu \(.*software\)/.test(text) && Number(root.dataset.step) >= 6 && root.querySelectorAll('[data-testid="select-layer"] option').length >= 2 && text;
+        },
+        undefined,
+        240_000,
+        'a webgpu run with BN statistics in the dashboard',
+      );
+      console.log(`      dashboard: ${status}`);
+      if (!(await page.locator('.tab', { hasText: 'BN Lab: GPU Runner' }).count())) throw new Error('no "BN Lab: GPU Runner" tab');
+      const toasts = await page.locator('.notifications-toasts').textContent().catch(() => '');
+      if (/goes on on the CPU|not available/.test(toasts ?? '')) throw new Error(`a CPU-fallback notice: ${toasts}`);
+      await shot('ui-dashboard-webgpu.png');
     });
   } finally {
     await shot('ui-lab-last.png');
