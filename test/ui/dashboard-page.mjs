@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fakeRun } from './fake-run.mjs';
-import { assert, check, failures, launch, results, root, THEMES, themeCss } from './page-kit.mjs';
+import { assert, check, colourBar, failures, launch, results, root, THEMES, themeCss } from './page-kit.mjs';
 
 const work = mkdtempSync(join(tmpdir(), 'bnlab-dash-'));
 const script = process.argv.includes('--dist') ? join(root, 'dist/webview/dashboard.js') : join(work, 'dashboard.js');
@@ -171,8 +171,47 @@ try {
       const overflow = await tab.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
       await tab.screenshot({ path: join(results, `dashboard-page-300-${kind}.png`), fullPage: true });
+      const fit = await tab.evaluate(() => {
+        const host = (id) => document.querySelector(`[data-testid="${id}"]`);
+        const ticks = (id) => ['xTicks', 'yTicks'].map((k) => (host(id).dataset[k] ?? '').split(',').filter(Boolean).length);
+        return {
+          loss: ticks('chart-loss'), accuracy: ticks('chart-accuracy'),
+          // Three runs: the run list names the lines, a legend would be taller than the chart.
+          legends: ['chart-loss', 'chart-accuracy'].filter((id) => host(id).querySelector('.u-legend')),
+          cutTitles: [...document.querySelectorAll('.u-title')].filter((t) => t.scrollWidth > t.clientWidth + 1).map((t) => t.textContent),
+        };
+      });
+      const bars = {};
+      for (const id of ['heatmap-before', 'heatmap-after']) bars[id] = await tab.evaluate(colourBar, id);
+      console.log(`      ${kind}: ${JSON.stringify({ ...fit, bars })}`);
+      for (const [id, [x, y]] of Object.entries({ loss: fit.loss, accuracy: fit.accuracy })) assert(x >= 3 && y >= 3, `${kind}: the ${id} chart has ${x} x ticks and ${y} y ticks at 300 px`);
+      assert(fit.legends.length === 0, `${kind}: legends under ${fit.legends}`);
+      assert(fit.cutTitles.length === 0, `${kind}: chart titles cut: ${fit.cutTitles}`);
+      for (const [id, bar] of Object.entries(bars))
+        assert(bar && bar.topAlpha > bar.bottomAlpha + 60 && bar.labelInk > 15, `${kind}: ${id} has no colour bar with values beside it: ${JSON.stringify(bar)}`);
     }
     await tab.setViewportSize({ width: 460, height: 1500 });
+  });
+
+  await check('batch vs running and γ vs β keep their colours whichever run is selected; a run is coloured by its number (#3: the third colour)', async () => {
+    const markers = async (runId) => {
+      await tab.selectOption('[data-testid="select-run"]', runId);
+      await tab.waitForTimeout(300); // redraws are throttled
+      await frames(3);
+      return tab.evaluate(() =>
+        Object.fromEntries(['chart-bn-mean', 'chart-bn-var', 'chart-bn-affine'].map((id) => [id, [...document.querySelectorAll(`[data-testid="${id}"] .u-legend .u-series .u-marker`)].map((m) => getComputedStyle(m).borderColor).slice(-2)])),
+      );
+    };
+    const [plain, bn2] = [await markers('plain'), await markers('bn2')];
+    console.log(`      ${JSON.stringify({ plain, bn2 })}`);
+    assert(JSON.stringify(plain) === JSON.stringify(bn2), `the colours changed with the selected run: ${JSON.stringify({ plain, bn2 })}`);
+    const [batch, running] = bn2['chart-bn-mean'];
+    assert(batch && running && batch !== running && bn2['chart-bn-var'].join() === bn2['chart-bn-mean'].join(), `batch vs running: ${JSON.stringify(bn2)}`);
+    const [gamma, beta] = bn2['chart-bn-affine'];
+    assert(gamma && beta && gamma !== beta && ![batch, running].includes(gamma) && ![batch, running].includes(beta), `γ vs β: ${JSON.stringify(bn2)}`);
+    const swatch = await tab.evaluate(() => getComputedStyle(document.querySelector('[data-testid="run-chip"][data-run="bn2"] .swatch')).backgroundColor);
+    const green = THEMES.dark['--vscode-charts-green'].match(/\w\w/g).map((h) => parseInt(h, 16)).join(', ');
+    assert(swatch === `rgb(${green})`, `run #3's swatch is ${swatch}, not the theme's third run colour rgb(${green})`);
   });
 
   await check('a batch-size sweep is its own group, drawn by epochs, and ends with a summary table', async () => {
@@ -187,7 +226,6 @@ try {
     await tab.waitForFunction(() => !document.querySelector('[data-testid="sweep-summary"]').hidden, undefined, { timeout: 5000 }).catch(() => {});
     const info = await tab.evaluate(() => ({
       visible: [...document.querySelectorAll('[data-testid="run-chip"]:not(.hidden) .name')].map((n) => n.textContent),
-      xLabel: document.querySelector('[data-testid="chart-loss"] .u-axis')?.parentElement?.textContent ?? '',
       title: document.querySelector('[data-testid="sweep-title"]').textContent,
       rows: [...document.querySelectorAll('[data-testid="sweep-summary"] tr')].map((r) => [...r.children].map((c) => c.textContent)),
     }));
@@ -196,6 +234,15 @@ try {
     assert(info.title === group, `summary title: ${info.title}`);
     assert(info.rows.length === 4 && info.rows[0].join('|') === 'run|steps|train loss|train acc|test acc|steps/s' && info.rows[3][1] === '32', `rows: ${JSON.stringify(info.rows)}`);
     await tab.screenshot({ path: join(results, 'dashboard-page-sweep.png'), fullPage: true });
+    // Batch sizes differ: epochs by default (batch 16's 500 steps would swamp batch 256's 32); samples seen on request.
+    const axis = () => tab.evaluate(() => ['chart-loss', 'chart-accuracy'].map((id) => { const d = document.querySelector(`[data-testid="${id}"]`).dataset; return `${d.xLabel} ${d.xRange}`; }));
+    const byEpoch = await axis();
+    assert(byEpoch.every((a) => /^epoch 0\.\d+,1$/.test(a)), `x axes with auto: ${byEpoch}`);
+    await tab.selectOption('[data-testid="select-x"]', 'samples');
+    await tab.waitForFunction(() => document.querySelector('[data-testid="chart-loss"]').dataset.xLabel === 'samples seen', undefined, { timeout: 5000 }).catch(() => {});
+    const bySamples = await axis();
+    assert(bySamples.every((a) => /^samples seen \d+,8\d\d\d$/.test(a)), `x axes with samples seen: ${bySamples}`);
+    await tab.selectOption('[data-testid="select-x"]', 'auto');
   });
 
   await check('memory stays bounded on a long run (20,000 steps)', async () => {
@@ -247,6 +294,27 @@ try {
     // r and d over time: a channel × stats step heatmap each, shaded in every cell (20 steps, 32 channels).
     assert(renorm.r > 20_000 && renorm.d > 20_000 && ghost.r === 'hidden' && ghost.d === 'hidden', `r and d heatmaps: ${JSON.stringify({ renorm, ghost })}`);
     assert(plain.ghost === 'hidden' && plain.renorm === 'hidden' && plain.r === 'hidden', `plain BN run: ${JSON.stringify(plain)}`);
+    await tab.close();
+  });
+
+  await check('a ninth run forgets the oldest unpinned one and says so; the eight kept have eight colours', async () => {
+    const tab = await context.newPage();
+    await tab.goto(pathToFileURL(page).href);
+    await tab.waitForFunction(() => window.__posted.length > 0);
+    const send = (n) => tab.evaluate((m) => window.postMessage(m, '*'), { method: 'run/events', params: { runId: `r${n}`, label: `seed · seed ${n}`, seq: n, events: fakeRun({ runId: `r${n}`, seed: n, steps: 10, totalSteps: 10, statsInterval: 10, done: true }) } });
+    for (let n = 1; n <= 8; n++) await send(n);
+    await tab.waitForFunction(() => document.querySelectorAll('[data-testid="run-chip"]').length === 8);
+    await tab.click('[data-testid="run-chip"][data-run="r1"] [data-testid="run-pin"]');
+    await send(9);
+    await tab.waitForFunction(() => !document.querySelector('[data-testid="evicted"]').hidden, undefined, { timeout: 5000 }).catch(() => {});
+    const info = await tab.evaluate(() => ({
+      hint: document.querySelector('[data-testid="evicted"]').hidden ? '' : document.querySelector('[data-testid="evicted"]').textContent,
+      chips: [...document.querySelectorAll('[data-testid="run-chip"]')].map((c) => [c.dataset.run, getComputedStyle(c.querySelector('.swatch')).backgroundColor]),
+    }));
+    console.log(`      ${JSON.stringify(info)}`);
+    assert(info.chips.map(([id]) => id).join() === 'r1,r3,r4,r5,r6,r7,r8,r9', `runs kept: ${info.chips.map(([id]) => id)}`);
+    assert(info.hint === 'Forgot seed · seed 2 · #2 to keep 8 runs; pin a run to keep it.', `hint: ${info.hint}`);
+    assert(new Set(info.chips.map(([, c]) => c)).size === 8, `colours repeat: ${info.chips.map(([, c]) => c)}`);
     await tab.close();
   });
 

@@ -206,10 +206,11 @@ export class Chart {
         axis(o.yLabel, 52, 24, undefined, niceY ? () => this.yTicks : undefined),
       ],
       bands: specs.flatMap((s, i): uPlot.Band[] => (s.fillTo === undefined ? [] : [{ series: [i + 1, s.fillTo + 1], fill: withAlpha(s.color, 0.22) }])),
-      // What the axes show, for tests and assistive tools: the x range and the y ticks drawn.
+      // What the axes show, for tests and assistive tools: the x label and range and the ticks drawn.
       hooks: {
         draw: [
           (u) => {
+            this.host.dataset.xLabel = this.xLabel;
             this.host.dataset.xRange = `${u.scales.x.min},${u.scales.x.max}`;
             const ticks = (i: number) => ((u.axes[i] as { _splits?: number[] })._splits ?? []).join(',');
             [this.host.dataset.xTicks, this.host.dataset.yTicks] = [ticks(0), ticks(1)];
