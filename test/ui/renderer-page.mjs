@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fakeRun } from './fake-run.mjs';
-import { assert, check, failures, frames, launch, results, root, THEMES, themeCss } from './page-kit.mjs';
+import { assert, chartInk, check, failures, frames, launch, results, root, THEMES, themeCss } from './page-kit.mjs';
 
 const work = mkdtempSync(join(tmpdir(), 'bnlab-renderer-'));
 // --dist: the built bundle (dist/webview/notebook-renderer.js), else a fresh one from source.
@@ -94,13 +94,32 @@ try {
     await tab.screenshot({ path: join(results, 'notebook-renderer-page-light.png'), fullPage: true });
   });
 
-  await check('a finished output follows a theme switch (light → dark): charts redrawn in the new colours', async () => {
-    const fg = () => tab.evaluate(() => document.querySelector('[data-testid="bnlab-output"]').dataset.themeFg);
-    assert((await fg()) === THEMES.light['--vscode-foreground'], `light: drawn with ${await fg()}`);
+  await check('a finished output follows a theme switch (light → dark): tick labels in the foreground, faint gridlines, the last x tick whole', async () => {
+    /** What the loss and test accuracy charts' canvases show (page-kit chartInk). */
+    const ink = async () => ({ loss: await tab.evaluate(chartInk, 'chart-loss'), accuracy: await tab.evaluate(chartInk, 'chart-test-accuracy') });
+    const light = await ink();
     await tab.evaluate(() => (document.body.className = 'vscode-dark'));
     await frames(tab, 3);
-    assert((await fg()) === THEMES.dark['--vscode-foreground'], `after the switch to dark: drawn with ${await fg()}`);
+    const dark = await ink();
     await tab.screenshot({ path: join(results, 'notebook-renderer-page-dark.png'), fullPage: true });
+    console.log(`      light ${JSON.stringify(light)}\n      dark ${JSON.stringify(dark)}`);
+    // Luminance of the foregrounds: light #3b3b3b ≈ 59, dark #cccccc ≈ 204.
+    for (const [id, c] of Object.entries(light)) assert(c.labelPixels > 50 && c.labelLuminance < 110, `light, ${id}: tick labels ${JSON.stringify(c)}`);
+    for (const [id, c] of Object.entries(dark)) {
+      assert(c.labelPixels > 50 && c.labelLuminance > 150, `dark, ${id}: tick labels too faint ${JSON.stringify(c)}`);
+      assert(c.brightGrey < 40, `dark, ${id}: light-grey gridlines ${JSON.stringify(c)}`);
+    }
+    for (const [id, c] of [...Object.entries(light), ...Object.entries(dark)]) assert(c.edgeInk === 0, `${id}: the last x tick label is cut at the chart's edge ${JSON.stringify(c)}`);
+  });
+
+  await check('a run is coloured by its number in the session, as in the dashboard (#3: the third colour)', async () => {
+    const b = new RunOutputBuilder('r3', 'seed', 3);
+    for (const e of fakeRun({ runId: 'r3', seed: 3, steps: 20, totalSteps: 20, done: true })) b.add(e);
+    await tab.evaluate((d) => window.show(d), { version: 1, runs: [b.output()] });
+    await frames(tab, 2);
+    const run = await tab.evaluate(() => { const r = document.querySelector('[data-testid="run"]'); return [r.textContent, getComputedStyle(r.querySelector('.swatch')).backgroundColor]; });
+    const green = THEMES.dark['--vscode-charts-green'].match(/\w\w/g).map((h) => parseInt(h, 16)).join(', ');
+    assert(run[0].startsWith('seed · #3') && run[1] === `rgb(${green})`, `run: ${JSON.stringify(run)}, expected the theme's third run colour rgb(${green})`);
   });
 
   await check('a cell with eval_modes draws BN eval vs train mode over the run; every axis holds its points', async () => {
