@@ -112,14 +112,19 @@ try {
     for (const [id, c] of [...Object.entries(light), ...Object.entries(dark)]) assert(c.edgeInk === 0, `${id}: the last x tick label is cut at the chart's edge ${JSON.stringify(c)}`);
   });
 
-  await check('a run is coloured by its number in the session, as in the dashboard (#3: the third colour)', async () => {
-    const b = new RunOutputBuilder('r3', 'seed', 3);
-    for (const e of fakeRun({ runId: 'r3', seed: 3, steps: 20, totalSteps: 20, done: true })) b.add(e);
-    await tab.evaluate((d) => window.show(d), { version: 1, runs: [b.output()] });
+  await check('a run is coloured by its number in the session, as in the dashboard (#3: the third colour; #13: the third colour dashed, its swatch a dashed ring)', async () => {
+    const runs = [3, 13].map((seq) => {
+      const b = new RunOutputBuilder(`r${seq}`, 'seed', seq);
+      for (const e of fakeRun({ runId: `r${seq}`, seed: seq, steps: 20, totalSteps: 20, done: true })) b.add(e);
+      return b.output();
+    });
+    await tab.evaluate((d) => window.show(d), { version: 1, runs });
     await frames(tab, 2);
-    const run = await tab.evaluate(() => { const r = document.querySelector('[data-testid="run"]'); return [r.textContent, getComputedStyle(r.querySelector('.swatch')).backgroundColor]; });
-    const green = THEMES.dark['--vscode-charts-green'].match(/\w\w/g).map((h) => parseInt(h, 16)).join(', ');
-    assert(run[0].startsWith('seed · #3') && run[1] === `rgb(${green})`, `run: ${JSON.stringify(run)}, expected the theme's third run colour rgb(${green})`);
+    const shown = await tab.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="run"]')].map((r) => { const s = getComputedStyle(r.querySelector('.swatch')); return [r.textContent.split('completed')[0], s.borderTopStyle === 'dashed' ? `dashed ${s.borderTopColor}` : s.backgroundColor]; }),
+    );
+    const green = `rgb(${THEMES.dark['--vscode-charts-green'].match(/\w\w/g).map((h) => parseInt(h, 16)).join(', ')})`;
+    assert(JSON.stringify(shown) === JSON.stringify([['seed · #3', green], ['seed · #13', `dashed ${green}`]]), `runs: ${JSON.stringify(shown)}, the third run colour is ${green}`);
   });
 
   await check('a cell with eval_modes draws BN eval vs train mode over the run; every axis holds its points', async () => {

@@ -4,7 +4,7 @@
  * most once per animation frame, throttled to REDRAW_MS.
  */
 import { command, is, parseNotification, type Command, type Notification } from '../../src/protocol/messages';
-import { Chart, colorOf, dashOf, joinSeries, readTheme, type LineSpec, type Theme } from '../shared/charts';
+import { Chart, colorOf, dashOf, joinSeries, paintSwatch, readTheme, type LineSpec, type Theme } from '../shared/charts';
 import { injectStyles, UPLOT_CSS } from '../shared/styles';
 import { drawChannelHeatmap, drawHeatmap } from './heatmap';
 import { applyEvents, emptyState, finishedGroup, MAX_RUNS, onXAxis, pinRun, removeRun, renameRun, resolveXAxis, restoreState, runName, type RunState, type Series, type XAxis } from './store';
@@ -273,10 +273,7 @@ function drawChips(runs: RunState[]): void {
       chip.title = `${r.spec} on ${r.dataset}${r.checkpoint ? `\ncheckpoint: ${r.checkpoint}` : ''}\nclick to show or hide · F2 to rename`;
       const swatch = document.createElement('span');
       swatch.className = 'swatch';
-      const color = colorOf(theme, r.color);
-      // A run beyond the palette's length is drawn dashed: so is its swatch.
-      if (dashOf(theme, r.color)) swatch.style.border = `2px dashed ${color}`;
-      else swatch.style.background = color;
+      paintSwatch(swatch, theme, r.color);
       const name = Object.assign(document.createElement('span'), { className: 'name', textContent: runName(r) });
       const detail = document.createElement('span');
       detail.className = 'detail';

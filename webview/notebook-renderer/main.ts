@@ -8,14 +8,14 @@
  */
 import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
 import { parseNotebookOutput, type NotebookOutput, type RunOutput } from '../../src/protocol/notebook-output';
-import { Chart, colorOf, dashOf, joinSeries, readTheme, type LineSpec, type Theme } from '../shared/charts';
+import { Chart, colorOf, dashOf, joinSeries, paintSwatch, readTheme, type LineSpec, type Theme } from '../shared/charts';
 import { injectStyles, UPLOT_CSS } from '../shared/styles';
 
 const CSS = `
 .bnlab-output { color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size, 13px); padding: 4px 0; }
 .bnlab-output .runs { display: flex; flex-wrap: wrap; gap: 12px; margin-bottom: 4px; }
 .bnlab-output .run { display: inline-flex; align-items: center; gap: 5px; font-variant-numeric: tabular-nums; }
-.bnlab-output .swatch { width: 9px; height: 9px; border-radius: 50%; display: inline-block; }
+.bnlab-output .swatch { width: 9px; height: 9px; border-radius: 50%; display: inline-block; box-sizing: border-box; }
 .bnlab-output .muted { color: var(--vscode-descriptionForeground); }
 .bnlab-output .error { color: var(--vscode-errorForeground); }
 .bnlab-output .charts { display: flex; flex-wrap: wrap; gap: 8px; }
@@ -149,7 +149,7 @@ function render(out: NotebookOutput, element: HTMLElement): void {
   shown.add(element);
   const theme = readTheme();
   view.root.dataset.themeFg = theme.fg;
-  view.runs.replaceChildren(...out.runs.map((r, i) => runLine(r, colorOf(theme, colorIndex(r, i)))));
+  view.runs.replaceChildren(...out.runs.map((r, i) => runLine(r, theme, colorIndex(r, i))));
   const specs = (points: boolean): LineSpec[] => out.runs.map((r, i) => ({ label: runName(r), color: colorOf(theme, colorIndex(r, i)), dash: dashOf(theme, colorIndex(r, i)), points }));
   view.loss.update(theme, specs(false), joinSeries(out.runs.map((r) => r.trainLoss)));
   // Evaluations are sparse: the x axis spans the runs' steps, not the evaluations' (one dot would stretch it).
@@ -225,11 +225,11 @@ function drawLandscape(view: View, out: NotebookOutput, theme: Theme, xMax: numb
 
 const runName = (r: RunOutput) => (r.seq ? `${r.label} · #${r.seq}` : r.label);
 
-function runLine(r: RunOutput, color: string): HTMLElement {
+function runLine(r: RunOutput, theme: Theme, colorIndex: number): HTMLElement {
   const line = Object.assign(document.createElement('span'), { className: 'run' });
   line.dataset.testid = 'run';
   const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
-  swatch.style.background = color;
+  paintSwatch(swatch, theme, colorIndex);
   const detail = Object.assign(document.createElement('span'), {
     className: r.status === 'failed' || r.status === 'diverged' ? 'error' : 'muted',
     textContent: `${r.status} · step ${r.step}/${r.totalSteps} · ${fmt(r.stepsPerSec, 1)} steps/s · ${r.backend}${r.message ? ` · ${r.message}` : ''}`,

@@ -59,6 +59,13 @@ export const colorOf = (theme: Theme, i: number) => theme.palette[i % theme.pale
 /** Runs beyond the palette's length repeat a colour with another dash pattern. */
 export const dashOf = (theme: Theme, i: number): number[] | undefined => [undefined, [6, 3], [2, 2]][Math.floor(i / theme.palette.length) % 3];
 
+/** Colours a run's swatch as its lines are drawn: filled, or a dashed ring for a run beyond the palette's length (dashed lines). */
+export function paintSwatch(swatch: HTMLElement, theme: Theme, i: number): void {
+  const color = colorOf(theme, i);
+  if (dashOf(theme, i)) swatch.style.border = `2px dashed ${color}`;
+  else swatch.style.background = color;
+}
+
 /** Legends longer than this are not drawn: the run list (with its colour swatches) names the lines. */
 export const MAX_LEGEND = 6;
 
