@@ -232,7 +232,7 @@ try {
     console.log(`      ${JSON.stringify(info)}`);
     assert(JSON.stringify(info.visible) === JSON.stringify(['batch 16 · #4', 'batch 64 · #5', 'batch 256 · #6']), `visible runs: ${info.visible}`);
     assert(info.title === group, `summary title: ${info.title}`);
-    assert(info.rows.length === 4 && info.rows[0].join('|') === 'run|steps|train loss|train acc|test acc|steps/s' && info.rows[3][1] === '32', `rows: ${JSON.stringify(info.rows)}`);
+    assert(info.rows.length === 4 && info.rows[0].join('|') === 'run|steps|train acc|test acc|time|steps/s' && info.rows[3][1] === '32' && info.rows[3][4] === '0:08', `rows: ${JSON.stringify(info.rows)}`);
     await tab.screenshot({ path: join(results, 'dashboard-page-sweep.png'), fullPage: true });
     // Batch sizes differ: epochs by default (batch 16's 500 steps would swamp batch 256's 32); samples seen on request.
     const axis = () => tab.evaluate(() => ['chart-loss', 'chart-accuracy'].map((id) => { const d = document.querySelector(`[data-testid="${id}"]`).dataset; return `${d.xLabel} ${d.xRange}`; }));
@@ -243,6 +243,29 @@ try {
     const bySamples = await axis();
     assert(bySamples.every((a) => /^samples seen \d+,8\d\d\d$/.test(a)), `x axes with samples seen: ${bySamples}`);
     await tab.selectOption('[data-testid="select-x"]', 'auto');
+  });
+
+  await check('a BN momentum sweep\'s summary gives each run\'s train − eval mode gap (its latest measurement)', async () => {
+    const group = 'comparing BN momentum: 0.1, 0.01, none · from #7';
+    const gaps = [];
+    for (const [i, momentum] of [0.1, 0.01].entries()) {
+      const events = fakeRun({ runId: `m${i}`, steps: 40, totalSteps: 40, statsInterval: 10, momentum, modes: true, seed: 20 + i, done: true });
+      const last = events.filter((e) => e.type === 'modes').at(-1);
+      gaps.push(`${last.train - last.eval >= 0 ? '+' : ''}${(last.train - last.eval).toFixed(3)}`);
+      await send({ method: 'run/events', params: { runId: `m${i}`, label: `momentum ${momentum}`, seq: 7 + i, group, events } });
+    }
+    await tab.waitForFunction((g) => document.querySelector('[data-testid="sweep-title"]').textContent === g && document.querySelectorAll('[data-testid="sweep-summary"] tr').length === 3, group, { timeout: 5000 }).catch(() => {});
+    const rows = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="sweep-summary"] tr')].map((r) => [...r.children].map((c) => c.textContent)));
+    console.log(`      ${JSON.stringify(rows)}`);
+    assert(rows[0].join('|') === 'run|steps|train acc|test acc|train − eval|time|steps/s', `header: ${rows[0]}`);
+    assert(JSON.stringify(rows.slice(1).map((r) => [r[0], r[4], r[5]])) === JSON.stringify([['momentum 0.1 · #7', gaps[0], '0:10'], ['momentum 0.01 · #8', gaps[1], '0:10']]), `rows: ${JSON.stringify(rows)}, gaps ${gaps}`);
+    // The table fits a side bar.
+    await tab.setViewportSize({ width: 300, height: 1500 });
+    await tab.waitForTimeout(400);
+    const overflow = await tab.evaluate(() => { const s = document.querySelector('[data-testid="sweep-summary"]'); return s.querySelector('table').getBoundingClientRect().right - s.getBoundingClientRect().right; });
+    await tab.locator('[data-testid="sweep-summary"]').screenshot({ path: join(results, 'dashboard-page-sweep-summary-300.png') });
+    await tab.setViewportSize({ width: 460, height: 1500 });
+    assert(overflow <= 0, `at 300 px the summary table runs ${overflow} px past its section`);
   });
 
   await check('memory stays bounded on a long run (20,000 steps)', async () => {

@@ -87,8 +87,10 @@ try {
     const { data, summaries } = outputAt(80, true);
     await tab.evaluate((d) => window.show(d), data);
     await frames(tab, 2);
-    const modes = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="summary-table"] tr')].map((r) => r.textContent));
-    assert(modes.length === 3 && modes[1].includes('0.951') && modes[1].includes('0.947'), `modes: ${modes}`);
+    const modes = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="summary-table"] tr')].map((r) => [...r.children].map((c) => c.textContent)));
+    console.log(`      summary table: ${JSON.stringify(modes)}`);
+    assert(modes.length === 3 && modes[0].join('|') === 'run|steps|final loss|train acc|test accuracy|test acc, BN eval mode (running stats)|BN train mode (batch stats)|train − eval|time|steps/s', `header: ${modes[0]}`);
+    assert(modes[1].slice(5, 9).join('|') === '0.951|0.947|-0.004|0:20' && /^0\.\d{3}$/.test(modes[1][3]), `row: ${modes[1]}`);
     console.log(`      text summary: ${summaries.join(' | ')}`);
     assert(/^seed with BN: completed, step 80\/80, loss [\d.]+, test accuracy [\d.]+, BN eval mode 0.951 vs train mode 0.947/.test(summaries[0]), summaries[0]);
     await tab.screenshot({ path: join(results, 'notebook-renderer-page-light.png'), fullPage: true });

@@ -7,6 +7,7 @@
  * Must be bundled as an ES module (VS Code imports it and calls `activate`).
  */
 import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
+import { clock } from '../../src/lab/event-lines';
 import { parseNotebookOutput, type NotebookOutput, type RunOutput } from '../../src/protocol/notebook-output';
 import { Chart, colorOf, dashOf, joinSeries, paintSwatch, readTheme, type LineSpec, type Theme } from '../shared/charts';
 import { injectStyles, UPLOT_CSS } from '../shared/styles';
@@ -272,13 +273,14 @@ function summaryTable(runs: RunOutput[], withModes: boolean): HTMLElement {
   const last = (s: { value: number[] }) => s.value.at(-1);
   const head = document.createElement('tr');
   const modeHeads = withModes ? ['test acc, BN eval mode (running stats)', 'BN train mode (batch stats)', 'train − eval'] : [];
-  for (const h of ['run', 'steps', 'final loss', 'test accuracy', ...modeHeads, 'steps/s']) head.append(cell('th', h));
+  for (const h of ['run', 'steps', 'final loss', 'train acc', 'test accuracy', ...modeHeads, 'time', 'steps/s']) head.append(cell('th', h));
   table.append(head);
   for (const r of runs) {
     const gap = r.modes?.eval !== undefined && r.modes?.train !== undefined ? r.modes.train - r.modes.eval : undefined;
     const modes = withModes ? [fmt(r.modes?.eval), fmt(r.modes?.train), gap === undefined ? '–' : `${gap >= 0 ? '+' : ''}${gap.toFixed(3)}`] : [];
     const row = document.createElement('tr');
-    for (const t of [runName(r), `${r.step}/${r.totalSteps}`, fmt(last(r.trainLoss)), fmt(last(r.testAccuracy)), ...modes, fmt(r.stepsPerSec, 1)]) row.append(cell('td', t));
+    for (const t of [runName(r), `${r.step}/${r.totalSteps}`, fmt(last(r.trainLoss)), fmt(r.trainAccuracy), fmt(last(r.testAccuracy)), ...modes, r.seconds === undefined ? '–' : clock(r.seconds), fmt(r.stepsPerSec, 1)])
+      row.append(cell('td', t));
     table.append(row);
   }
   return table;

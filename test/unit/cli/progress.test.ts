@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { clock, EpochProgress } from '../../../src/cli/progress';
+import { EpochProgress } from '../../../src/cli/progress';
+import { clock } from '../../../src/lab/event-lines';
 
 const root = resolve(__dirname, '../../..');
 const TRAIN = ['train', '--data', 'synthetic:shapes,n=60,test=20', '--model', 'conv(2,3,stride=2) bn relu flatten linear', '--epochs', '2', '--batch', '20'];
