@@ -318,7 +318,7 @@ function drawCurves(runs: RunState[]): void {
   charts.accuracy.update(theme, acc.specs, acc.data, undefined, X_LABELS[x]);
 }
 
-/** A finished sweep ends with a table of its runs' final numbers (the loss is in the curves above: the table fits a side bar). */
+/** A finished sweep ends with a table of its runs' final numbers (loss and steps are in the curves and the run list: the table fits a side bar). */
 function drawSummary(): void {
   const runs = finishedGroup(state);
   ui.summary.hidden = runs.length === 0;
@@ -334,8 +334,8 @@ function drawSummary(): void {
   const modes = runs.some((r) => r.modes);
   const gap = (r: RunState) => (r.modes ? signed(r.modes.train - r.modes.eval) : '–');
   table.replaceChildren(
-    row('th', ['run', 'steps', 'train acc', 'test acc', ...(modes ? ['train − eval'] : []), 'time', 'steps/s']),
-    ...runs.map((r) => row('td', [runName(r), String(r.step), fmt(last(r.trainAcc)), fmt(last(r.testAcc)), ...(modes ? [gap(r)] : []), r.seconds === undefined ? '–' : clock(r.seconds), fmt(r.stepsPerSec, 1)])),
+    row('th', ['run', 'train acc', 'test acc', ...(modes ? ['train − eval'] : []), 'time', 'steps/s']),
+    ...runs.map((r) => row('td', [runName(r), fmt(last(r.trainAcc)), fmt(last(r.testAcc)), ...(modes ? [gap(r)] : []), r.seconds === undefined ? '–' : clock(r.seconds), fmt(r.stepsPerSec, 1)])),
   );
 }
 
