@@ -31,6 +31,7 @@ export const DASHBOARD_CSS = `
 #bn-dashboard table.summary { border-collapse: collapse; font-variant-numeric: tabular-nums; width: 100%; font-size: 11px; }
 #bn-dashboard table.summary th, #bn-dashboard table.summary td { padding: 2px 3px 2px 0; text-align: right; border-bottom: 1px solid var(--vscode-widget-border, rgba(128,128,128,0.25)); }
 #bn-dashboard table.summary th { font-weight: 600; }
+#bn-dashboard table.summary td:not(:first-child) { white-space: nowrap; width: 1%; }
 #bn-dashboard table.summary th:first-child, #bn-dashboard table.summary td:first-child { text-align: left; overflow-wrap: anywhere; }
 #bn-dashboard [hidden] { display: none !important; }
 `;
