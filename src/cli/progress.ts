@@ -3,6 +3,8 @@
  * (bar, step/total within the epoch, loss, accuracy, samples/s, ETA), cleared for the epoch's
  * summary line. Piped output and --json never get it.
  */
+import { clock } from '../lab/event-lines';
+
 export interface LiveStream {
   write(s: string): unknown;
   columns?: number;
@@ -69,10 +71,3 @@ export class EpochProgress {
   }
 }
 
-/** Seconds as m:ss (or h:mm:ss). */
-export function clock(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const [h, m] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60)];
-  const ss = String(s % 60).padStart(2, '0');
-  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}

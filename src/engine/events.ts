@@ -112,6 +112,8 @@ export interface DoneEvent {
   message?: string;
   /** Directory of the last good checkpoint, if one was written. */
   checkpoint?: string;
+  /** Wall-clock seconds from the start event to this one. */
+  seconds?: number;
 }
 
 export type TrainEvent = StartEvent | StepEvent | EvalEvent | StatsEvent | ModesEvent | LandscapeEvent | CheckpointEvent | DoneEvent;

@@ -174,6 +174,7 @@ async function trainOnActiveBackend(o: TrainOptions): Promise<TrainResult> {
   const metrics = empty([2 * window]);
   const device = store();
 
+  const startedAt = performance.now();
   emit({
     type: 'start', runId: o.runId ?? `run-${Date.now()}`, spec: model.describe(), dataset: dataset.source, backend: device.describe(),
     totalSteps, stepsPerEpoch, batchSize: batch, config: { ...config, spec: config.spec } as unknown as Record<string, unknown>,
@@ -183,7 +184,8 @@ async function trainOnActiveBackend(o: TrainOptions): Promise<TrainResult> {
   if (!(Number.isInteger(startStep) && startStep >= 0 && startStep < totalSteps)) throw new UserError(`cannot resume at step ${startStep} of ${totalSteps}`);
   let step = 0, epoch = 0, lastCheckpoint: string | undefined, checkpointStep = -1;
   const finish = (reason: DoneEvent['reason'], message?: string): TrainResult => {
-    const done: DoneEvent = { type: 'done', reason, step, ...(message ? { message } : {}), ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) };
+    const seconds = Math.round(performance.now() - startedAt) / 1000;
+    const done: DoneEvent = { type: 'done', reason, step, ...(message ? { message } : {}), ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}), seconds };
     emit(done);
     return { done, model };
   };

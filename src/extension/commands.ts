@@ -80,7 +80,8 @@ export const SWEEPS: Record<string, { label: string; detail: string; variants: (
     variants: (c) =>
       ([0.1, 0.01, null] as const).map((m): [string, ExperimentConfig] => [
         `momentum ${m ?? 'none'}`,
-        { ...c, bn: { ...(c.bn ?? { eps: 1e-5, affine: true, trackRunningStats: true }), momentum: m, convention: 'pytorch' } },
+        // Momentum changes only the running statistics: measure test accuracy in BN eval vs train mode, the summary's gap.
+        { ...c, evalModes: true, bn: { ...(c.bn ?? { eps: 1e-5, affine: true, trackRunningStats: true }), momentum: m, convention: 'pytorch' } },
       ]),
   },
   batch: {

@@ -1,5 +1,13 @@
-/** The words for a run's start and end, the same in `bnlab train` and in BN Lab's output channel and notifications. */
+/** The words for a run's start, end and duration, the same in `bnlab train`, BN Lab's output channel, notifications and summary tables. */
 import type { DoneEvent, StartEvent } from '../engine/events';
+
+/** Seconds as m:ss (or h:mm:ss). */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const [h, m] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60)];
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
 
 /** `training seed on digits: 80 steps of batch 100 (80 per epoch)`. */
 export const startLine = (e: StartEvent) => `training ${e.spec} on ${e.dataset}: ${e.totalSteps} steps of batch ${e.batchSize} (${e.stepsPerEpoch} per epoch)`;

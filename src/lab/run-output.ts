@@ -30,6 +30,7 @@ export class RunOutputBuilder {
       case 'step':
         o.step = e.step;
         o.stepsPerSec = this.batchSize ? e.samplesPerSec / this.batchSize : 0;
+        o.trainAccuracy = e.accuracy;
         pushPoint(o.trainLoss, e.step, e.loss, MAX_OUTPUT_POINTS);
         return;
       case 'eval':
@@ -66,6 +67,7 @@ export class RunOutputBuilder {
         o.status = e.reason;
         if (e.message) o.message = e.message;
         if (e.checkpoint) o.checkpoint = e.checkpoint;
+        if (e.seconds !== undefined) o.seconds = e.seconds;
         return;
     }
   }

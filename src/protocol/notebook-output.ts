@@ -38,6 +38,8 @@ export const runOutputSchema = z.object({
   totalSteps: z.int().check(z.nonnegative()),
   stepsPerSec: num,
   trainLoss: series,
+  /** Accuracy on the last training batch. */
+  trainAccuracy: z.optional(num),
   testAccuracy: series,
   bn: z.array(bnRowSchema),
   /** Step of the last stats event (absent before the first): with `bn` empty it means the model has no BN layers. */
@@ -54,6 +56,8 @@ export const runOutputSchema = z.object({
     z.object({ samples: z.int().check(z.positive()), stepSizes: z.array(z.number()), loss: series, lossMin: series, lossMax: series, gradChangeMin: series, gradChangeMax: series }),
   ),
   checkpoint: z.optional(z.string()),
+  /** Wall-clock seconds of the run (its done event). */
+  seconds: z.optional(num),
   /** A run of a `sweep` cell: the line it belongs to in the chart of test accuracy vs batch size, and its batch size. */
   sweep: z.optional(z.object({ series: z.string(), batch: z.int().check(z.positive()) })),
 });

@@ -96,6 +96,7 @@ export const doneEventSchema = z.object({
   step: int,
   message: z.optional(z.string()),
   checkpoint: z.optional(z.string()),
+  seconds: z.optional(num),
 });
 
 export const trainEventSchema = z.discriminatedUnion('type', [

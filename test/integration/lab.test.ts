@@ -217,6 +217,25 @@ describe('BN Lab training, notebooks and settings', function () {
     assert.match(mismatch.headline, /— FAIL \(atol [\d.e-]+\) note: .*: model and checkpoint differ$/, mismatch.headline);
   });
 
+  it('Validate ONNX without a checkpoint offers the one the file was exported from first: Enter validates the pair that belongs together', async () => {
+    // Two runs of one model: the newer one is listed first unless the ONNX file's own checkpoint is put before it.
+    const train = () => withSettings(TINY, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train'));
+    const [older, newer] = [await train(), await train()].map((o) => (o.status === 'done' ? o.runs[0] : undefined));
+    assert.ok(older?.checkpoint && newer?.checkpoint && older.reason === 'completed' && newer.reason === 'completed', JSON.stringify([older, newer]));
+    const onnxFile = join(work, 'picked.onnx');
+    assert.ok((await vscode.commands.executeCommand<{ ok: boolean }>('bnLab.exportOnnx', { checkpointDir: older.checkpoint, outFile: onnxFile, validate: false })).ok);
+    let settled = false;
+    const validated = Promise.resolve(vscode.commands.executeCommand<{ ok: boolean; text: string }>('bnLab.validateOnnx', { onnxFile })).finally(() => (settled = true));
+    // As a user: the checkpoint picker opens, Enter takes its first row.
+    while (!settled) {
+      await new Promise((r) => setTimeout(r, 500));
+      if (!settled) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    }
+    const r = await validated;
+    assert.ok(r?.ok, r?.text);
+    assert.doesNotMatch(r.text, /model and checkpoint differ/);
+  });
+
   it('a recalibrate cell and the Recalibrate BN Statistics command write new checkpoints and report eval accuracy before and after', async () => {
     const uri = writeNotebook('recalibrate.bnlab', [
       { kind: 'lab', source: `name: tiny ghost BN\nmodel: "conv(4,3,stride=2) bn(ghost=10) relu flatten linear"\ndata: "${TINY.dataset}"\nsteps: 4\nbatch: 50` },
@@ -278,6 +297,22 @@ describe('BN Lab starter notebook', function () {
     const modes = outputOf(labs[1]);
     assert.ok(modes.every((r) => r.modes && r.modes.eval !== undefined && r.modes.train !== undefined));
     assert.ok(modes.every((r) => r.modesCurve?.train.step.join() === '10,20,30,40'), 'eval vs train mode over the run, at each stats step');
+    // The texts say what these runs measured, from their numbers; the markdown claims no result.
+    const f3 = (v: number | undefined) => v!.toFixed(3);
+    const [bnLoss, noBnLoss] = [bn, noBn].map((r) => r.trainLoss.value.at(-1)!);
+    const word = (a: number, b: number, lower: string, higher: string) => (a === b ? 'the same' : a < b ? lower : higher);
+    const section1 = texts[nb.getCells().indexOf(labs[0])];
+    assert.ok(
+      section1.includes(`seed without BN vs seed with BN: ${word(noBnLoss, bnLoss, 'lower', 'higher')} final training loss (${f3(noBnLoss)} vs ${f3(bnLoss)}), ${word(accuracy(noBn), accuracy(bn), 'lower', 'higher')} test accuracy (${f3(accuracy(noBn))} vs ${f3(accuracy(bn))})`),
+      section1,
+    );
+    const markdown = nb.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Markup).map((c) => c.document.getText()).join('\n');
+    assert.doesNotMatch(markdown, /(falls|converges|learns) faster/, 'the starter notebook\'s text claims results of its own');
+    // Section 2: momentum changes only the running statistics, so the loss curves coincide; the text says so.
+    const section2 = texts[nb.getCells().indexOf(labs[1])];
+    assert.ok(modes.every((r) => r.trainLoss.value.join() === modes[0].trainLoss.value.join()), 'the momentum runs trained alike');
+    assert.ok(section2.includes(`These runs differ only in BN momentum, which changes only the running statistics (used in eval mode), not training: their loss curves coincide, one line on top of the others (final loss ${f3(modes[0].trainLoss.value.at(-1))} in every run).`), section2);
+    assert.ok(section2.includes(`Test accuracy after training, BN in eval mode vs train mode: ${modes.map((r) => `${r.label} ${f3(r.modes!.eval)} vs ${f3(r.modes!.train)}`).join('; ')}.`), section2);
     const exportText = new TextDecoder().decode(labs[2].outputs[0].items[0].data);
     assert.match(exportText, /^wrote .*seed-bn\.onnx/m);
     assert.doesNotMatch(exportText, /written:/, 'one wording, as the CLI prints it');

@@ -67,6 +67,12 @@ describe('BN Lab speaks with one voice: output channel, notifications and CLI', 
     assert.match(notes[0], / — PASS \(atol /);
   });
 
+  it('every output channel entry is one line, so each line of a report gets its timestamp', () => {
+    const multi = api.said.filter((s) => s.to === 'log' && s.text.includes('\n')).map((s) => s.text);
+    assert.deepEqual(multi, [], 'entries holding several lines (only the first gets a timestamp)');
+    assert.ok(api.said.filter((s) => s.to === 'log').length >= 10, 'the tests above logged their reports');
+  });
+
   it('a failed run: the notification says what its output channel line says', async () => {
     // Batch 1: the BN after linear(16) sees one value per channel, which it cannot normalize in training.
     const { result, log, notes } = await saying(() => withSettings({ ...TINY, batchSize: 1 }, () => vscode.commands.executeCommand<TrainOutcome>('bnLab.train')));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fakeRun } from './fake-run.mjs';
-import { assert, check, failures, launch, results, root, THEMES, themeCss } from './page-kit.mjs';
+import { assert, check, colourBar, failures, launch, results, root, THEMES, themeCss } from './page-kit.mjs';
 
 const work = mkdtempSync(join(tmpdir(), 'bnlab-dash-'));
 const script = process.argv.includes('--dist') ? join(root, 'dist/webview/dashboard.js') : join(work, 'dashboard.js');
@@ -22,7 +22,7 @@ writeFileSync(
   page,
   `<!DOCTYPE html><html><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src data:">
-<style nonce="${nonce}">body { margin: 0; padding: 8px 12px; } body.vscode-dark { ${themeCss('dark')} background: ${THEMES.dark.background}; } body.vscode-light { ${themeCss('light')} background: ${THEMES.light.background}; }</style>
+<style nonce="${nonce}">body { margin: 0; padding: 8px 20px; } body.vscode-dark { ${themeCss('dark')} background: ${THEMES.dark.background}; } body.vscode-light { ${themeCss('light')} background: ${THEMES.light.background}; }</style>
 <script nonce="${nonce}">
   window.__posted = []; window.__states = []; window.__violations = [];
   document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
@@ -171,8 +171,47 @@ try {
       const overflow = await tab.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
       await tab.screenshot({ path: join(results, `dashboard-page-300-${kind}.png`), fullPage: true });
+      const fit = await tab.evaluate(() => {
+        const host = (id) => document.querySelector(`[data-testid="${id}"]`);
+        const ticks = (id) => ['xTicks', 'yTicks'].map((k) => (host(id).dataset[k] ?? '').split(',').filter(Boolean).length);
+        return {
+          loss: ticks('chart-loss'), accuracy: ticks('chart-accuracy'),
+          // Three runs: the run list names the lines, a legend would be taller than the chart.
+          legends: ['chart-loss', 'chart-accuracy'].filter((id) => host(id).querySelector('.u-legend')),
+          cutTitles: [...document.querySelectorAll('.u-title')].filter((t) => t.scrollWidth > t.clientWidth + 1).map((t) => t.textContent),
+        };
+      });
+      const bars = {};
+      for (const id of ['heatmap-before', 'heatmap-after']) bars[id] = await tab.evaluate(colourBar, id);
+      console.log(`      ${kind}: ${JSON.stringify({ ...fit, bars })}`);
+      for (const [id, [x, y]] of Object.entries({ loss: fit.loss, accuracy: fit.accuracy })) assert(x >= 3 && y >= 3, `${kind}: the ${id} chart has ${x} x ticks and ${y} y ticks at 300 px`);
+      assert(fit.legends.length === 0, `${kind}: legends under ${fit.legends}`);
+      assert(fit.cutTitles.length === 0, `${kind}: chart titles cut: ${fit.cutTitles}`);
+      for (const [id, bar] of Object.entries(bars))
+        assert(bar && bar.topAlpha > bar.bottomAlpha + 60 && bar.labelInk > 15, `${kind}: ${id} has no colour bar with values beside it: ${JSON.stringify(bar)}`);
     }
     await tab.setViewportSize({ width: 460, height: 1500 });
+  });
+
+  await check('batch vs running and γ vs β keep their colours whichever run is selected; a run is coloured by its number (#3: the third colour)', async () => {
+    const markers = async (runId) => {
+      await tab.selectOption('[data-testid="select-run"]', runId);
+      await tab.waitForTimeout(300); // redraws are throttled
+      await frames(3);
+      return tab.evaluate(() =>
+        Object.fromEntries(['chart-bn-mean', 'chart-bn-var', 'chart-bn-affine'].map((id) => [id, [...document.querySelectorAll(`[data-testid="${id}"] .u-legend .u-series .u-marker`)].map((m) => getComputedStyle(m).borderColor).slice(-2)])),
+      );
+    };
+    const [plain, bn2] = [await markers('plain'), await markers('bn2')];
+    console.log(`      ${JSON.stringify({ plain, bn2 })}`);
+    assert(JSON.stringify(plain) === JSON.stringify(bn2), `the colours changed with the selected run: ${JSON.stringify({ plain, bn2 })}`);
+    const [batch, running] = bn2['chart-bn-mean'];
+    assert(batch && running && batch !== running && bn2['chart-bn-var'].join() === bn2['chart-bn-mean'].join(), `batch vs running: ${JSON.stringify(bn2)}`);
+    const [gamma, beta] = bn2['chart-bn-affine'];
+    assert(gamma && beta && gamma !== beta && ![batch, running].includes(gamma) && ![batch, running].includes(beta), `γ vs β: ${JSON.stringify(bn2)}`);
+    const swatch = await tab.evaluate(() => getComputedStyle(document.querySelector('[data-testid="run-chip"][data-run="bn2"] .swatch')).backgroundColor);
+    const green = THEMES.dark['--vscode-charts-green'].match(/\w\w/g).map((h) => parseInt(h, 16)).join(', ');
+    assert(swatch === `rgb(${green})`, `run #3's swatch is ${swatch}, not the theme's third run colour rgb(${green})`);
   });
 
   await check('a batch-size sweep is its own group, drawn by epochs, and ends with a summary table', async () => {
@@ -187,15 +226,46 @@ try {
     await tab.waitForFunction(() => !document.querySelector('[data-testid="sweep-summary"]').hidden, undefined, { timeout: 5000 }).catch(() => {});
     const info = await tab.evaluate(() => ({
       visible: [...document.querySelectorAll('[data-testid="run-chip"]:not(.hidden) .name')].map((n) => n.textContent),
-      xLabel: document.querySelector('[data-testid="chart-loss"] .u-axis')?.parentElement?.textContent ?? '',
       title: document.querySelector('[data-testid="sweep-title"]').textContent,
       rows: [...document.querySelectorAll('[data-testid="sweep-summary"] tr')].map((r) => [...r.children].map((c) => c.textContent)),
     }));
     console.log(`      ${JSON.stringify(info)}`);
     assert(JSON.stringify(info.visible) === JSON.stringify(['batch 16 · #4', 'batch 64 · #5', 'batch 256 · #6']), `visible runs: ${info.visible}`);
     assert(info.title === group, `summary title: ${info.title}`);
-    assert(info.rows.length === 4 && info.rows[0].join('|') === 'run|steps|train loss|train acc|test acc|steps/s' && info.rows[3][1] === '32', `rows: ${JSON.stringify(info.rows)}`);
+    assert(info.rows.length === 4 && info.rows[0].join('|') === 'run|train acc|test acc|time|steps/s' && info.rows[3][0] === 'batch 256 · #6' && info.rows[3][3] === '0:08', `rows: ${JSON.stringify(info.rows)}`);
     await tab.screenshot({ path: join(results, 'dashboard-page-sweep.png'), fullPage: true });
+    // Batch sizes differ: epochs by default (batch 16's 500 steps would swamp batch 256's 32); samples seen on request.
+    const axis = () => tab.evaluate(() => ['chart-loss', 'chart-accuracy'].map((id) => { const d = document.querySelector(`[data-testid="${id}"]`).dataset; return `${d.xLabel} ${d.xRange}`; }));
+    const byEpoch = await axis();
+    assert(byEpoch.every((a) => /^epoch 0\.\d+,1$/.test(a)), `x axes with auto: ${byEpoch}`);
+    await tab.selectOption('[data-testid="select-x"]', 'samples');
+    await tab.waitForFunction(() => document.querySelector('[data-testid="chart-loss"]').dataset.xLabel === 'samples seen', undefined, { timeout: 5000 }).catch(() => {});
+    const bySamples = await axis();
+    assert(bySamples.every((a) => /^samples seen \d+,8\d\d\d$/.test(a)), `x axes with samples seen: ${bySamples}`);
+    await tab.selectOption('[data-testid="select-x"]', 'auto');
+  });
+
+  await check('a BN momentum sweep\'s summary gives each run\'s train − eval mode gap (its latest measurement)', async () => {
+    const group = 'comparing BN momentum: 0.1, 0.01, none · from #7';
+    const gaps = [];
+    for (const [i, momentum] of [0.1, 0.01].entries()) {
+      const events = fakeRun({ runId: `m${i}`, steps: 40, totalSteps: 40, statsInterval: 10, momentum, modes: true, seed: 20 + i, done: true });
+      const last = events.filter((e) => e.type === 'modes').at(-1);
+      gaps.push(`${last.train - last.eval >= 0 ? '+' : ''}${(last.train - last.eval).toFixed(3)}`);
+      await send({ method: 'run/events', params: { runId: `m${i}`, label: `momentum ${momentum}`, seq: 7 + i, group, events } });
+    }
+    await tab.waitForFunction((g) => document.querySelector('[data-testid="sweep-title"]').textContent === g && document.querySelectorAll('[data-testid="sweep-summary"] tr').length === 3, group, { timeout: 5000 }).catch(() => {});
+    const rows = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="sweep-summary"] tr')].map((r) => [...r.children].map((c) => c.textContent)));
+    console.log(`      ${JSON.stringify(rows)}`);
+    assert(rows[0].join('|') === 'run|train acc|test acc|train − eval|time|steps/s', `header: ${rows[0]}`);
+    assert(JSON.stringify(rows.slice(1).map((r) => [r[0], r[3], r[4]])) === JSON.stringify([['momentum 0.1 · #7', gaps[0], '0:10'], ['momentum 0.01 · #8', gaps[1], '0:10']]), `rows: ${JSON.stringify(rows)}, gaps ${gaps}`);
+    // The table fits a side bar, a narrow one too (in code-server a 300 px side bar left 3 px less than this page did at 300).
+    await tab.setViewportSize({ width: 250, height: 1500 });
+    await tab.waitForTimeout(400);
+    const overflow = await tab.evaluate(() => { const s = document.querySelector('[data-testid="sweep-summary"]'); return s.querySelector('table').getBoundingClientRect().right - s.getBoundingClientRect().right; });
+    await tab.locator('[data-testid="sweep-summary"]').screenshot({ path: join(results, 'dashboard-page-sweep-summary-300.png') });
+    await tab.setViewportSize({ width: 460, height: 1500 });
+    assert(overflow <= 0, `at 250 px the summary table runs ${overflow} px past its section`);
   });
 
   await check('memory stays bounded on a long run (20,000 steps)', async () => {
@@ -247,6 +317,27 @@ try {
     // r and d over time: a channel × stats step heatmap each, shaded in every cell (20 steps, 32 channels).
     assert(renorm.r > 20_000 && renorm.d > 20_000 && ghost.r === 'hidden' && ghost.d === 'hidden', `r and d heatmaps: ${JSON.stringify({ renorm, ghost })}`);
     assert(plain.ghost === 'hidden' && plain.renorm === 'hidden' && plain.r === 'hidden', `plain BN run: ${JSON.stringify(plain)}`);
+    await tab.close();
+  });
+
+  await check('a ninth run forgets the oldest unpinned one and says so; the eight kept have eight colours', async () => {
+    const tab = await context.newPage();
+    await tab.goto(pathToFileURL(page).href);
+    await tab.waitForFunction(() => window.__posted.length > 0);
+    const send = (n) => tab.evaluate((m) => window.postMessage(m, '*'), { method: 'run/events', params: { runId: `r${n}`, label: `seed · seed ${n}`, seq: n, events: fakeRun({ runId: `r${n}`, seed: n, steps: 10, totalSteps: 10, statsInterval: 10, done: true }) } });
+    for (let n = 1; n <= 8; n++) await send(n);
+    await tab.waitForFunction(() => document.querySelectorAll('[data-testid="run-chip"]').length === 8);
+    await tab.click('[data-testid="run-chip"][data-run="r1"] [data-testid="run-pin"]');
+    await send(9);
+    await tab.waitForFunction(() => !document.querySelector('[data-testid="evicted"]').hidden, undefined, { timeout: 5000 }).catch(() => {});
+    const info = await tab.evaluate(() => ({
+      hint: document.querySelector('[data-testid="evicted"]').hidden ? '' : document.querySelector('[data-testid="evicted"]').textContent,
+      chips: [...document.querySelectorAll('[data-testid="run-chip"]')].map((c) => [c.dataset.run, getComputedStyle(c.querySelector('.swatch')).backgroundColor]),
+    }));
+    console.log(`      ${JSON.stringify(info)}`);
+    assert(info.chips.map(([id]) => id).join() === 'r1,r3,r4,r5,r6,r7,r8,r9', `runs kept: ${info.chips.map(([id]) => id)}`);
+    assert(info.hint === 'Forgot seed · seed 2 · #2 to keep 8 runs; pin a run to keep it.', `hint: ${info.hint}`);
+    assert(new Set(info.chips.map(([, c]) => c)).size === 8, `colours repeat: ${info.chips.map(([, c]) => c)}`);
     await tab.close();
   });
 

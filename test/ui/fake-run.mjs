@@ -79,6 +79,6 @@ export function fakeRun({ runId = 'run-1', bn = true, steps = 60, totalSteps = 8
       }
     }
   }
-  if (done) events.push({ type: 'checkpoint', step: steps, dir: `/tmp/${runId}` }, { type: 'done', reason: 'completed', step: steps, checkpoint: `/tmp/${runId}` });
+  if (done) events.push({ type: 'checkpoint', step: steps, dir: `/tmp/${runId}` }, { type: 'done', reason: 'completed', step: steps, checkpoint: `/tmp/${runId}`, seconds: steps / 4 });
   return events;
 }

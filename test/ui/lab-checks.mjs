@@ -2,11 +2,12 @@
 // check): "BN Lab: Train" + Enter from the palette with the default model and data, the dashboard
 // screenshotted mid-training, "BN Lab: Stop" (listed only while training), "BN Lab: Recalibrate BN
 // Statistics" of the stopped run; the editor-tab
-// dashboard closed, reopened and restored after a reload; then a .bnlab notebook run with
-// "Run All", screenshotted in the light, dark and high-contrast themes.
+// dashboard closed, reopened and restored after a reload; Settings; Compare BN Settings (a momentum sweep and its
+// summary); then a .bnlab notebook run with "Run All", screenshotted in the light, dark and high-contrast themes.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findInFrames } from '../harness/code-server.mjs';
+import { chartInk } from './page-kit.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -134,7 +135,7 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       if (readouts.some(([a, b]) => !a || a !== b)) throw new Error(`status bar and notification disagree: ${JSON.stringify(readouts)}`);
     });
 
-    await check('while training, "BN Lab: Stop" is listed; it stops the run (status cancelled) and is hidden again', async () => {
+    await check('while training, "BN Lab: Stop" is listed; it stops the run (status cancelled) and is hidden again, and "BN Lab: Train" stays the first row', async () => {
       await runCommand(page, 'BN Lab: Stop', 30_000);
       const frame = await findInFrames(page, '#bn-dashboard', 10_000);
       const status = await waitIn(frame, () => /cancelled/.test(document.querySelector('[data-testid="status"]')?.textContent ?? '') && document.querySelector('[data-testid="status"]').textContent, undefined, 30_000, 'the cancelled status');
@@ -143,6 +144,10 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       const rows = await paletteRows(page, 'BN Lab: Stop');
       await page.keyboard.press('Escape');
       if (rows.some((r) => r.startsWith('BN Lab: Stop'))) throw new Error(`"BN Lab: Stop" still listed after the run stopped: ${rows.join(' | ')}`);
+      // Stop is now "recently used": the query "BN Lab: Train" must still list Train first.
+      const train = await paletteRows(page, 'BN Lab: Train');
+      await page.keyboard.press('Escape');
+      if (train[0] !== 'BN Lab: Train') throw new Error(`after Stop was used, the first row for "BN Lab: Train" is "${train[0]}" (rows: ${train.join(' | ')})`);
     });
 
     await check('F1 → "BN Lab: Recalibrate BN Statistics": pick the stopped run, type 5 batches; the notification gives eval accuracy before and after', async () => {
@@ -223,6 +228,35 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       await runCommand(page, 'View: Close Editor', 15_000);
     });
 
+    await check('F1 → "BN Lab: Compare BN Settings" → BN momentum: the sweep is its own group in the side bar and ends with its summary (train − eval mode, time, steps/s)', async () => {
+      // The settings of this session (the seed net on digits, 5 epochs): three runs of 400 steps.
+      await runCommand(page, 'BN Lab: Compare BN Settings', 30_000);
+      const sweep = page.locator('.quick-input-list .monaco-list-row', { hasText: 'BN momentum: 0.1, 0.01, none' }).first();
+      await sweep.waitFor({ timeout: 15_000 });
+      await sweep.click();
+      const frame = await findInFrames(page, '#bn-dashboard', 60_000);
+      const summary = await waitIn(
+        frame,
+        () => {
+          const s = document.querySelector('[data-testid="sweep-summary"]');
+          const rows = s && !s.hidden ? [...s.querySelectorAll('tr')].map((r) => [...r.children].map((c) => c.textContent)) : [];
+          const visible = [...document.querySelectorAll('[data-testid="run-chip"]:not(.hidden) .name')].map((n) => n.textContent);
+          return rows.length === 4 && { title: s.querySelector('[data-testid="sweep-title"]').textContent, rows, visible, overflow: Math.round(s.querySelector('table').getBoundingClientRect().right - s.getBoundingClientRect().right) };
+        },
+        undefined,
+        240_000,
+        'the momentum sweep\'s summary table',
+      );
+      console.log(`      ${JSON.stringify(summary)}`);
+      await shot('ui-dashboard-sweep.png');
+      const [head, ...rows] = summary.rows;
+      if (head.join('|') !== 'run|train acc|test acc|train − eval|time|steps/s') throw new Error(`summary header: ${head}`);
+      const names = rows.map((r) => r[0].replace(/ · #\d+$/, ''));
+      if (names.join('|') !== 'momentum 0.1|momentum 0.01|momentum none' || summary.visible.join('|') !== rows.map((r) => r[0]).join('|')) throw new Error(`sweep runs: ${JSON.stringify(summary)}`);
+      if (!rows.every((r) => /^[+-]\d\.\d{3}$/.test(r[3]) && /^\d+:\d\d$/.test(r[4]))) throw new Error(`gap or time missing: ${JSON.stringify(rows)}`);
+      if (summary.overflow > 1) throw new Error(`the summary table runs ${summary.overflow} px past the side bar`);
+    });
+
     await check('a .bnlab notebook runs with "Run All": the renderer shows both runs, curves and the BN table', async () => {
       await runCommand(page, 'Go to File...', 30_000);
       const input = page.locator('.quick-input-widget input');
@@ -271,8 +305,12 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
           30_000,
           `the renderer redrawn in ${theme}`,
         );
-        console.log(`      ${theme}: charts drawn with foreground ${drawn}`);
         await sleep(800);
+        // What the canvas shows: tick labels in the theme's foreground (light ≈ 59, dark and high contrast ≥ 204 luminance), no light-grey gridlines, the last x tick whole.
+        const ink = await frame.evaluate(chartInk, 'chart-loss');
+        console.log(`      ${theme}: charts drawn with foreground ${drawn}; loss chart ${JSON.stringify(ink)}`);
+        const readable = kind === 'vscode-light' ? ink?.labelLuminance < 110 : ink?.labelLuminance > 150 && ink.brightGrey < 40;
+        if (!ink || ink.labelPixels < 50 || !readable || ink.edgeInk !== 0) throw new Error(`${theme}: the loss chart does not read: ${JSON.stringify(ink)}`);
         await shot(`ui-notebook-${kind.replace('vscode-', '')}.png`);
       }
     });

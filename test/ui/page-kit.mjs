@@ -46,3 +46,58 @@ export const assert = (ok, message) => {
   if (!ok) throw new Error(message);
 };
 
+
+/**
+ * In the page (page.evaluate(chartInk, testid)): what a uPlot chart's canvas shows around its plot area. `labelLuminance`:
+ * the mean luminance of the opaque ink left of and below the plot (tick and axis labels); `brightGrey`: opaque light-grey
+ * pixels inside the plot (gridlines drawn in a border colour that is white in dark themes); `edgeInk`: opaque pixels of the
+ * x axis in the canvas's last two columns (a last tick label cut at the edge, "40" drawn as "4").
+ */
+export function chartInk(testid) {
+  const host = [...document.querySelectorAll(`[data-testid="${testid}"]`)].find((h) => h.querySelector('canvas') && h.offsetParent !== null);
+  if (!host) return null;
+  const canvas = host.querySelector('canvas');
+  const c = canvas.getBoundingClientRect();
+  const o = host.querySelector('.u-over').getBoundingClientRect();
+  const k = canvas.width / c.width;
+  const [x0, y0, x1, y1] = [(o.left - c.left) * k, (o.top - c.top) * k, (o.right - c.left) * k, (o.bottom - c.top) * k];
+  const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let sum = 0, labelPixels = 0, brightGrey = 0, edgeInk = 0;
+  for (let y = 0; y < canvas.height; y++)
+    for (let x = 0; x < canvas.width; x++) {
+      const i = (y * canvas.width + x) * 4;
+      const [r, g, b, a] = [px[i], px[i + 1], px[i + 2], px[i + 3]];
+      if (a < 200) continue;
+      const inPlot = x >= x0 && x < x1 && y >= y0 && y < y1;
+      if (!inPlot && (x < x0 || y >= y1)) ((sum += 0.299 * r + 0.587 * g + 0.114 * b), labelPixels++);
+      if (inPlot && r > 180 && Math.max(r, g, b) - Math.min(r, g, b) < 24) brightGrey++;
+      if (y >= y1 && x >= canvas.width - 2) edgeInk++;
+    }
+  return { labelLuminance: labelPixels ? Math.round(sum / labelPixels) : 0, labelPixels, brightGrey, edgeInk };
+}
+
+/**
+ * In the page (page.evaluate(colourBar, testid)): the colour scale at a heatmap canvas's right: a strip of columns,
+ * separated from the plot by blank columns, shaded more strongly at the top than at the bottom, with labels beside it.
+ */
+export function colourBar(testid) {
+  const canvas = document.querySelector(`[data-testid="${testid}"]`);
+  const { width, height } = canvas;
+  const px = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+  const alpha = (x, y) => px[(y * width + x) * 4 + 3];
+  const [top, bottom] = [Math.round(height * 0.25), Math.round(height * 0.7)];
+  // A column belongs to the bar when it is painted from the upper to the lower middle rows.
+  const solid = (x) => [top, (top + bottom) >> 1, bottom].every((y) => alpha(x, y) > 0);
+  const from = Math.round(width * 0.75);
+  for (let x = from; x < width - 4; x++) {
+    if (!solid(x) || solid(x - 1) || solid(x - 2)) continue;
+    let end = x;
+    while (end + 1 < width && solid(end + 1)) end++;
+    if (end - x < 4 || end - x > 20 || end > width - 6) continue;
+    const mid = (x + end) >> 1;
+    let labelInk = 0;
+    for (let lx = end + 3; lx < width; lx++) for (let y = 0; y < height; y++) if (alpha(lx, y) > 128) labelInk++;
+    return { bar: end - x + 1, topAlpha: alpha(mid, top), bottomAlpha: alpha(mid, bottom), labelInk };
+  }
+  return null;
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fakeRun } from './fake-run.mjs';
-import { assert, check, failures, frames, launch, results, root, THEMES, themeCss } from './page-kit.mjs';
+import { assert, chartInk, check, failures, frames, launch, results, root, THEMES, themeCss } from './page-kit.mjs';
 
 const work = mkdtempSync(join(tmpdir(), 'bnlab-renderer-'));
 // --dist: the built bundle (dist/webview/notebook-renderer.js), else a fresh one from source.
@@ -87,20 +87,46 @@ try {
     const { data, summaries } = outputAt(80, true);
     await tab.evaluate((d) => window.show(d), data);
     await frames(tab, 2);
-    const modes = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="summary-table"] tr')].map((r) => r.textContent));
-    assert(modes.length === 3 && modes[1].includes('0.951') && modes[1].includes('0.947'), `modes: ${modes}`);
+    const modes = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="summary-table"] tr')].map((r) => [...r.children].map((c) => c.textContent)));
+    console.log(`      summary table: ${JSON.stringify(modes)}`);
+    assert(modes.length === 3 && modes[0].join('|') === 'run|steps|final loss|train acc|test accuracy|test acc, BN eval mode (running stats)|BN train mode (batch stats)|train − eval|time|steps/s', `header: ${modes[0]}`);
+    assert(modes[1].slice(5, 9).join('|') === '0.951|0.947|-0.004|0:20' && /^0\.\d{3}$/.test(modes[1][3]), `row: ${modes[1]}`);
     console.log(`      text summary: ${summaries.join(' | ')}`);
     assert(/^seed with BN: completed, step 80\/80, loss [\d.]+, test accuracy [\d.]+, BN eval mode 0.951 vs train mode 0.947/.test(summaries[0]), summaries[0]);
     await tab.screenshot({ path: join(results, 'notebook-renderer-page-light.png'), fullPage: true });
   });
 
-  await check('a finished output follows a theme switch (light → dark): charts redrawn in the new colours', async () => {
-    const fg = () => tab.evaluate(() => document.querySelector('[data-testid="bnlab-output"]').dataset.themeFg);
-    assert((await fg()) === THEMES.light['--vscode-foreground'], `light: drawn with ${await fg()}`);
+  await check('a finished output follows a theme switch (light → dark): tick labels in the foreground, faint gridlines, the last x tick whole', async () => {
+    /** What the loss and test accuracy charts' canvases show (page-kit chartInk). */
+    const ink = async () => ({ loss: await tab.evaluate(chartInk, 'chart-loss'), accuracy: await tab.evaluate(chartInk, 'chart-test-accuracy') });
+    const light = await ink();
     await tab.evaluate(() => (document.body.className = 'vscode-dark'));
     await frames(tab, 3);
-    assert((await fg()) === THEMES.dark['--vscode-foreground'], `after the switch to dark: drawn with ${await fg()}`);
+    const dark = await ink();
     await tab.screenshot({ path: join(results, 'notebook-renderer-page-dark.png'), fullPage: true });
+    console.log(`      light ${JSON.stringify(light)}\n      dark ${JSON.stringify(dark)}`);
+    // Luminance of the foregrounds: light #3b3b3b ≈ 59, dark #cccccc ≈ 204.
+    for (const [id, c] of Object.entries(light)) assert(c.labelPixels > 50 && c.labelLuminance < 110, `light, ${id}: tick labels ${JSON.stringify(c)}`);
+    for (const [id, c] of Object.entries(dark)) {
+      assert(c.labelPixels > 50 && c.labelLuminance > 150, `dark, ${id}: tick labels too faint ${JSON.stringify(c)}`);
+      assert(c.brightGrey < 40, `dark, ${id}: light-grey gridlines ${JSON.stringify(c)}`);
+    }
+    for (const [id, c] of [...Object.entries(light), ...Object.entries(dark)]) assert(c.edgeInk === 0, `${id}: the last x tick label is cut at the chart's edge ${JSON.stringify(c)}`);
+  });
+
+  await check('a run is coloured by its number in the session, as in the dashboard (#3: the third colour; #13: the third colour dashed, its swatch a dashed ring)', async () => {
+    const runs = [3, 13].map((seq) => {
+      const b = new RunOutputBuilder(`r${seq}`, 'seed', seq);
+      for (const e of fakeRun({ runId: `r${seq}`, seed: seq, steps: 20, totalSteps: 20, done: true })) b.add(e);
+      return b.output();
+    });
+    await tab.evaluate((d) => window.show(d), { version: 1, runs });
+    await frames(tab, 2);
+    const shown = await tab.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="run"]')].map((r) => { const s = getComputedStyle(r.querySelector('.swatch')); return [r.textContent.split('completed')[0], s.borderTopStyle === 'dashed' ? `dashed ${s.borderTopColor}` : s.backgroundColor]; }),
+    );
+    const green = `rgb(${THEMES.dark['--vscode-charts-green'].match(/\w\w/g).map((h) => parseInt(h, 16)).join(', ')})`;
+    assert(JSON.stringify(shown) === JSON.stringify([['seed · #3', green], ['seed · #13', `dashed ${green}`]]), `runs: ${JSON.stringify(shown)}, the third run colour is ${green}`);
   });
 
   await check('a cell with eval_modes draws BN eval vs train mode over the run; every axis holds its points', async () => {

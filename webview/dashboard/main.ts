@@ -3,8 +3,9 @@
  * notifications, keeps them in a bounded store (persisted with vscode.setState) and redraws at
  * most once per animation frame, throttled to REDRAW_MS.
  */
+import { clock } from '../../src/lab/event-lines';
 import { command, is, parseNotification, type Command, type Notification } from '../../src/protocol/messages';
-import { Chart, colorOf, dashOf, joinSeries, readTheme, type LineSpec, type Theme } from '../shared/charts';
+import { Chart, colorOf, dashOf, joinSeries, paintSwatch, readTheme, type LineSpec, type Theme } from '../shared/charts';
 import { injectStyles, UPLOT_CSS } from '../shared/styles';
 import { drawChannelHeatmap, drawHeatmap } from './heatmap';
 import { applyEvents, emptyState, finishedGroup, MAX_RUNS, onXAxis, pinRun, removeRun, renameRun, resolveXAxis, restoreState, runName, type RunState, type Series, type XAxis } from './store';
@@ -227,6 +228,7 @@ function tick(now: number): void {
 }
 
 const fmt = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`;
 const last = (s: Series) => (s.value.length ? s.value[s.value.length - 1] : NaN);
 
 function draw(): void {
@@ -273,10 +275,7 @@ function drawChips(runs: RunState[]): void {
       chip.title = `${r.spec} on ${r.dataset}${r.checkpoint ? `\ncheckpoint: ${r.checkpoint}` : ''}\nclick to show or hide · F2 to rename`;
       const swatch = document.createElement('span');
       swatch.className = 'swatch';
-      const color = colorOf(theme, r.color);
-      // A run beyond the palette's length is drawn dashed: so is its swatch.
-      if (dashOf(theme, r.color)) swatch.style.border = `2px dashed ${color}`;
-      else swatch.style.background = color;
+      paintSwatch(swatch, theme, r.color);
       const name = Object.assign(document.createElement('span'), { className: 'name', textContent: runName(r) });
       const detail = document.createElement('span');
       detail.className = 'detail';
@@ -319,7 +318,7 @@ function drawCurves(runs: RunState[]): void {
   charts.accuracy.update(theme, acc.specs, acc.data, undefined, X_LABELS[x]);
 }
 
-/** A finished sweep ends with a table of its runs' final numbers. */
+/** A finished sweep ends with a table of its runs' final numbers (loss and steps are in the curves and the run list: the table fits a side bar). */
 function drawSummary(): void {
   const runs = finishedGroup(state);
   ui.summary.hidden = runs.length === 0;
@@ -331,9 +330,12 @@ function drawSummary(): void {
     tr.append(...cells.map((t) => Object.assign(document.createElement(tag), { textContent: t })));
     return tr;
   };
+  // BN eval vs train mode where the sweep measured it (the momentum sweep): train − eval, the cost of the running statistics.
+  const modes = runs.some((r) => r.modes);
+  const gap = (r: RunState) => (r.modes ? signed(r.modes.train - r.modes.eval) : '–');
   table.replaceChildren(
-    row('th', ['run', 'steps', 'train loss', 'train acc', 'test acc', 'steps/s']),
-    ...runs.map((r) => row('td', [runName(r), String(r.step), fmt(last(r.trainLoss)), fmt(last(r.trainAcc)), fmt(last(r.testAcc)), fmt(r.stepsPerSec, 1)])),
+    row('th', ['run', 'train acc', 'test acc', ...(modes ? ['train − eval'] : []), 'time', 'steps/s']),
+    ...runs.map((r) => row('td', [runName(r), fmt(last(r.trainAcc)), fmt(last(r.testAcc)), ...(modes ? [gap(r)] : []), r.seconds === undefined ? '–' : clock(r.seconds), fmt(r.stepsPerSec, 1)])),
   );
 }
 

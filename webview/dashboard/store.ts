@@ -52,6 +52,10 @@ export interface RunState {
   status: RunStatus;
   message?: string;
   checkpoint?: string;
+  /** Wall-clock seconds of the finished run. */
+  seconds?: number;
+  /** The latest test accuracy with BN in eval mode vs train mode (runs that measure it). */
+  modes?: { eval: number; train: number };
   step: number;
   epoch: number;
   stepsPerSec: number;
@@ -188,6 +192,9 @@ function applyEvent(run: RunState, e: TrainEvent): void {
       }
       return;
     }
+    case 'modes':
+      run.modes = { eval: e.eval, train: e.train };
+      return;
     case 'checkpoint':
       run.checkpoint = e.dir;
       return;
@@ -195,6 +202,7 @@ function applyEvent(run: RunState, e: TrainEvent): void {
       run.status = e.reason;
       run.message = e.message;
       if (e.checkpoint) run.checkpoint = e.checkpoint;
+      if (e.seconds !== undefined) run.seconds = e.seconds;
       return;
   }
 }

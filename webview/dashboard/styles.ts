@@ -28,8 +28,10 @@ export const DASHBOARD_CSS = `
 #bn-dashboard .empty { padding: 12px 4px; color: var(--vscode-descriptionForeground); line-height: 1.5; }
 #bn-dashboard .message { color: var(--vscode-errorForeground); margin: 4px 0; white-space: pre-wrap; }
 #bn-dashboard .hint { color: var(--vscode-descriptionForeground); font-size: 11px; }
-#bn-dashboard table.summary { border-collapse: collapse; font-variant-numeric: tabular-nums; width: 100%; }
-#bn-dashboard table.summary th, #bn-dashboard table.summary td { padding: 2px 6px 2px 0; text-align: right; border-bottom: 1px solid var(--vscode-widget-border, rgba(128,128,128,0.25)); }
-#bn-dashboard table.summary th:first-child, #bn-dashboard table.summary td:first-child { text-align: left; }
+#bn-dashboard table.summary { border-collapse: collapse; font-variant-numeric: tabular-nums; width: 100%; font-size: 11px; }
+#bn-dashboard table.summary th, #bn-dashboard table.summary td { padding: 2px 3px 2px 0; text-align: right; border-bottom: 1px solid var(--vscode-widget-border, rgba(128,128,128,0.25)); }
+#bn-dashboard table.summary th { font-weight: 600; }
+#bn-dashboard table.summary td:not(:first-child) { white-space: nowrap; width: 1%; }
+#bn-dashboard table.summary th:first-child, #bn-dashboard table.summary td:first-child { text-align: left; overflow-wrap: anywhere; }
 #bn-dashboard [hidden] { display: none !important; }
 `;

@@ -7,15 +7,16 @@
  * Must be bundled as an ES module (VS Code imports it and calls `activate`).
  */
 import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
+import { clock } from '../../src/lab/event-lines';
 import { parseNotebookOutput, type NotebookOutput, type RunOutput } from '../../src/protocol/notebook-output';
-import { Chart, colorOf, dashOf, joinSeries, readTheme, type LineSpec, type Theme } from '../shared/charts';
+import { Chart, colorOf, dashOf, joinSeries, paintSwatch, readTheme, type LineSpec, type Theme } from '../shared/charts';
 import { injectStyles, UPLOT_CSS } from '../shared/styles';
 
 const CSS = `
 .bnlab-output { color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size, 13px); padding: 4px 0; }
 .bnlab-output .runs { display: flex; flex-wrap: wrap; gap: 12px; margin-bottom: 4px; }
 .bnlab-output .run { display: inline-flex; align-items: center; gap: 5px; font-variant-numeric: tabular-nums; }
-.bnlab-output .swatch { width: 9px; height: 9px; border-radius: 50%; display: inline-block; }
+.bnlab-output .swatch { width: 9px; height: 9px; border-radius: 50%; display: inline-block; box-sizing: border-box; }
 .bnlab-output .muted { color: var(--vscode-descriptionForeground); }
 .bnlab-output .error { color: var(--vscode-errorForeground); }
 .bnlab-output .charts { display: flex; flex-wrap: wrap; gap: 8px; }
@@ -149,7 +150,7 @@ function render(out: NotebookOutput, element: HTMLElement): void {
   shown.add(element);
   const theme = readTheme();
   view.root.dataset.themeFg = theme.fg;
-  view.runs.replaceChildren(...out.runs.map((r, i) => runLine(r, colorOf(theme, colorIndex(r, i)))));
+  view.runs.replaceChildren(...out.runs.map((r, i) => runLine(r, theme, colorIndex(r, i))));
   const specs = (points: boolean): LineSpec[] => out.runs.map((r, i) => ({ label: runName(r), color: colorOf(theme, colorIndex(r, i)), dash: dashOf(theme, colorIndex(r, i)), points }));
   view.loss.update(theme, specs(false), joinSeries(out.runs.map((r) => r.trainLoss)));
   // Evaluations are sparse: the x axis spans the runs' steps, not the evaluations' (one dot would stretch it).
@@ -225,11 +226,11 @@ function drawLandscape(view: View, out: NotebookOutput, theme: Theme, xMax: numb
 
 const runName = (r: RunOutput) => (r.seq ? `${r.label} · #${r.seq}` : r.label);
 
-function runLine(r: RunOutput, color: string): HTMLElement {
+function runLine(r: RunOutput, theme: Theme, colorIndex: number): HTMLElement {
   const line = Object.assign(document.createElement('span'), { className: 'run' });
   line.dataset.testid = 'run';
   const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
-  swatch.style.background = color;
+  paintSwatch(swatch, theme, colorIndex);
   const detail = Object.assign(document.createElement('span'), {
     className: r.status === 'failed' || r.status === 'diverged' ? 'error' : 'muted',
     textContent: `${r.status} · step ${r.step}/${r.totalSteps} · ${fmt(r.stepsPerSec, 1)} steps/s · ${r.backend}${r.message ? ` · ${r.message}` : ''}`,
@@ -272,13 +273,14 @@ function summaryTable(runs: RunOutput[], withModes: boolean): HTMLElement {
   const last = (s: { value: number[] }) => s.value.at(-1);
   const head = document.createElement('tr');
   const modeHeads = withModes ? ['test acc, BN eval mode (running stats)', 'BN train mode (batch stats)', 'train − eval'] : [];
-  for (const h of ['run', 'steps', 'final loss', 'test accuracy', ...modeHeads, 'steps/s']) head.append(cell('th', h));
+  for (const h of ['run', 'steps', 'final loss', 'train acc', 'test accuracy', ...modeHeads, 'time', 'steps/s']) head.append(cell('th', h));
   table.append(head);
   for (const r of runs) {
     const gap = r.modes?.eval !== undefined && r.modes?.train !== undefined ? r.modes.train - r.modes.eval : undefined;
     const modes = withModes ? [fmt(r.modes?.eval), fmt(r.modes?.train), gap === undefined ? '–' : `${gap >= 0 ? '+' : ''}${gap.toFixed(3)}`] : [];
     const row = document.createElement('tr');
-    for (const t of [runName(r), `${r.step}/${r.totalSteps}`, fmt(last(r.trainLoss)), fmt(last(r.testAccuracy)), ...modes, fmt(r.stepsPerSec, 1)]) row.append(cell('td', t));
+    for (const t of [runName(r), `${r.step}/${r.totalSteps}`, fmt(last(r.trainLoss)), fmt(r.trainAccuracy), fmt(last(r.testAccuracy)), ...modes, r.seconds === undefined ? '–' : clock(r.seconds), fmt(r.stepsPerSec, 1)])
+      row.append(cell('td', t));
     table.append(row);
   }
   return table;

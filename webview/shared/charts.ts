@@ -59,6 +59,13 @@ export const colorOf = (theme: Theme, i: number) => theme.palette[i % theme.pale
 /** Runs beyond the palette's length repeat a colour with another dash pattern. */
 export const dashOf = (theme: Theme, i: number): number[] | undefined => [undefined, [6, 3], [2, 2]][Math.floor(i / theme.palette.length) % 3];
 
+/** Colours a run's swatch as its lines are drawn: filled, or a dashed ring for a run beyond the palette's length (dashed lines). */
+export function paintSwatch(swatch: HTMLElement, theme: Theme, i: number): void {
+  const color = colorOf(theme, i);
+  if (dashOf(theme, i)) swatch.style.border = `2px dashed ${color}`;
+  else swatch.style.background = color;
+}
+
 /** Legends longer than this are not drawn: the run list (with its colour swatches) names the lines. */
 export const MAX_LEGEND = 6;
 
@@ -206,10 +213,11 @@ export class Chart {
         axis(o.yLabel, 52, 24, undefined, niceY ? () => this.yTicks : undefined),
       ],
       bands: specs.flatMap((s, i): uPlot.Band[] => (s.fillTo === undefined ? [] : [{ series: [i + 1, s.fillTo + 1], fill: withAlpha(s.color, 0.22) }])),
-      // What the axes show, for tests and assistive tools: the x range and the y ticks drawn.
+      // What the axes show, for tests and assistive tools: the x label and range and the ticks drawn.
       hooks: {
         draw: [
           (u) => {
+            this.host.dataset.xLabel = this.xLabel;
             this.host.dataset.xRange = `${u.scales.x.min},${u.scales.x.max}`;
             const ticks = (i: number) => ((u.axes[i] as { _splits?: number[] })._splits ?? []).join(',');
             [this.host.dataset.xTicks, this.host.dataset.yTicks] = [ticks(0), ticks(1)];

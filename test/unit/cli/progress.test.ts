@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { clock, EpochProgress } from '../../../src/cli/progress';
+import { EpochProgress } from '../../../src/cli/progress';
+import { clock } from '../../../src/lab/event-lines';
 
 const root = resolve(__dirname, '../../..');
 const TRAIN = ['train', '--data', 'synthetic:shapes,n=60,test=20', '--model', 'conv(2,3,stride=2) bn relu flatten linear', '--epochs', '2', '--batch', '20'];
@@ -36,7 +37,7 @@ describe('bnlab train progress', function () {
     assert.deepEqual([clock(59.6), clock(61), clock(3725)], ['1:00', '1:01', '1:02:05']);
   });
 
-  it('on a terminal, `bnlab train` shows the live line per epoch ending in the epoch summary; piped, plain lines', () => {
+  it('on a terminal, `bnlab train` shows the live line per epoch ending in the epoch summary; with --json or piped, plain lines', () => {
     const tty = spawnSync('script', ['-qec', [process.execPath, ...cli([...TRAIN, '--out', join(dir, 'tty')])].map((a) => `'${a}'`).join(' '), '/dev/null'], { cwd: root, encoding: 'utf8' });
     assert.equal(tty.status, 0, tty.stdout + tty.stderr);
     const screen = tty.stdout.replace(/\r\n/g, '\n');
@@ -45,6 +46,13 @@ describe('bnlab train progress', function () {
     assert.match(screen, /\r\x1b\[Kepoch 1: train loss [\d.]+ acc [\d.]+ \| test loss [\d.]+ acc [\d.]+\n/);
     assert.match(screen, /\r\x1b\[Kepoch 2: train loss/);
     assert.doesNotMatch(screen, /^step \d+\/6/m, 'no plain step lines on a terminal');
+
+    // --json on a terminal: JSON lines only, no live line.
+    const json = spawnSync('script', ['-qec', [process.execPath, ...cli([...TRAIN, '--json', '--out', join(dir, 'tty-json')])].map((a) => `'${a}'`).join(' '), '/dev/null'], { cwd: root, encoding: 'utf8' });
+    assert.equal(json.status, 0, json.stdout + json.stderr);
+    const jsonLines = json.stdout.replace(/\r\n/g, '\n').trimEnd().split('\n');
+    assert.doesNotMatch(json.stdout.replace(/\r\n/g, '\n'), /\r|\x1b\[/, 'no live line with --json on a terminal');
+    assert.ok(jsonLines.length > 6 && jsonLines.every((l) => typeof JSON.parse(l).type === 'string'), jsonLines.slice(0, 3).join('\n'));
 
     const piped = spawnSync(process.execPath, cli([...TRAIN, '--out', join(dir, 'piped')]), { cwd: root, encoding: 'utf8' });
     assert.equal(piped.status, 0, piped.stderr);

@@ -125,6 +125,13 @@ describe('dashboard store', () => {
     assert.deepEqual(finishedGroup(st).map((r) => r.runId), ['b16', 'b64']);
   });
 
+  it('keeps what a sweep\'s summary gives: the run\'s time and its latest BN eval vs train mode accuracies', () => {
+    const st = emptyState();
+    const modes = (s: number, ev: number, train: number): TrainEvent => ({ type: 'modes', step: s, epoch: 0, samples: 500, eval: ev, train });
+    applyEvents(st, 'm', 'momentum 0.01', [start('m'), step(1), modes(1, 0.3, 0.8), step(2), modes(2, 0.6, 0.85), { type: 'done', reason: 'completed', step: 2, seconds: 12.5 }]);
+    assert.deepEqual([st.runs[0].modes, st.runs[0].seconds], [{ eval: 0.6, train: 0.85 }, 12.5]);
+  });
+
   it('plots runs of different batch sizes by epochs (auto) or samples seen', () => {
     const st = emptyState();
     applyEvents(st, 'a', 'batch 16', [{ ...start('a'), batchSize: 16, stepsPerEpoch: 500 } as TrainEvent, step(250)]);
