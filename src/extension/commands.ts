@@ -289,7 +289,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         deps.recalibrator({ checkpoint, batches }),
       );
       // The notification says what changed: eval accuracy before and after, and the new folder.
-      return report({ ...r, headline: r.ok ? `BN recalibration of ${basename(checkpoint)}: ${r.text.split('\n').slice(1).join('; ')}` : r.text.split('\n').at(-1)! });
+      // Named as the run list names it when the checkpoint is a run's ("run #3 "seed · batch 64""), else by its folder.
+      const run = training.all().find((x) => x.checkpoint === checkpoint);
+      const name = run ? runTag(run) : basename(checkpoint);
+      return report({ ...r, headline: r.ok ? `BN recalibration of ${name}: ${r.text.split('\n').slice(1).join('; ')}` : r.text.split('\n').at(-1)! });
     } catch (e) {
       return failure(e);
     }

@@ -163,7 +163,7 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
       await toast.waitFor({ timeout: 120_000 });
       const text = await toast.textContent();
       console.log(`      ${text.slice(0, 300)}`);
-      if (!/BN recalibration of [^:]+: test accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4}.*wrote .*-recalibrated/.test(text)) throw new Error(`notification: ${text}`);
+      if (!/BN recalibration of run #\d+ "seed[^"]*": test accuracy \(eval mode\) before \d\.\d{4}, after \d\.\d{4}.*wrote .*-recalibrated/.test(text)) throw new Error(`notification: ${text}`);
       await shot('ui-recalibrate.png');
     });
 
@@ -403,8 +403,8 @@ export async function labChecks({ server, browser, check: checkOne, resultsDir }
     await check('with bnLab.backend webgpu typed into settings.json, F1 → "BN Lab: Train" trains in the GPU Runner: the dashboard labels the run webgpu with its adapter, no CPU fallback', async () => {
       // As a user edits the settings: in the editor, saved with Ctrl+S (a rewritten file is not re-read after a window reload).
       await runCommand(page, 'Preferences: Open User Settings (JSON)', 15_000);
-      await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
-      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.locator('.tab.active', { hasText: 'settings.json' }).waitFor({ timeout: 30_000 });
+      await sleep(1000); // the opened editor takes the keyboard focus
       await page.keyboard.press('Control+a');
       await page.keyboard.insertText(userSettings({
         'bnLab.backend': 'webgpu', 'bnLab.model': 'conv(8,3) bn relu maxpool(2) flatten linear(32) bn relu linear',

@@ -185,10 +185,14 @@ try {
         xTicks: host.dataset.xTicks,
         legend: [...host.querySelectorAll('.u-legend .u-series')].map((e) => e.textContent.trim()),
         caption: host.parentElement.querySelector('.caption').textContent,
+        lossX: document.querySelector('[data-testid="chart-loss"]').dataset.xLabel,
+        lossRange: document.querySelector('[data-testid="chart-loss"]').dataset.xRange,
       };
     });
     console.log(`      ${JSON.stringify(info)}`);
     assert(info.shown, 'no batch-size chart');
+    // Batch 2 takes 16× the steps of batch 32 on the same samples: the loss is drawn by samples seen, so all runs span the same x.
+    assert(info.lossX === 'samples seen' && /,1280$/.test(info.lossRange ?? ''), `loss chart x: ${info.lossX} over ${info.lossRange}`);
     assert(info.xTicks === '2,8,32', `x ticks: ${info.xTicks} (range ${info.x})`);
     assert(info.legend.join('|').includes('BN') && info.legend.join('|').includes('GroupNorm'), `legend: ${info.legend}`);
     assert(/each run trained on 1280 samples \(steps × batch\)/.test(info.caption), `caption: ${info.caption}`);

@@ -152,7 +152,11 @@ function render(out: NotebookOutput, element: HTMLElement): void {
   view.root.dataset.themeFg = theme.fg;
   view.runs.replaceChildren(...out.runs.map((r, i) => runLine(r, theme, colorIndex(r, i))));
   const specs = (points: boolean): LineSpec[] => out.runs.map((r, i) => ({ label: runName(r), color: colorOf(theme, colorIndex(r, i)), dash: dashOf(theme, colorIndex(r, i)), points }));
-  view.loss.update(theme, specs(false), joinSeries(out.runs.map((r) => r.trainLoss)));
+  // A batch-size sweep's runs are drawn by samples seen (batch 2 takes 16× the steps of batch 32 on the same samples).
+  const perStep = samplesPerStep(out);
+  const x = (r: NotebookOutput['runs'][number], t: { step: number[]; value: number[] }) => (perStep ? { step: t.step.map((v) => v * perStep(r)), value: t.value } : t);
+  const xLabel = perStep ? 'samples seen' : 'step';
+  view.loss.update(theme, specs(false), joinSeries(out.runs.map((r) => x(r, r.trainLoss))), undefined, xLabel);
   // Evaluations are sparse: the x axis spans the runs' steps, not the evaluations' (one dot would stretch it).
   // The eval vs train mode chart shows once a run measured both modes, the batch-size chart once a sweep run
   // finished, the landscape charts once a run measured it; the other charts then make room for them.
@@ -169,10 +173,16 @@ function render(out: NotebookOutput, element: HTMLElement): void {
       relayout ||= wrap.hidden === show;
       wrap.hidden = !show;
     }
-  view.accuracy.update(theme, specs(true), joinSeries(out.runs.map((r) => r.testAccuracy)), xMax);
+  view.accuracy.update(theme, specs(true), joinSeries(out.runs.map((r) => x(r, r.testAccuracy))), Math.max(1, ...out.runs.map((r) => r.totalSteps * (perStep?.(r) ?? 1))), xLabel);
   for (const [, show, draw] of optional) if (show) draw();
   if (relayout) [view.loss, view.accuracy].forEach((c) => c.resize());
   view.table.replaceChildren(bnTable(out.runs));
+}
+
+/** Samples per step of each run when the runs' batch sizes differ (every run a sweep run), else undefined: draw by step. */
+function samplesPerStep(out: NotebookOutput): ((r: NotebookOutput['runs'][number]) => number) | undefined {
+  const batches = out.runs.map((r) => r.sweep?.batch);
+  return batches.every((b) => b !== undefined) && new Set(batches).size > 1 ? (r) => r.sweep!.batch : undefined;
 }
 
 /** Eval mode (running statistics) solid, train mode (batch statistics) dashed, in each run's colour. */
