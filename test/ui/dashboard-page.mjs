@@ -160,6 +160,9 @@ try {
 
   await check('at a side bar\'s width (300 px) in light and dark: charts, colour bars and run list fit', async () => {
     await send({ method: 'run/events', params: { runId: 'bn2', label: 'seed · bn momentum 0.01 · batch 64', seq: 3, events: fakeRun({ runId: 'bn2', steps: 40, seed: 4 }) } });
+    // A run named by a custom spec and data source: long words that break nowhere.
+    const longLabel = 'conv(8,3) bn relu maxpool(2) flatten linear(32) bn relu linear · synthetic:shapes,n=2000,test=100 · batch 50';
+    await send({ method: 'run/events', params: { runId: 'long-name', label: longLabel, seq: 4, events: fakeRun({ runId: 'long-name', steps: 8, totalSteps: 40, done: false, seed: 5 }) } });
     await tab.setViewportSize({ width: 300, height: 1500 });
     await frames(3);
     await tab.selectOption('[data-testid="select-run"]', 'bn2');
@@ -170,6 +173,9 @@ try {
       await frames(3);
       const overflow = await tab.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
+      const chipsOut = await tab.evaluate(() => [...document.querySelectorAll('[data-testid="run-chip"]')]
+        .filter((c) => c.getBoundingClientRect().right > c.parentElement.getBoundingClientRect().right + 0.5).map((c) => c.textContent));
+      assert(chipsOut.length === 0, `${kind}: run chips wider than the run list: ${chipsOut}`);
       await tab.screenshot({ path: join(results, `dashboard-page-300-${kind}.png`), fullPage: true });
       const fit = await tab.evaluate(() => {
         const host = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -190,6 +196,7 @@ try {
       for (const [id, bar] of Object.entries(bars))
         assert(bar && bar.topAlpha > bar.bottomAlpha + 60 && bar.labelInk > 15, `${kind}: ${id} has no colour bar with values beside it: ${JSON.stringify(bar)}`);
     }
+    await send({ method: 'run/remove', params: { runId: 'long-name' } });
     await tab.setViewportSize({ width: 460, height: 1500 });
   });
 

@@ -11,9 +11,11 @@ export const DASHBOARD_CSS = `
 #bn-dashboard button:focus-visible, #bn-dashboard select:focus-visible, #bn-dashboard .chip:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: 1px; }
 #bn-dashboard select { background: var(--vscode-dropdown-background); color: var(--vscode-dropdown-foreground); border: 1px solid var(--vscode-dropdown-border, transparent); font: inherit; padding: 1px 4px; max-width: 100%; }
 #bn-dashboard .runs { display: flex; flex-wrap: wrap; gap: 4px; margin-bottom: 6px; }
-#bn-dashboard .chip { display: inline-flex; align-items: center; gap: 5px; padding: 1px 7px; border-radius: 10px; cursor: pointer; user-select: none;
+#bn-dashboard .chip { display: inline-flex; align-items: center; gap: 5px; padding: 1px 7px; border-radius: 10px; cursor: pointer; user-select: none; max-width: 100%; box-sizing: border-box;
   border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, transparent)); background: var(--vscode-badge-background); color: var(--vscode-badge-foreground); }
 #bn-dashboard .chip.hidden { opacity: 0.45; }
+#bn-dashboard .chip .name { min-width: 0; overflow-wrap: anywhere; }
+#bn-dashboard .chip > :not(.name) { flex-shrink: 0; }
 #bn-dashboard .chip .swatch { width: 9px; height: 9px; border-radius: 50%; display: inline-block; box-sizing: border-box; }
 #bn-dashboard .chip .detail { opacity: 0.8; font-variant-numeric: tabular-nums; }
 #bn-dashboard .chip button.icon { background: transparent; color: inherit; border: none; padding: 0 2px; opacity: 0.55; line-height: 1; }
