@@ -13,7 +13,9 @@ export async function benchOnDawn(steps: number, warmup: number): Promise<BenchR
   const requestAdapter = (o?: GPURequestAdapterOptions) => gpu.requestAdapter(compatibility ? { ...o, featureLevel: 'compatibility' } as GPURequestAdapterOptions : o);
   Object.defineProperty(globalThis, 'navigator', { value: { gpu: Object.assign(Object.create(gpu), { requestAdapter }) }, configurable: true });
   return benchWebGpu(initNodeWebGpu, async () => {
+    // @ts-ignore -- installed on demand, absent on a fresh clone (see steps.ts)
     const tf = await import('@tensorflow/tfjs');
+    // @ts-ignore -- likewise
     await import('@tensorflow/tfjs-backend-webgpu');
     return tf;
   }, steps, warmup);

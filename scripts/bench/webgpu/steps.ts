@@ -5,6 +5,7 @@
  * steps after warm-up, with one readback at the end (how each is fastest); plus BN2d
  * forward+backward alone on BN Lab.
  */
+// @ts-ignore -- TensorFlow.js is installed on demand by bench:webgpu (scripts/bench/webgpu), absent on a fresh clone
 import type * as Tf from '@tensorflow/tfjs';
 import type { GpuContext } from '../../../src/engine/backends/webgpu';
 import { empty, readFloats, setBackend, store, upload } from '../../../src/engine/backend';
