@@ -9,6 +9,9 @@ export function clock(seconds: number): string {
   return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
+/** A difference with its sign, 3 decimals: "+0.178", "-0.002". */
+export const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`;
+
 /** `training seed on digits: 80 steps of batch 100 (80 per epoch)`. */
 export const startLine = (e: StartEvent) => `training ${e.spec} on ${e.dataset}: ${e.totalSteps} steps of batch ${e.batchSize} (${e.stepsPerEpoch} per epoch)`;
 

@@ -3,7 +3,7 @@
  * notifications, keeps them in a bounded store (persisted with vscode.setState) and redraws at
  * most once per animation frame, throttled to REDRAW_MS.
  */
-import { clock } from '../../src/lab/event-lines';
+import { clock, signed } from '../../src/lab/event-lines';
 import { command, is, parseNotification, type Command, type Notification } from '../../src/protocol/messages';
 import { Chart, colorOf, dashOf, joinSeries, paintSwatch, readTheme, type LineSpec, type Theme } from '../shared/charts';
 import { injectStyles, UPLOT_CSS } from '../shared/styles';
@@ -228,7 +228,6 @@ function tick(now: number): void {
 }
 
 const fmt = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
-const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`;
 const last = (s: Series) => (s.value.length ? s.value[s.value.length - 1] : NaN);
 
 function draw(): void {

@@ -7,7 +7,7 @@
  * Must be bundled as an ES module (VS Code imports it and calls `activate`).
  */
 import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
-import { clock } from '../../src/lab/event-lines';
+import { clock, signed } from '../../src/lab/event-lines';
 import { parseNotebookOutput, type NotebookOutput, type RunOutput } from '../../src/protocol/notebook-output';
 import { Chart, colorOf, dashOf, joinSeries, paintSwatch, readTheme, type LineSpec, type Theme } from '../shared/charts';
 import { injectStyles, UPLOT_CSS } from '../shared/styles';
@@ -173,7 +173,7 @@ function render(out: NotebookOutput, element: HTMLElement): void {
       relayout ||= wrap.hidden === show;
       wrap.hidden = !show;
     }
-  view.accuracy.update(theme, specs(true), joinSeries(out.runs.map((r) => x(r, r.testAccuracy))), Math.max(1, ...out.runs.map((r) => r.totalSteps * (perStep?.(r) ?? 1))), xLabel);
+  view.accuracy.update(theme, specs(true), joinSeries(out.runs.map((r) => x(r, r.testAccuracy))), Math.max(1, ...out.runs.map((r) => x(r, { step: [r.totalSteps], value: [] }).step[0])), xLabel);
   for (const [, show, draw] of optional) if (show) draw();
   if (relayout) [view.loss, view.accuracy].forEach((c) => c.resize());
   view.table.replaceChildren(bnTable(out.runs));
@@ -287,7 +287,7 @@ function summaryTable(runs: RunOutput[], withModes: boolean): HTMLElement {
   table.append(head);
   for (const r of runs) {
     const gap = r.modes?.eval !== undefined && r.modes?.train !== undefined ? r.modes.train - r.modes.eval : undefined;
-    const modes = withModes ? [fmt(r.modes?.eval), fmt(r.modes?.train), gap === undefined ? '–' : `${gap >= 0 ? '+' : ''}${gap.toFixed(3)}`] : [];
+    const modes = withModes ? [fmt(r.modes?.eval), fmt(r.modes?.train), gap === undefined ? '–' : signed(gap)] : [];
     const row = document.createElement('tr');
     for (const t of [runName(r), `${r.step}/${r.totalSteps}`, fmt(last(r.trainLoss)), fmt(r.trainAccuracy), fmt(last(r.testAccuracy)), ...modes, r.seconds === undefined ? '–' : clock(r.seconds), fmt(r.stepsPerSec, 1)])
       row.append(cell('td', t));
